@@ -1,0 +1,88 @@
+"""PDF checks with poppler-utils and qpdf (see scripts/pdf-checks.sh)."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANNEX = str((ROOT / sys.argv[1]).resolve())
+passed, failed = 0, 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok    {name}")
+    else:
+        failed += 1
+        print(f"FAIL  {name}" + (f"\n      {detail}" if detail else ""))
+
+
+def run(args, cwd, env=None):
+    e = dict(os.environ)
+    e.pop("SOURCE_DATE_EPOCH", None)
+    e.update(env or {})
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=e)
+
+
+def norm(s):
+    return " ".join(s.split())
+
+
+def render(cwd, *args):
+    r = run([ANNEX, "render", "--force", *args], cwd)
+    if r.returncode != 0:
+        raise SystemExit(f"render failed: {r.stderr}")
+    return Path(cwd) / r.stdout.strip()
+
+
+def pdf_checks(label, pdf, context):
+    q = run(["qpdf", "--check", str(pdf)], ".")
+    check(f"{label}: qpdf --check", q.returncode == 0 and "No syntax or stream encoding errors" in q.stdout, q.stdout + q.stderr)
+    fonts = run(["pdffonts", str(pdf)], ".").stdout.splitlines()[2:]
+    not_embedded = [f for f in fonts if len(f.split()) > 4 and f.split()[-5] != "yes"]
+    check(f"{label}: pdffonts: {len(fonts)} fonts, all embedded", fonts and not not_embedded, "\n".join(not_embedded))
+    info = run(["pdfinfo", str(pdf)], ".").stdout
+    fields = dict(re.findall(r"^([\w ]+?):\s*(.*)$", info, re.M))
+    doc = context["document"]
+    check(f"{label}: pdfinfo title", fields.get("Title") == doc["title"], fields.get("Title"))
+    check(f"{label}: pdfinfo author = provider", fields.get("Author") == context["provider"], fields.get("Author"))
+    check(f"{label}: pdfinfo subject", fields.get("Subject") == doc["subject"], fields.get("Subject"))
+    check(f"{label}: pdfinfo keywords", context["provider"] in fields.get("Keywords", ""), fields.get("Keywords"))
+    check(f"{label}: A4 pages", "595.276 x 841.89" in fields.get("Page size", ""), fields.get("Page size"))
+    text = run(["pdftotext", "-raw", str(pdf), "-"], ".").stdout
+    flat = norm(text)
+    missing = [a["text"] for s in context["sections"] for a in s["activities"] if norm(a["text"]) not in flat]
+    count = sum(len(s["activities"]) for s in context["sections"])
+    check(f"{label}: pdftotext has all {count} activity texts", not missing, "; ".join(missing[:5]))
+    pages = int(fields.get("Pages", "0"))
+    page, of = context["labels"]["page"], context["labels"]["of"]
+    check(f"{label}: '{page} x {of} {pages}' on every page", all(f"{page} {i} {of} {pages}" in flat for i in range(1, pages + 1)))
+    check(f"{label}: fingerprint printed", doc["fingerprint"] in flat and doc["fingerprint_short"] in flat)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    pdf = render(tmp, "--emit", "context")
+    context = json.loads(pdf.with_suffix(".json").read_text())
+    pdf_checks("default annex", pdf, context)
+    first = pdf.read_bytes()
+    pdf2 = render(tmp)
+    check("default annex: byte-identical re-render", pdf2.read_bytes() == first)
+    r = run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(pdf), str(Path(tmp) / "page")], ".")
+    check("default annex: page 1 rasterises", r.returncode == 0 and any(Path(tmp).glob("page*.png")), r.stderr)
+
+    for profile in ["awkward", "nordwind"]:
+        sub = Path(tmp) / profile
+        sub.mkdir()
+        pdf = render(sub, "--profile", str(ROOT / f"data/profiles/{profile}.toml"), "--emit", "context")
+        context = json.loads(pdf.with_suffix(".json").read_text())
+        pdf_checks(f"{profile} profile", pdf, context)
+        text = norm(run(["pdftotext", "-raw", str(pdf), "-"], ".").stdout)
+        check(f"{profile} profile: legal name in pdftotext", norm(context["customer"]["legal_name"]) in text)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,84 @@
+//! The catalogue: regions (with city, country and jurisdiction note), services, options,
+//! offering variants and qualification regimes. Profiles and applicability conditions are
+//! checked against it. The built-in one (`data/catalogue.toml`) is embedded in the binary.
+
+use serde::{Deserialize, Serialize};
+
+/// The catalogue shipped in `data/catalogue.toml`.
+pub const BUILTIN: &str = include_str!("../data/catalogue.toml");
+
+/// Everything a profile or a condition may name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Catalogue {
+    /// Regions (data-centre locations).
+    #[serde(default)]
+    pub regions: Vec<Region>,
+    /// Services, by the id matrices use in `service`.
+    #[serde(default)]
+    pub services: Vec<Entry>,
+    /// Options a customer may subscribe.
+    #[serde(default)]
+    pub options: Vec<Entry>,
+    /// Offering variants (ranges such as "Essential", "Business").
+    #[serde(default)]
+    pub variants: Vec<Entry>,
+    /// Qualification regimes (e.g. SecNumCloud).
+    #[serde(default)]
+    pub qualifications: Vec<Entry>,
+}
+
+/// A region where a service can run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Region {
+    /// Region code as used in profiles, e.g. "GRA".
+    pub code: String,
+    /// City of the data centres.
+    pub city: String,
+    /// Country, in English.
+    pub country: String,
+    /// Jurisdiction code, e.g. "EU", "CA".
+    pub jurisdiction: String,
+    /// Data-residency note printed in the annex.
+    pub note: String,
+}
+
+/// A named catalogue entry (service, option, variant, qualification).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Entry {
+    /// Identifier used in profiles and conditions.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+impl Catalogue {
+    /// The region with this code (case-insensitive).
+    pub fn region(&self, code: &str) -> Option<&Region> {
+        self.regions
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(code))
+    }
+
+    /// The display name of a service, falling back to its id.
+    pub fn service_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.services
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(id, |s| &s.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_loads() {
+        let c: Catalogue = toml::from_str(BUILTIN).unwrap();
+        assert_eq!(c.region("gra").unwrap().city, "Gravelines");
+        assert!(c.services.iter().any(|s| s.id == "data-processing"));
+    }
+}

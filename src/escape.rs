@@ -1,0 +1,83 @@
+//! Escaping of data for Typst: the only way profile and matrix text reaches the generated
+//! Typst source.
+//!
+//! Invariant: whatever the input, [`markup`] produces Typst markup that displays exactly the
+//! input's characters (control characters dropped, line breaks shown as line breaks) and
+//! never evaluates code, and [`string`] produces a Typst string literal with the same value.
+//! Tera's autoescape applies [`markup`] to every `{{ value }}` in a `.typ.tera` template; the
+//! `typst_str` filter applies [`string`] for values in code position.
+
+use std::fmt::Write;
+
+/// Escapes `input` for Typst markup mode.
+///
+/// Every ASCII punctuation character that has a meaning somewhere in markup (including
+/// shorthands such as `--`, `...`, `-?` and smart quotes) is preceded by a backslash, which
+/// Typst defines as "this character, literally". Runs of spaces are kept (markup would
+/// collapse them; contract text is verbatim) by writing every space after the first as a
+/// string expression. Newlines become explicit line breaks so that a following `=`/`-`/`+`
+/// can never start a heading or list.
+pub fn markup(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 4);
+    let mut prev_space = false;
+    for c in input.chars() {
+        let is_space = c == ' ';
+        match c {
+            '\\' | '#' | '*' | '_' | '`' | '$' | '<' | '>' | '@' | '[' | ']' | '~' | '/' | '-'
+            | '+' | '=' | '.' | ':' | '\'' | '"' | '{' | '}' | '(' | ')' | ';' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if prev_space => out.push_str("#\" \""),
+            '\n' => out.push_str("\\ "),
+            '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+        prev_space = is_space;
+    }
+    out
+}
+
+/// Escapes `input` as a Typst string literal, quotes included.
+pub fn string(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + 2);
+    out.push('"');
+    for c in input.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_neutralises_code_and_markup() {
+        assert_eq!(
+            markup("#read(\"/etc/passwd\")"),
+            "\\#read\\(\\\"\\/etc\\/passwd\\\"\\)"
+        );
+        assert_eq!(markup("a]b["), "a\\]b\\[");
+        assert_eq!(markup("x\n= y"), "x\\ \\= y");
+        assert_eq!(markup("a  b"), "a #\" \"b");
+    }
+
+    #[test]
+    fn string_literal_escapes_quotes_and_backslashes() {
+        assert_eq!(string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(string("l1\nl2"), r#""l1\nl2""#);
+    }
+}

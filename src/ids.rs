@@ -1,0 +1,304 @@
+//! Stable activity identifiers.
+//!
+//! Stage: run by the importer (and by anyone building a [`Matrix`] by hand) right after the
+//! activities are known, before the matrix is written in canonical form. Diffs between two
+//! versions of a matrix pair activities by id, so the rule below is part of the file format
+//! and must not change without a schema bump.
+//!
+//! # The rule
+//!
+//! An activity's id is `<section number>/<slug of the activity text>`, e.g.
+//! `3.1.2/manage-access-rights-to-the-ovhcloud-control-panel`, where the slug ([`slug`]) is:
+//!
+//! 1. the text lowercased, with accents folded to ASCII (`é` → `e`, `œ` → `oe`, `ß` → `ss`);
+//! 2. every run of characters that are not ASCII letters or digits (spaces, punctuation,
+//!    apostrophes, letters that cannot be folded) replaced by one `-`, and `-` trimmed at
+//!    both ends;
+//! 3. truncated to at most [`MAX_SLUG_LEN`] characters, cutting at the last `-` that fits
+//!    so that no word is cut in half (a single longer word is cut hard).
+//!
+//! A text whose slug is empty (only punctuation, or a script that does not fold to ASCII)
+//! gets the slug `activity`. An activity outside any numbered section (empty section
+//! number) gets the bare slug, without the `/`.
+//!
+//! Within one matrix, when a derived id is already taken, `-2`, `-3`, … is appended, in
+//! source order: the first occurrence keeps the bare id. Explicit (non-empty) ids are never
+//! changed and are reserved before any id is derived, so a derived id never takes an
+//! explicit one; duplicates among explicit ids are left alone for the linter to report.
+
+use std::collections::HashSet;
+
+use crate::model::Matrix;
+
+/// Maximum length, in characters, of the slug part of an activity id.
+pub const MAX_SLUG_LEN: usize = 48;
+
+/// Slug used when the activity text has no ASCII-foldable letter or digit at all.
+const EMPTY_SLUG: &str = "activity";
+
+/// Lowercase ASCII slug of `s`: accents folded, non-alphanumerics collapsed to `-`, trimmed,
+/// truncated at a word boundary to at most [`MAX_SLUG_LEN`] characters. May be empty.
+pub fn slug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    // A separator is only written once the next letter shows up, which both collapses runs
+    // and trims separators at both ends.
+    let mut pending_dash = false;
+    for c in s.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            push(&mut out, &mut pending_dash, c);
+        } else if c.is_ascii() {
+            pending_dash = true;
+        } else if ('\u{300}'..='\u{36f}').contains(&c) {
+            // Combining accents (decomposed input, or what `İ` lowercases to) vanish, like
+            // precomposed accents do, instead of splitting the word.
+        } else {
+            let folded = fold(c);
+            if folded.is_empty() {
+                pending_dash = true;
+            }
+            for f in folded.chars() {
+                push(&mut out, &mut pending_dash, f);
+            }
+        }
+    }
+    truncate_at_word(out, MAX_SLUG_LEN)
+}
+
+/// Appends `c` to a slug, first writing the separator owed by the characters skipped since
+/// the previous letter (never at the start).
+fn push(out: &mut String, pending_dash: &mut bool, c: char) {
+    if *pending_dash && !out.is_empty() {
+        out.push('-');
+    }
+    *pending_dash = false;
+    out.push(c);
+}
+
+/// The id derived from a section number and an activity text (before de-duplication).
+pub fn derive_id(section: &str, text: &str) -> String {
+    let mut s = slug(text);
+    if s.is_empty() {
+        s = EMPTY_SLUG.to_owned();
+    }
+    let section = section.trim();
+    if section.is_empty() {
+        s
+    } else {
+        format!("{section}/{s}")
+    }
+}
+
+/// Fills every empty activity id with its derived id, made unique within the matrix by a
+/// `-2`, `-3`, … suffix in source order. Explicit non-empty ids are never changed.
+pub fn assign_ids(matrix: &mut Matrix) {
+    // Reserve explicit ids first: a hand-written id must win over a derived one even when
+    // the derived activity comes earlier in the file.
+    let mut taken: HashSet<String> = matrix
+        .sections
+        .iter()
+        .flat_map(|s| s.activities.iter())
+        .filter(|a| !a.id.is_empty())
+        .map(|a| a.id.clone())
+        .collect();
+    for section in &mut matrix.sections {
+        for activity in &mut section.activities {
+            if !activity.id.is_empty() {
+                continue;
+            }
+            let base = derive_id(&section.number, &activity.text);
+            let mut id = base.clone();
+            let mut n = 2;
+            while taken.contains(&id) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            taken.insert(id.clone());
+            activity.id = id;
+        }
+    }
+}
+
+/// ASCII folding of one lowercase non-ASCII character; an empty result means "separator".
+///
+/// Hand-written rather than pulled from a Unicode-normalisation crate: the pages we import
+/// are in Western European languages, and the table only has to be stable, not complete.
+fn fold(c: char) -> &'static str {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
+        'þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => "",
+    }
+}
+
+/// Cuts an ASCII slug to at most `max` bytes at the last `-` that fits.
+fn truncate_at_word(mut s: String, max: usize) -> String {
+    if s.len() <= max {
+        return s;
+    }
+    // The slug is pure ASCII, so byte indices are char boundaries.
+    let cut = if s.as_bytes()[max] == b'-' {
+        max
+    } else {
+        s[..max].rfind('-').unwrap_or(max)
+    };
+    s.truncate(cut);
+    while s.ends_with('-') {
+        s.pop();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Activity, Section};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn slug_folds_accents_and_collapses_punctuation() {
+        assert_eq!(slug("Manage access rights"), "manage-access-rights");
+        assert_eq!(
+            slug("  Activité d'hébergement — ÉTÉ!  "),
+            "activite-d-hebergement-ete"
+        );
+        assert_eq!(slug("Manœuvre Straße"), "manoeuvre-strasse");
+        assert_eq!(slug("customer’s IS (API, etc ..)"), "customer-s-is-api-etc");
+        assert_eq!(slug("ISO 2700x, SOC 2"), "iso-2700x-soc-2");
+        assert_eq!(slug("…"), "");
+        assert_eq!(slug("数据"), "");
+        assert_eq!(slug(""), "");
+        assert_eq!(slug("Cafe\u{301} İstanbul"), "cafe-istanbul");
+    }
+
+    #[test]
+    fn slug_truncates_at_a_word_boundary() {
+        let s = slug(
+            "Learn about the capabilities and limitations of the Services detailed in the \
+             OVHcloud documentation",
+        );
+        assert_eq!(s, "learn-about-the-capabilities-and-limitations-of");
+        assert!(s.len() <= MAX_SLUG_LEN);
+        // A cut that falls exactly on a separator keeps the whole last word.
+        let exact = format!("{} {}", "a".repeat(48), "tail");
+        assert_eq!(slug(&exact), "a".repeat(48));
+        // One giant word is cut hard.
+        assert_eq!(slug(&"x".repeat(60)), "x".repeat(48));
+        // 47 chars then a long word: the word is dropped, not cut in half.
+        let s = slug(&format!("{} {}", "b".repeat(40), "abcdefghij"));
+        assert_eq!(s, "b".repeat(40));
+    }
+
+    #[test]
+    fn derive_id_joins_section_and_slug() {
+        assert_eq!(
+            derive_id("3.1.2", "Manage OVHcloud teams"),
+            "3.1.2/manage-ovhcloud-teams"
+        );
+        assert_eq!(derive_id("", "Orphan row"), "orphan-row");
+        assert_eq!(derive_id("1.1", "???"), "1.1/activity");
+    }
+
+    fn activity(id: &str, text: &str) -> Activity {
+        Activity {
+            id: id.into(),
+            text: text.into(),
+            letters: BTreeMap::new(),
+            variants: vec![],
+            links: vec![],
+            applies: None,
+        }
+    }
+
+    fn matrix(sections: Vec<(&str, Vec<Activity>)>) -> Matrix {
+        Matrix {
+            schema: 1,
+            provider: "P".into(),
+            service: "s".into(),
+            title: "t".into(),
+            excerpt: None,
+            version: None,
+            language: "en".into(),
+            source: None,
+            parties: vec![],
+            legend: vec![],
+            variants: vec![],
+            sections: sections
+                .into_iter()
+                .map(|(n, activities)| Section {
+                    number: n.into(),
+                    title: String::new(),
+                    note: None,
+                    has_table: true,
+                    applies: None,
+                    activities,
+                })
+                .collect(),
+        }
+    }
+
+    fn ids(m: &Matrix) -> Vec<&str> {
+        m.activities().map(|(_, a)| a.id.as_str()).collect()
+    }
+
+    #[test]
+    fn collisions_get_numbered_suffixes_in_source_order() {
+        let mut m = matrix(vec![
+            (
+                "4.2",
+                vec![activity("", "Migrate data"), activity("", "Migrate  data!")],
+            ),
+            ("4.2", vec![activity("", "Migrate data")]),
+            ("5.1", vec![activity("", "Migrate data")]),
+        ]);
+        assign_ids(&mut m);
+        assert_eq!(
+            ids(&m),
+            [
+                "4.2/migrate-data",
+                "4.2/migrate-data-2",
+                "4.2/migrate-data-3",
+                "5.1/migrate-data"
+            ]
+        );
+    }
+
+    #[test]
+    fn explicit_ids_win_and_are_never_changed() {
+        let mut m = matrix(vec![(
+            "1",
+            vec![
+                activity("", "Do it"),
+                activity("1/do-it", "Something else"),
+                activity("dup", "A"),
+                activity("dup", "B"),
+            ],
+        )]);
+        assign_ids(&mut m);
+        assert_eq!(ids(&m), ["1/do-it-2", "1/do-it", "dup", "dup"]);
+        // Idempotent: a second pass changes nothing.
+        let before = m.clone();
+        assign_ids(&mut m);
+        assert_eq!(m, before);
+    }
+}

@@ -1,0 +1,225 @@
+//! Load stage: reads the matrix (canonical TOML/JSON, or a provider Markdown page imported on
+//! the fly), the profile and the catalogue, from files or from the defaults embedded in the
+//! binary. Nothing is checked here beyond syntax and the shape of each file; every syntax or
+//! shape problem becomes a [`Finding`] pointing at its file, line and column.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::catalogue::{self, Catalogue};
+use crate::diag::{self, Finding};
+use crate::import;
+use crate::model::Matrix;
+use crate::profile::{self, RawProfile};
+use crate::Invalid;
+
+/// The seed matrix rendered when no `--matrix` is given.
+pub const DEFAULT_MATRIX: &str = include_str!("../data/matrices/ovhcloud-data-processing.toml");
+/// The name the default matrix is reported under.
+pub const DEFAULT_MATRIX_NAME: &str = "data/matrices/ovhcloud-data-processing.toml";
+
+/// Refuse inputs larger than this: Typst has no cancellation, so size is our only bound.
+pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
+
+/// The text of an input file and the name to report it under.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path as the user gave it (or the embedded default's repository path).
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// A matrix and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedMatrix {
+    /// The matrix.
+    pub matrix: Matrix,
+    /// Its source text.
+    pub source: SourceFile,
+    /// Repairs and oddities met while importing a Markdown page (empty for canonical files).
+    pub import_notes: Vec<import::ImportNote>,
+    /// 1-based source line of each activity, by id.
+    pub activity_lines: HashMap<String, usize>,
+}
+
+/// A parsed, not yet validated profile.
+#[derive(Debug, Clone)]
+pub struct LoadedProfile {
+    /// The profile as written.
+    pub raw: RawProfile,
+    /// Its source text.
+    pub source: SourceFile,
+}
+
+/// Reads a file as UTF-8 text, refusing binary and oversized input.
+pub fn read_text(path: &Path) -> anyhow::Result<SourceFile> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| Invalid::input(format!("cannot read {name}: {e}")))?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Invalid::input(format!(
+            "{name}: file is {} MiB; inputs are limited to {} MiB",
+            bytes.len() / (1024 * 1024),
+            MAX_INPUT_BYTES / (1024 * 1024)
+        )));
+    }
+    if bytes.contains(&0) {
+        return Err(Invalid::input(format!(
+            "{name}: not a text file (it contains NUL bytes)"
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Invalid::input(format!(
+            "{name}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(SourceFile { name, text })
+}
+
+/// Loads the matrix at `path`, or the embedded seed matrix.
+pub fn matrix(path: Option<&Path>) -> anyhow::Result<LoadedMatrix> {
+    let source = match path {
+        Some(p) => read_text(p)?,
+        None => SourceFile {
+            name: DEFAULT_MATRIX_NAME.into(),
+            text: DEFAULT_MATRIX.into(),
+        },
+    };
+    matrix_from_source(source)
+}
+
+/// Parses a matrix from its text; the format follows the file extension.
+pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
+    let ext = Path::new(&source.name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "md" | "markdown" => {
+            let imported = import::import_markdown(&source.text, &source.name)
+                .map_err(|e| Invalid::input(format!("{}: {e}", source.name)))?;
+            Ok(LoadedMatrix {
+                matrix: imported.matrix,
+                import_notes: imported.notes,
+                activity_lines: imported.activity_lines,
+                source,
+            })
+        }
+        "json" => {
+            let mut matrix: Matrix = serde_json::from_str(&source.text).map_err(|e| {
+                let span = line_col_span(&source.text, e.line(), e.column());
+                findings_error(
+                    vec![
+                        Finding::error("matrix::syntax", format!("invalid matrix: {e}")).at(
+                            &source.name,
+                            &source.text,
+                            span,
+                        ),
+                    ],
+                    &source,
+                )
+            })?;
+            crate::ids::assign_ids(&mut matrix);
+            let activity_lines = locate_ids(&matrix, &source.text);
+            Ok(LoadedMatrix {
+                matrix,
+                source,
+                import_notes: Vec::new(),
+                activity_lines,
+            })
+        }
+        _ => {
+            let mut matrix: Matrix = toml::from_str(&source.text)
+                .map_err(|e| findings_error(vec![toml_finding("matrix", &e, &source)], &source))?;
+            crate::ids::assign_ids(&mut matrix);
+            let activity_lines = locate_ids(&matrix, &source.text);
+            Ok(LoadedMatrix {
+                matrix,
+                source,
+                import_notes: Vec::new(),
+                activity_lines,
+            })
+        }
+    }
+}
+
+/// Loads the profile at `path`, or the embedded sample profile.
+pub fn profile(path: Option<&Path>) -> anyhow::Result<LoadedProfile> {
+    let source = match path {
+        Some(p) => read_text(p)?,
+        None => SourceFile {
+            name: profile::SAMPLE_NAME.into(),
+            text: profile::SAMPLE.into(),
+        },
+    };
+    profile_from_source(source)
+}
+
+/// Parses a profile from its text.
+pub fn profile_from_source(source: SourceFile) -> anyhow::Result<LoadedProfile> {
+    let raw: RawProfile = toml::from_str(&source.text)
+        .map_err(|e| findings_error(vec![toml_finding("profile", &e, &source)], &source))?;
+    Ok(LoadedProfile { raw, source })
+}
+
+/// Loads the catalogue at `path`, or the embedded one.
+pub fn catalogue(path: Option<&Path>) -> anyhow::Result<(Catalogue, SourceFile)> {
+    let source = match path {
+        Some(p) => read_text(p)?,
+        None => SourceFile {
+            name: "data/catalogue.toml".into(),
+            text: catalogue::BUILTIN.into(),
+        },
+    };
+    let cat = toml::from_str(&source.text)
+        .map_err(|e| findings_error(vec![toml_finding("catalogue", &e, &source)], &source))?;
+    Ok((cat, source))
+}
+
+/// Turns a TOML error into a finding: `<kind>::unknown-key` for unknown keys,
+/// `<kind>::syntax` otherwise.
+pub fn toml_finding(kind: &str, e: &toml::de::Error, source: &SourceFile) -> Finding {
+    let message = e.message().trim().to_owned();
+    let (code, label) = if message.starts_with("unknown field") {
+        (format!("{kind}::unknown-key"), "unknown key".to_owned())
+    } else if message.starts_with("missing field") {
+        (format!("{kind}::missing-key"), "in this table".to_owned())
+    } else {
+        (format!("{kind}::syntax"), message.clone())
+    };
+    let finding = Finding::error(&code, format!("invalid {kind} {}: {message}", source.name));
+    match e.span() {
+        Some(span) => finding.at(&source.name, &source.text, span).label(label),
+        None => finding,
+    }
+}
+
+fn findings_error(findings: Vec<Finding>, source: &SourceFile) -> anyhow::Error {
+    let mut sources = diag::Sources::default();
+    sources.add(&source.name, &source.text);
+    Invalid::findings(findings, sources)
+}
+
+fn line_col_span(text: &str, line: usize, column: usize) -> std::ops::Range<usize> {
+    let start = diag::line_span(text, line).start;
+    let offset = text[start..]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    start + offset..start + offset
+}
+
+/// Finds the line of each activity's `id` in a canonical file, for diagnostics.
+fn locate_ids(matrix: &Matrix, text: &str) -> HashMap<String, usize> {
+    let mut lines = HashMap::new();
+    for (_, a) in matrix.activities() {
+        let quoted = format!("\"{}\"", a.id);
+        if let Some(at) = text.find(&quoted) {
+            lines.insert(a.id.clone(), text[..at].matches('\n').count() + 1);
+        }
+    }
+    lines
+}

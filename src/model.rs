@@ -1,0 +1,388 @@
+//! The canonical data model: a responsibility (RACI) matrix, as loaded from our canonical
+//! TOML/JSON or produced by the Markdown importer.
+//!
+//! Invariants: activity text is kept **verbatim** (typos, doubled words and inner double
+//! spaces included: it is contract text); only the whitespace around a table cell is not part
+//! of it. Section numbers are the ones printed in the source, never derived from heading
+//! depth. Letters are a *set* ([`Letters`]): `IR` and `RI` are the same assignment and are
+//! always written in R-A-C-I order.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the canonical matrix schema written by `annex import`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole responsibility matrix: metadata, parties, legend, and sections in source order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Matrix {
+    /// Canonical schema version ([`SCHEMA_VERSION`]).
+    #[serde(default = "default_schema")]
+    pub schema: u32,
+    /// Provider publishing the matrix, e.g. "OVHcloud".
+    pub provider: String,
+    /// Stable service identifier, e.g. "data-processing"; profiles name it in `services`.
+    pub service: String,
+    /// Title of the source page, verbatim.
+    pub title: String,
+    /// Short description of the page (front matter `excerpt`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// Version of the matrix: the page's update date as printed (`2024-05-31`), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Language of the matrix text (BCP 47 tag, e.g. "en", "fr").
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Where the matrix comes from (file name or URL of the published page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The parties, in the column order of the source.
+    pub parties: Vec<Party>,
+    /// The RACI legend as the source defines it.
+    #[serde(default)]
+    pub legend: Vec<LegendEntry>,
+    /// Offering variants from leading applicability columns (empty for most pages).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+    /// Sections in source order; the tree is given by their numbers ("3.1.4" is under "3.1").
+    pub sections: Vec<Section>,
+}
+
+fn default_schema() -> u32 {
+    SCHEMA_VERSION
+}
+
+fn default_language() -> String {
+    "en".to_owned()
+}
+
+/// One party of the matrix (a column after the activity).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Party {
+    /// Stable identifier used as the key of activity letters, e.g. "customer".
+    pub id: String,
+    /// Name as printed in the source header, e.g. "Customer", "OVHcloud".
+    pub name: String,
+    /// What the party is: the customer signing the annex, the provider, or someone else.
+    #[serde(default)]
+    pub role: PartyRole,
+}
+
+/// Which side of the contract a party stands on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartyRole {
+    /// The customer subscribing to the service.
+    Customer,
+    /// The provider of the service.
+    Provider,
+    /// Any other party (a partner, a subcontractor).
+    #[default]
+    Other,
+}
+
+/// One line of the RACI legend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LegendEntry {
+    /// The letter defined ("R", "A", "C" or "I").
+    pub letter: Letter,
+    /// Its meaning as written in the source, verbatim.
+    pub meaning: String,
+}
+
+/// An offering variant (from an applicability column such as "Essential" or "Enterprise").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Variant {
+    /// Stable identifier (slug of the column header).
+    pub id: String,
+    /// Column header as printed.
+    pub name: String,
+}
+
+/// A numbered section of the matrix, with the activities of its table (if any).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Section {
+    /// Number as printed in the source, without the trailing dot: "3.1.4".
+    pub number: String,
+    /// Title as printed, verbatim (may be in another language than the page).
+    pub title: String,
+    /// Prose between the heading and its table, verbatim, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Whether the source has a table under this heading (a header-only table counts, and
+    /// renders as "no activity").
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub has_table: bool,
+    /// When this section applies to a subscription (absent: always).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies: Option<Condition>,
+    /// The activities of the section's table, in source order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<Activity>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Section {
+    /// Depth in the section tree, given by the number ("3" → 1, "3.1.4" → 3).
+    pub fn depth(&self) -> usize {
+        if self.number.is_empty() {
+            1
+        } else {
+            self.number.split('.').count()
+        }
+    }
+}
+
+/// One activity (row) of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Activity {
+    /// Stable identifier, unique within the matrix (see `ids` for the rule).
+    pub id: String,
+    /// The activity text, verbatim. Markdown links are reduced to their text.
+    pub text: String,
+    /// Letters per party id. A party missing here has no letter.
+    pub letters: BTreeMap<String, Letters>,
+    /// Variants this row applies to (from applicability columns); empty means all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
+    /// Links found in the source cell, kept as references (not markup).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    /// When this activity applies to a subscription (absent: always).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies: Option<Condition>,
+}
+
+impl Activity {
+    /// The letters of one party (empty if the party has none).
+    pub fn letters_of(&self, party: &str) -> Letters {
+        self.letters.get(party).copied().unwrap_or_default()
+    }
+}
+
+/// A hyperlink found inside a source cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Link {
+    /// The link text as shown in the activity.
+    pub text: String,
+    /// The target URL, as written.
+    pub url: String,
+}
+
+/// Applicability condition of a section or activity: every listed criterion must hold.
+/// Each list means "any of these".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Condition {
+    /// Applies only if the customer uses one of these services.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+    /// Applies only if the customer subscribed one of these options.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Applies only to one of these offering variants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
+    /// Applies only in one of these regions (region codes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// Applies only in one of these jurisdictions (country/jurisdiction codes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jurisdictions: Vec<String>,
+    /// Applies only under one of these qualification regimes (e.g. "secnumcloud").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub qualifications: Vec<String>,
+}
+
+/// One RACI letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Letter {
+    /// Responsible: carries out the activity.
+    R,
+    /// Accountable: answers for its completion.
+    A,
+    /// Consulted.
+    C,
+    /// Informed.
+    I,
+}
+
+impl Letter {
+    /// All letters in R-A-C-I order.
+    pub const ALL: [Letter; 4] = [Letter::R, Letter::A, Letter::C, Letter::I];
+
+    /// The letter as a char.
+    pub fn as_char(self) -> char {
+        match self {
+            Letter::R => 'R',
+            Letter::A => 'A',
+            Letter::C => 'C',
+            Letter::I => 'I',
+        }
+    }
+
+    /// Reads one letter, case-insensitively.
+    pub fn from_char(c: char) -> Option<Letter> {
+        match c.to_ascii_uppercase() {
+            'R' => Some(Letter::R),
+            'A' => Some(Letter::A),
+            'C' => Some(Letter::C),
+            'I' => Some(Letter::I),
+            _ => None,
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of RACI letters; written in R-A-C-I order whatever the order it was read in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Letters(u8);
+
+impl Letters {
+    /// The empty set.
+    pub const EMPTY: Letters = Letters(0);
+
+    /// Whether the set holds `letter`.
+    pub fn contains(self, letter: Letter) -> bool {
+        self.0 & letter.bit() != 0
+    }
+
+    /// Adds `letter` to the set.
+    pub fn insert(&mut self, letter: Letter) {
+        self.0 |= letter.bit();
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The letters in R-A-C-I order.
+    pub fn iter(self) -> impl Iterator<Item = Letter> {
+        Letter::ALL.into_iter().filter(move |l| self.contains(*l))
+    }
+
+    /// Parses a cell such as `RA`, `IR`, `r, a` or `` (empty). Spaces, commas, slashes and
+    /// `+` between letters are allowed. Returns the set and the characters that are not
+    /// letters of R/A/C/I, so that the caller can report them.
+    pub fn parse_lenient(cell: &str) -> (Letters, Vec<char>) {
+        let mut set = Letters::EMPTY;
+        let mut unknown = Vec::new();
+        for c in cell.chars() {
+            if c.is_whitespace() || matches!(c, ',' | '/' | '+' | '-' | ';') {
+                continue;
+            }
+            match Letter::from_char(c) {
+                Some(l) => set.insert(l),
+                None => unknown.push(c),
+            }
+        }
+        (set, unknown)
+    }
+}
+
+impl fmt::Display for Letters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for l in self.iter() {
+            write!(f, "{}", l.as_char())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Letters {
+    type Err = String;
+
+    /// Strict parse used for canonical files: only R, A, C, I (any order, any case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (set, unknown) = Letters::parse_lenient(s);
+        if unknown.is_empty() {
+            Ok(set)
+        } else {
+            let bad: String = unknown.into_iter().collect();
+            Err(format!(
+                "invalid RACI letters `{s}`: `{bad}` is not one of R, A, C, I"
+            ))
+        }
+    }
+}
+
+impl Serialize for Letters {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Letters {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Matrix {
+    /// All activities with their section, in source order.
+    pub fn activities(&self) -> impl Iterator<Item = (&Section, &Activity)> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.activities.iter().map(move |a| (s, a)))
+    }
+
+    /// The party with this id.
+    pub fn party(&self, id: &str) -> Option<&Party> {
+        self.parties.iter().find(|p| p.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_are_a_set_written_in_raci_order() {
+        let ir: Letters = "IR".parse().unwrap();
+        let ri: Letters = "RI".parse().unwrap();
+        assert_eq!(ir, ri);
+        assert_eq!(ir.to_string(), "RI");
+        assert_eq!("ica r".parse::<Letters>().unwrap().to_string(), "RACI");
+        assert_eq!("".parse::<Letters>().unwrap(), Letters::EMPTY);
+    }
+
+    #[test]
+    fn unknown_letters_are_reported() {
+        let (set, bad) = Letters::parse_lenient("RX?");
+        assert_eq!(set.to_string(), "R");
+        assert_eq!(bad, vec!['X', '?']);
+        assert!("RX".parse::<Letters>().is_err());
+    }
+
+    #[test]
+    fn depth_comes_from_the_number() {
+        let s = |n: &str| Section {
+            number: n.into(),
+            title: String::new(),
+            note: None,
+            has_table: false,
+            applies: None,
+            activities: vec![],
+        };
+        assert_eq!(s("3").depth(), 1);
+        assert_eq!(s("3.1.4").depth(), 3);
+    }
+}

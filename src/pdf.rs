@@ -1,0 +1,371 @@
+//! PDF stage: compiles the generated Typst source in-process with the `typst` crate and
+//! exports it with `typst-pdf`.
+//!
+//! Invariants:
+//! - The Typst world can read nothing but the in-memory template set (built-in or
+//!   `--templates` overrides, loaded before compilation) and the fonts bundled in the binary:
+//!   no file system, no system fonts, no packages, no network. `#read("/etc/passwd")` fails
+//!   with "file not found" whatever the input.
+//! - `today()` is the fixed document date, the PDF identifier comes from the document
+//!   fingerprint and the creation date from the document date (or `SOURCE_DATE_EPOCH`), so
+//!   the same inputs give the same bytes.
+//! - Memoisation caches are evicted after every document, on success and failure, so that
+//!   memory stays flat in long batch runs.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate};
+use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+/// Fonts bundled in the binary (typst-assets), parsed once per process and shared.
+struct Fonts {
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+}
+
+fn fonts() -> &'static Fonts {
+    static FONTS: OnceLock<Fonts> = OnceLock::new();
+    FONTS.get_or_init(|| {
+        let fonts: Vec<Font> = typst_assets::fonts()
+            .flat_map(|data| Font::iter(Bytes::new(data)))
+            .collect();
+        let book = LazyHash::new(FontBook::from_fonts(&fonts));
+        Fonts { book, fonts }
+    })
+}
+
+/// The standard library, built once: documents differ only in their source.
+fn library() -> &'static LazyHash<Library> {
+    static LIBRARY: OnceLock<LazyHash<Library>> = OnceLock::new();
+    LIBRARY.get_or_init(|| LazyHash::new(Library::default()))
+}
+
+/// What to compile.
+pub struct Job<'a> {
+    /// File name of the main source (the rendered template), e.g. "annex.typ".
+    pub main_name: &'a str,
+    /// The generated Typst source.
+    pub source: String,
+    /// Other files the source may read or import (layout helpers), by file name.
+    pub files: &'a HashMap<String, Vec<u8>>,
+    /// Data files for this document only (e.g. "context.json"), by file name.
+    pub data: Vec<(String, Vec<u8>)>,
+    /// The document date: `datetime.today()` and the PDF dates.
+    pub date: NaiveDate,
+    /// Override of the PDF creation timestamp (seconds since the epoch), from
+    /// `SOURCE_DATE_EPOCH`.
+    pub timestamp: Option<i64>,
+    /// Stable document identifier (the fingerprint).
+    pub ident: String,
+    /// Produce PDF/A-3b.
+    pub pdf_a: bool,
+}
+
+/// A compiled document.
+pub struct Compiled {
+    /// The PDF bytes.
+    pub pdf: Vec<u8>,
+    /// The text of the laid-out document, page by page (see [`document_text`]).
+    pub text: String,
+    /// Number of pages.
+    pub pages: usize,
+    /// Typst warnings, formatted with their location.
+    pub warnings: Vec<String>,
+}
+
+/// A failed compilation: the formatted diagnostics.
+#[derive(Debug, thiserror::Error)]
+#[error("typst could not compile {main}:\n{diagnostics}")]
+pub struct CompileError {
+    /// Main file name.
+    pub main: String,
+    /// Diagnostics, one per line group, with `file:line:col`.
+    pub diagnostics: String,
+}
+
+struct AnnexWorld<'a> {
+    main: FileId,
+    main_source: Source,
+    files: HashMap<FileId, Bytes>,
+    today: Datetime,
+    _job: std::marker::PhantomData<&'a ()>,
+}
+
+fn file_id(name: &str) -> Option<FileId> {
+    let vpath = VirtualPath::new(format!("/{}", name.trim_start_matches('/'))).ok()?;
+    Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
+}
+
+impl World for AnnexWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        library()
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &fonts().book
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main {
+            return Ok(self.main_source.clone());
+        }
+        let bytes = self.file(id)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
+        Ok(Source::new(
+            id,
+            text.trim_start_matches('\u{feff}').to_owned(),
+        ))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if let VirtualRoot::Package(spec) = id.root() {
+            return Err(FileError::Package(PackageError::NotFound(spec.clone())));
+        }
+        if id == self.main {
+            return Ok(Bytes::from_string(self.main_source.clone()));
+        }
+        // Only the template set and this document's data exist: everything else, wherever
+        // the path points, is "not found".
+        self.files
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| FileError::NotFound(id.vpath().get_without_slash().into()))
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        fonts().fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}
+
+/// Compiles a job to PDF.
+pub fn compile(job: Job<'_>) -> Result<Compiled, CompileError> {
+    let result = compile_inner(&job);
+    // Evict on every path: a failed document must not pin its cache entries either.
+    typst::comemo::evict(10);
+    result
+}
+
+fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
+    let fail = |diagnostics: String| CompileError {
+        main: job.main_name.to_owned(),
+        diagnostics,
+    };
+    let main = file_id(job.main_name)
+        .ok_or_else(|| fail(format!("invalid file name {}", job.main_name)))?;
+    let mut files = HashMap::new();
+    for (name, bytes) in job.files.iter() {
+        if let Some(id) = file_id(name) {
+            files.insert(id, Bytes::new(bytes.clone()));
+        }
+    }
+    for (name, bytes) in &job.data {
+        if let Some(id) = file_id(name) {
+            files.insert(id, Bytes::new(bytes.clone()));
+        }
+    }
+    let today = Datetime::from_ymd(
+        job.date.year(),
+        job.date.month() as u8,
+        job.date.day() as u8,
+    )
+    .ok_or_else(|| fail(format!("date {} is out of range", job.date)))?;
+    let world = AnnexWorld {
+        main,
+        main_source: Source::new(main, job.source.clone()),
+        files,
+        today,
+        _job: std::marker::PhantomData,
+    };
+
+    let warned = typst::compile::<PagedDocument>(&world);
+    let warnings: Vec<String> = warned
+        .warnings
+        .iter()
+        .map(|d| format_diagnostic(&world, d))
+        .collect();
+    let document = warned.output.map_err(|errors| {
+        let mut text: String = errors
+            .iter()
+            .map(|d| format_diagnostic(&world, d))
+            .collect();
+        for w in &warnings {
+            text.push_str(w);
+        }
+        fail(text)
+    })?;
+
+    let timestamp = match job.timestamp {
+        Some(epoch) => chrono::DateTime::from_timestamp(epoch, 0)
+            .and_then(|t| {
+                let n = t.naive_utc();
+                Datetime::from_ymd_hms(
+                    n.year(),
+                    n.month() as u8,
+                    n.day() as u8,
+                    chrono::Timelike::hour(&n) as u8,
+                    chrono::Timelike::minute(&n) as u8,
+                    chrono::Timelike::second(&n) as u8,
+                )
+            })
+            .map(Timestamp::new_utc),
+        None => Some(Timestamp::new_utc(today)),
+    };
+    let standards = if job.pdf_a {
+        PdfStandards::new(&[PdfStandard::A_3b]).map_err(|e| fail(e.message().to_string()))?
+    } else {
+        PdfStandards::default()
+    };
+    let options = PdfOptions {
+        ident: Smart::Custom(job.ident.clone()),
+        timestamp,
+        standards,
+        ..PdfOptions::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
+        fail(
+            errors
+                .iter()
+                .map(|d| format_diagnostic(&world, d))
+                .collect(),
+        )
+    })?;
+    Ok(Compiled {
+        pdf,
+        text: document_text(&document),
+        pages: document.pages().len(),
+        warnings,
+    })
+}
+
+/// Formats a diagnostic as `file:line:col: error: message`, the offending source line, then
+/// its trace and hints.
+fn format_diagnostic(world: &AnnexWorld<'_>, d: &SourceDiagnostic) -> String {
+    let severity = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut out = String::new();
+    let (place, line_text) = locate(world, d.span);
+    let _ = writeln!(out, "{place}{severity}: {}", d.message);
+    if let Some(line) = line_text {
+        let _ = writeln!(out, "  | {line}");
+    }
+    for point in &d.trace {
+        let (place, _) = locate(world, point.span.into());
+        let _ = writeln!(out, "  = {} ({})", point.v, place.trim_end_matches(": "));
+    }
+    for hint in &d.hints {
+        let hint = hint.v.as_str();
+        // The CLI's advice about `--root` means nothing to our users.
+        if !hint.contains("--root") {
+            let _ = writeln!(out, "  hint: {hint}");
+        }
+    }
+    out
+}
+
+fn locate(world: &AnnexWorld<'_>, span: typst::syntax::DiagSpan) -> (String, Option<String>) {
+    let Some(id) = span.id() else {
+        return (String::new(), None);
+    };
+    let Some(range) = world.range(span) else {
+        return (String::new(), None);
+    };
+    let Ok(source) = world.source(id) else {
+        return (format!("{}: ", id.vpath().get_without_slash()), None);
+    };
+    match source.lines().byte_to_line_column(range.start) {
+        Some((line, col)) => {
+            let text = source
+                .text()
+                .lines()
+                .nth(line)
+                .map(|l| l.chars().take(160).collect());
+            (
+                format!(
+                    "{}:{}:{}: ",
+                    id.vpath().get_without_slash(),
+                    line + 1,
+                    col + 1
+                ),
+                text,
+            )
+        }
+        None => (format!("{}: ", id.vpath().get_without_slash()), None),
+    }
+}
+
+/// The text of a laid-out document, as a PDF text extractor would read it: pages separated
+/// by form feeds, the lines of one block (a table cell, a paragraph) kept together, and a
+/// new line wherever the baseline changes.
+pub fn document_text(document: &PagedDocument) -> String {
+    let mut out = String::new();
+    for (i, page) in document.pages().iter().enumerate() {
+        if i > 0 {
+            out.push('\u{c}');
+        }
+        let mut cursor = None;
+        frame_text(&page.frame, (0.0, 0.0), &mut cursor, &mut out);
+        out.push('\n');
+    }
+    out
+}
+
+/// Where the last text item ended: its baseline and the x of its right edge.
+type Cursor = Option<(f64, f64)>;
+
+fn frame_text(
+    frame: &typst::layout::Frame,
+    origin: (f64, f64),
+    cursor: &mut Cursor,
+    out: &mut String,
+) {
+    for (pos, item) in frame.items() {
+        let (x, y) = (origin.0 + pos.x.to_pt(), origin.1 + pos.y.to_pt());
+        match item {
+            typst::layout::FrameItem::Group(group) => {
+                // A group is a block (cell, paragraph line, box): its text stays together.
+                let t = &group.transform;
+                frame_text(
+                    &group.frame,
+                    (x + t.tx.to_pt(), y + t.ty.to_pt()),
+                    cursor,
+                    out,
+                );
+            }
+            typst::layout::FrameItem::Text(text) => {
+                match *cursor {
+                    // Same line: runs that touch are one word; a gap is a space.
+                    Some((prev_y, end_x)) if (prev_y - y).abs() < 0.5 => {
+                        let gap = x - end_x;
+                        if gap > 0.15 * text.size.to_pt() && !out.ends_with([' ', '\n']) {
+                            out.push(' ');
+                        }
+                    }
+                    Some(_) => out.push('\n'),
+                    None => {}
+                }
+                out.push_str(&text.text);
+                *cursor = Some((y, x + text.width().to_pt()));
+            }
+            _ => {}
+        }
+    }
+}

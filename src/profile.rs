@@ -1,0 +1,312 @@
+//! The customer profile: the TOML file that says who signs the annex, under which contract,
+//! where their data lives and what they subscribed.
+//!
+//! Parsing ([`RawProfile`]) mirrors the file and keeps the source span of every value that a
+//! later check may point at; `validate` turns it into a [`Profile`], which later stages
+//! require. Unknown keys are errors (`deny_unknown_fields`), so a misspelled key never goes
+//! unnoticed in a contract document.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// The sample profile rendered by `annex render` with no arguments.
+pub const SAMPLE: &str = include_str!("../data/profiles/acme.toml");
+/// The file name the sample profile is reported under.
+pub const SAMPLE_NAME: &str = "data/profiles/acme.toml";
+
+/// A profile as written in its TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawProfile {
+    /// Who the customer is.
+    pub customer: RawCustomer,
+    /// The contract this annex belongs to.
+    pub contract: RawContract,
+    /// Where the customer's service runs.
+    pub location: RawLocation,
+    /// What the customer subscribed.
+    pub subscription: RawSubscription,
+    /// The people who sign, per party.
+    #[serde(default)]
+    pub signatories: Vec<RawSignatory>,
+}
+
+/// `[customer]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCustomer {
+    /// Legal name, as in the contract.
+    pub legal_name: Spanned<String>,
+    /// Short name used for the output file name (defaults to the legal name).
+    #[serde(default)]
+    pub short_name: Option<String>,
+    /// Registered address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Company registration number.
+    #[serde(default)]
+    pub registration: Option<String>,
+    /// The customer's contact for the service (shown in the onboarding guide).
+    #[serde(default)]
+    pub contact: Option<Contact>,
+}
+
+/// A contact person.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Contact {
+    /// Full name.
+    pub name: String,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Telephone number.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// `[contract]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawContract {
+    /// Contract reference, e.g. "OVH-CTR-2026-0042".
+    pub reference: String,
+    /// Annex number or letter within the contract ("3", "B").
+    pub annex_number: Spanned<AnnexNumber>,
+    /// Annex title (default: "Shared responsibility matrix" in the profile's language).
+    #[serde(default)]
+    pub annex_title: Option<String>,
+    /// Date the annex takes effect (a TOML date, `2026-12-01`).
+    pub effective_date: Spanned<toml::value::Datetime>,
+    /// `draft` (watermarked, no signature lines) or `final`.
+    pub status: Status,
+    /// Language of the annex's own wording.
+    #[serde(default)]
+    pub language: Language,
+}
+
+/// An annex number, written as a TOML integer or string.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum AnnexNumber {
+    /// `annex-number = 3`.
+    Number(i64),
+    /// `annex-number = "B"`.
+    Text(String),
+}
+
+/// Document status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not for signature: watermarked, no signature lines.
+    Draft,
+    /// For signature.
+    Final,
+}
+
+/// Languages the annex's own wording exists in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English.
+    #[default]
+    En,
+    /// French.
+    Fr,
+}
+
+impl Language {
+    /// BCP 47 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Fr => "fr",
+        }
+    }
+}
+
+/// `[location]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawLocation {
+    /// Region code from the catalogue, e.g. "GRA".
+    pub region: Spanned<String>,
+}
+
+/// `[subscription]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSubscription {
+    /// Service ids from the catalogue.
+    pub services: Spanned<Vec<Spanned<String>>>,
+    /// Option ids from the catalogue.
+    #[serde(default)]
+    pub options: Vec<Spanned<String>>,
+    /// Offering variant, if the matrix has variants.
+    #[serde(default)]
+    pub variant: Option<Spanned<String>>,
+    /// Qualification regimes the subscription is under.
+    #[serde(default)]
+    pub qualifications: Vec<Spanned<String>>,
+}
+
+/// `[[signatories]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSignatory {
+    /// Party id from the matrix (`customer`, `ovhcloud`) or a role (`customer`, `provider`).
+    pub party: Spanned<String>,
+    /// Full name.
+    pub name: String,
+    /// Job title.
+    pub title: String,
+}
+
+/// A validated profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// Customer identity.
+    pub customer: Customer,
+    /// Contract data.
+    pub contract: Contract,
+    /// Region code (upper case, from the catalogue).
+    pub region: String,
+    /// Subscribed service ids.
+    pub services: Vec<String>,
+    /// Subscribed option ids.
+    pub options: Vec<String>,
+    /// Offering variant id.
+    pub variant: Option<String>,
+    /// Qualification regimes.
+    pub qualifications: Vec<String>,
+    /// Signatories, in file order, with their resolved party id.
+    pub signatories: Vec<Signatory>,
+}
+
+/// Validated `[customer]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Customer {
+    /// Legal name.
+    pub legal_name: String,
+    /// Short name.
+    pub short_name: String,
+    /// Address.
+    pub address: Option<String>,
+    /// Registration number.
+    pub registration: Option<String>,
+    /// Contact.
+    pub contact: Option<Contact>,
+}
+
+/// Validated `[contract]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contract {
+    /// Contract reference.
+    pub reference: String,
+    /// Annex number as printed.
+    pub annex_number: String,
+    /// Annex title (explicit or the language's default).
+    pub annex_title: Option<String>,
+    /// Effective date.
+    pub effective_date: NaiveDate,
+    /// Draft or final.
+    pub status: Status,
+    /// Language of the annex's wording.
+    pub language: Language,
+}
+
+/// A validated signatory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Signatory {
+    /// Matrix party id.
+    pub party: String,
+    /// Full name.
+    pub name: String,
+    /// Job title.
+    pub title: String,
+}
+
+impl AnnexNumber {
+    /// The number as printed.
+    pub fn text(&self) -> String {
+        match self {
+            AnnexNumber::Number(n) => n.to_string(),
+            AnnexNumber::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// Reads a TOML date (no time, no offset) as a calendar date.
+pub fn toml_date(d: &toml::value::Datetime) -> Option<NaiveDate> {
+    match (d.date, d.time, d.offset) {
+        (Some(date), None, None) => NaiveDate::from_ymd_opt(
+            i32::from(date.year),
+            u32::from(date.month),
+            u32::from(date.day),
+        ),
+        _ => None,
+    }
+}
+
+/// A lowercase ASCII slug for file names: letters and digits, `-` between words.
+pub fn file_slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = fold_accent(c);
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let mut cut: String = out.chars().take(60).collect();
+    while cut.ends_with('-') {
+        cut.pop();
+    }
+    if cut.is_empty() {
+        "customer".to_owned()
+    } else {
+        cut
+    }
+}
+
+fn fold_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        'ł' | 'Ł' => 'l',
+        'ś' | 'Ś' => 's',
+        'ź' | 'ż' | 'Ź' | 'Ż' => 'z',
+        c => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_profile_parses() {
+        let p: RawProfile = toml::from_str(SAMPLE).unwrap();
+        assert_eq!(p.location.region.get_ref(), "GRA");
+    }
+
+    #[test]
+    fn slugs_are_file_safe() {
+        assert_eq!(file_slug("ACME Industries S.A.S."), "acme-industries-s-a-s");
+        assert_eq!(
+            file_slug("Société Générale d'Études"),
+            "societe-generale-d-etudes"
+        );
+        assert_eq!(file_slug("###"), "customer");
+    }
+}

@@ -1,0 +1,62 @@
+//! The one integration-test binary: runs the real `annex` CLI over fixture folders
+//! (`tests/fixtures/<case>/`) and checks what a user gets: files, exit codes, messages, and
+//! the text of the PDF as laid out (`--emit txt`, read back from Typst's frames).
+
+mod render;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs `annex` with `args` in `dir`, with a clean environment for reproducibility.
+pub fn annex(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_annex"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("the annex binary runs")
+}
+
+/// Path of a fixture case folder.
+pub fn fixture(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(case)
+}
+
+/// Path of a file in the repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Whitespace folded to single spaces.
+pub fn norm(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Stdout and stderr of a run, for assertion messages.
+pub fn show(out: &Output) -> String {
+    format!(
+        "status: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Files (recursively) under `dir`.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
