@@ -84,5 +84,32 @@ with tempfile.TemporaryDirectory() as tmp:
         text = norm(run(["pdftotext", "-raw", str(pdf), "-"], ".").stdout)
         check(f"{profile} profile: legal name in pdftotext", norm(context["customer"]["legal_name"]) in text)
 
+# Final annex: PDF/A-3b, attachments, two PAdES signatures (TEST-ONLY certificates).
+with tempfile.TemporaryDirectory() as tmp:
+    pki = ROOT / "tests/fixtures/seal-test-pki"
+    r = run([ANNEX, "render", "--profile", str(ROOT / "data/profiles/nordwind.toml"), "--final",
+             "--sign-key", str(pki / "TEST-ONLY-provider.key.pem"),
+             "--sign-cert", str(pki / "TEST-ONLY-provider.cert.pem"),
+             "--sign-chain", str(pki / "TEST-ONLY-ca.pem")], tmp)
+    check("final annex: render --final --sign-key", r.returncode == 0, r.stderr)
+    pdf = Path(tmp) / r.stdout.strip()
+    r = run([ANNEX, "sign", str(pdf), "--sign-key", str(pki / "TEST-ONLY-customer.key.pem"),
+             "--sign-cert", str(pki / "TEST-ONLY-customer.cert.pem")], tmp)
+    check("final annex: countersign with annex sign", r.returncode == 0, r.stderr)
+    sig = run(["pdfsig", str(pdf)], ".").stdout
+    check("final annex: pdfsig: 2 signatures, both valid",
+          sig.count("Signature is Valid.") == 2 and "Signature #2" in sig and "Signature #3" not in sig, sig)
+    check("final annex: pdfsig: the last signature covers the whole document", "Total document signed" in sig, sig)
+    meta = run(["pdfinfo", "-meta", str(pdf)], ".").stdout
+    check("final annex: PDF/A-3b declared in the XMP metadata",
+          re.search(r"pdfaid:part[\"'>=]+3", meta) and re.search(r"pdfaid:conformance[\"'>=]+B", meta), meta[:400])
+    listed = run(["pdfdetach", "-list", str(pdf)], ".").stdout
+    names = ["matrix.json", "profile.toml", "profile.json", "catalogue.toml", "manifest.json"]
+    check("final annex: pdfdetach lists the sources and the manifest", all(n in listed for n in names), listed)
+    q = run(["qpdf", "--check", str(pdf)], ".")
+    check("final annex: qpdf --check", q.returncode == 0 and "No syntax or stream encoding errors" in q.stdout, q.stdout + q.stderr)
+    v = run([ANNEX, "verify", str(pdf), "--trust", str(pki / "TEST-ONLY-ca.pem"), "--rebuild"], tmp)
+    check("final annex: annex verify --trust --rebuild", v.returncode == 0 and "FAILED" not in v.stdout, v.stdout + v.stderr)
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -23,9 +23,14 @@ pub struct Cli {
 pub enum Command {
     /// Render a document (by default the contract annex) to PDF.
     #[command(
-        after_help = "Examples:\n  annex render\n  annex render --matrix data/matrices/ovhcloud-data-processing.toml --profile data/profiles/acme.toml --out output/\n  annex render --matrix page.md --profile p.toml --emit typ --force\n  SOURCE_DATE_EPOCH=1767225600 annex render --profile p.toml"
+        after_help = "Examples:\n  annex render\n  annex render --matrix data/matrices/ovhcloud-data-processing.toml --profile data/profiles/acme.toml --out output/\n  annex render --matrix page.md --profile p.toml --emit typ --force\n  annex render --kind onboarding --profile p.toml   # the customer team's checklist\n  annex render --kind audit --scope full            # the auditor's report\n  SOURCE_DATE_EPOCH=1767225600 annex render --profile p.toml\n  annex render --profile p.toml --final              # PDF/A-3b with its sources attached\n  annex render --profile p.toml --final --sign-key key.pem --sign-cert cert.pem"
     )]
     Render(RenderArgs),
+    /// Render one document per profile of a folder (or CSV), in parallel, incrementally.
+    #[command(
+        after_help = "Examples:\n  annex batch data/profiles/ --out output/\n  annex batch profiles.csv --out output/ --jobs 2 --report report.json\n  annex batch data/profiles/ --out output/ --shard 3/16   # shard 3 of 0..15\n  annex batch data/profiles/ --out output/ --force --quiet\n\nExit codes: 0 all rendered or skipped, 1 any profile failed (the others are still rendered), 2 tool failure."
+    )]
+    Batch(crate::batch::BatchArgs),
     /// Import a provider's published Markdown page into a canonical matrix.
     #[command(
         after_help = "Examples:\n  annex import page.md                   # canonical TOML on stdout, report on stderr\n  annex import page.md -o data/matrices/x.toml\n  annex import page.md --format json"
@@ -33,12 +38,29 @@ pub enum Command {
     Import(ImportArgs),
     /// Print the template context of a document as JSON (for template authors).
     #[command(
-        after_help = "Example:\n  annex context --profile data/profiles/acme.toml > context.json"
+        after_help = "Examples:\n  annex context --profile data/profiles/acme.toml > context.json\n  annex context --kind onboarding | jq .phases"
     )]
     Context(ContextArgs),
     /// List or export the built-in templates, to start your own.
     #[command(subcommand)]
     Templates(TemplatesCommand),
+    /// Lint matrices (and a profile) for RACI rule breaks, with exact places.
+    #[command(
+        after_help = "Examples:\n  annex check data/matrices/ovhcloud-data-processing.toml\n  annex check page.md --profile data/profiles/acme.toml\n  annex check page.en.md page.fr.md            # also compares the two documents\n  annex check page.md --policy strict          # every RACI rule break is an error\n  annex check page.md --policy policy.toml --format json --deny-warnings\n\nExit codes: 0 clean or warnings only, 1 denied findings, 2 tool failure."
+    )]
+    Check(CheckArgs),
+    /// Sign a final annex (PAdES B-B), in an incremental update: earlier signatures stay
+    /// valid, so signatories sign in turn.
+    #[command(
+        after_help = "Examples:\n  annex sign output/acme-annex.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key k2.pem --sign-cert c2.pem --sign-chain ca.pem   # countersign\n  annex sign draft.pdf -o signed.pdf --sign-key key.pem --sign-cert cert.pem\n\nExit codes: 0 signed, 1 not a final annex, unreadable key or certificate, no free signature place, 2 tool failure."
+    )]
+    Sign(crate::pades::SignArgs),
+    /// Check a final annex: PDF/A-3b, attachments against the manifest, fingerprint,
+    /// signatures; optionally rebuild it from its attachments and compare the bytes.
+    #[command(
+        after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
+    )]
+    Verify(crate::verify::VerifyArgs),
 }
 
 /// Where the inputs of a document come from.
@@ -57,9 +79,60 @@ pub struct InputArgs {
     /// Folder whose files override built-in templates of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Which document to make.
+    /// Which document to make: the contract annex, the customer team's onboarding guide,
+    /// or the auditor's report.
     #[arg(long, value_enum, default_value_t = Kind::Annex)]
     pub kind: Kind,
+    /// `tailored`: only what applies to the profile's subscription (the rest goes to an
+    /// appendix with the reason); `full`: the whole matrix. Default: the profile's
+    /// `[subscription] scope`, else `tailored`.
+    #[arg(long, value_enum, value_name = "SCOPE")]
+    pub scope: Option<crate::profile::Scope>,
+    /// How serious each matrix check is (the checks of `annex check`).
+    #[command(flatten)]
+    pub checks: PolicyArgs,
+}
+
+/// `--policy` and `--deny-warnings`, shared by `check` and the commands that render.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PolicyArgs {
+    /// Severity of each rule: `default` (published pages pass, with warnings), `strict`
+    /// (every RACI rule break is an error), or a policy file (TOML, see the README).
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+    /// Treat warnings as errors (exit code 1; `render` then writes nothing).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// `annex check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Matrices to check: canonical TOML or JSON, or provider Markdown pages. Several are
+    /// also compared with each other. Default: the embedded seed matrix.
+    #[arg(value_name = "MATRIX")]
+    pub matrices: Vec<PathBuf>,
+    /// Also check this customer profile (TOML) against the catalogue and the matrices.
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Catalogue of regions, services and options (TOML). Default: the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+    /// Policy and `--deny-warnings`.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// `human`: compiler-style diagnostics; `json`: the documented JSON report (for CI).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+/// Output formats of `annex check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Diagnostics with source snippets, and a summary line.
+    Human,
+    /// One JSON object (schema in the README, "Checking a matrix").
+    Json,
 }
 
 /// `annex render`.
@@ -81,6 +154,9 @@ pub struct RenderArgs {
     /// PDF creation date as seconds since the epoch (default: the effective date).
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<i64>,
+    /// Final annexes: `--final`, `--sign-key`, `--sign-cert`, `--sign-chain`.
+    #[command(flatten)]
+    pub seal: crate::seal::SealArgs,
 }
 
 /// `annex import`.
@@ -97,6 +173,10 @@ pub struct ImportArgs {
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,
+    /// An earlier canonical version of this matrix (TOML, JSON or page): activities that
+    /// still match keep their ids, so diffs between versions stay meaningful.
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
 }
 
 /// `annex context`.
@@ -131,13 +211,22 @@ pub enum TemplatesCommand {
 pub enum Kind {
     /// The contract annex.
     Annex,
+    /// The onboarding guide: the customer team's checklist, by lifecycle phase.
+    Onboarding,
+    /// The auditor's report: full matrix, decisions, findings, provenance, fingerprints.
+    Audit,
 }
 
 impl Kind {
+    /// Every kind, in the order documents are listed.
+    pub const ALL: [Kind; 3] = [Kind::Annex, Kind::Onboarding, Kind::Audit];
+
     /// Name used in file names and template names.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Annex => "annex",
+            Kind::Onboarding => "onboarding",
+            Kind::Audit => "audit",
         }
     }
 }

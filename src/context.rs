@@ -46,6 +46,18 @@ pub struct DocumentContext {
     pub not_applicable: Vec<NotApplicable>,
     /// Findings of the checks (warnings the annex was rendered with).
     pub findings: Vec<Finding>,
+    /// The matrices the document is made of, in profile order (one part unless the profile
+    /// composes several); `sections` above holds the sections of every part, in order.
+    pub parts: Vec<crate::kinds::Part>,
+    /// Onboarding: the customer's R/A activities grouped by lifecycle phase (always five
+    /// phases, in order; see `kinds::phase_of` for the rule).
+    pub phases: Vec<crate::kinds::Phase>,
+    /// Audit chart: R/A/C/I counts per top-level section and party.
+    pub section_counts: Vec<crate::kinds::SectionCount>,
+    /// Audit: the SHA-256 of every input (matrices, profile, catalogue, template set).
+    pub inputs: Vec<crate::kinds::InputDigest>,
+    /// Wording of the onboarding guide and the audit report.
+    pub words: crate::kinds::Words,
 }
 
 /// The tool that made the document.
@@ -763,6 +775,11 @@ pub fn build(input: ContextInput<'_>) -> DocumentContext {
         not_applicable: input.not_applicable,
         findings: input.findings,
         labels,
+        parts: Vec::new(),
+        phases: Vec::new(),
+        section_counts: Vec::new(),
+        inputs: Vec::new(),
+        words: crate::kinds::words(language),
     }
 }
 

@@ -80,4 +80,62 @@ mod tests {
         assert_eq!(string(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(string("l1\nl2"), r#""l1\nl2""#);
     }
+
+    /// Typesets `text` escaped as markup and returns the laid-out text.
+    fn typeset(text: &str) -> String {
+        let files = std::collections::HashMap::new();
+        let compiled = crate::pdf::compile(crate::pdf::Job {
+            main_name: "prop.typ",
+            source: format!("#set page(width: 30cm, height: auto)\n{}\n", markup(text)),
+            files: &files,
+            data: Vec::new(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            timestamp: None,
+            ident: "prop".into(),
+            pdf_a: false,
+        })
+        .unwrap_or_else(|e| panic!("{text:?} did not compile: {e}"));
+        compiled.text
+    }
+
+    fn fold(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+        /// Any string, escaped and typeset, reads back as the same text: nothing is
+        /// interpreted as markup or code, nothing is lost.
+        #[test]
+        fn any_string_comes_out_as_itself(text in r##"[a-zA-Z0-9 éüçœ'"#*_`$<>@\[\]~/\\=+.:;,!?(){}|&%^-]{0,40}"##) {
+            proptest::prop_assert_eq!(fold(&typeset(&text)), fold(&text));
+        }
+
+        /// Line breaks and other control characters never break out either.
+        #[test]
+        fn multiline_strings_come_out_as_their_lines(lines in proptest::collection::vec("[=+/*#a-z0-9 .-]{0,12}", 1..4)) {
+            let text = lines.join("\n");
+            proptest::prop_assert_eq!(fold(&typeset(&text)), fold(&text));
+        }
+    }
+
+    #[test]
+    fn hostile_strings_are_printed_literally() {
+        for s in [
+            "#read(\"/etc/passwd\")",
+            "] #include \"main.typ\" [",
+            "= Heading",
+            "- list",
+            "1. enum",
+            "/ term: y",
+            "*b* _i_ `raw` $x^2$ <lbl> @ref ~ -- --- ... -? // comment /* block */",
+            "https://evil.example/x \\ \\u{41} 'q' \"dq\"",
+            "{{ tera }} {% x %}",
+            "a  b   c",
+        ] {
+            assert_eq!(fold(&typeset(s)), fold(s), "{s:?}");
+        }
+        assert!(typeset("a  b").contains("a  b"), "inner spaces are kept");
+    }
 }

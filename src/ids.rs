@@ -118,6 +118,90 @@ pub fn assign_ids(matrix: &mut Matrix) {
     }
 }
 
+/// Carries the ids of `previous` (an earlier canonical version of the same page) over to the
+/// matching activities of `new`, so that re-importing a revised page keeps every id that
+/// still means the same activity. Returns how many ids were carried.
+///
+/// An activity of `new` matches an activity of `previous` with the same text (whitespace and
+/// case folded) — in the same section first, then anywhere — or, failing that, the most
+/// similar text of the same section when at least 85% of it is unchanged (a typo fix, a
+/// reworded word order). Each
+/// previous id is used at most once; activities that match nothing keep the derived id,
+/// re-derived so that it never collides with a carried one.
+pub fn carry_over(new: &mut Matrix, previous: &Matrix) -> usize {
+    let key = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let old: Vec<(&str, String, &str)> = previous
+        .activities()
+        .map(|(s, a)| (s.number.as_str(), key(&a.text), a.id.as_str()))
+        .collect();
+    let mut used = vec![false; old.len()];
+    let mut carried = 0;
+    for section in &mut new.sections {
+        for activity in &mut section.activities {
+            let k = key(&activity.text);
+            let exact_here = old.iter().position(|(s, t, _)| *s == section.number && *t == k);
+            let pick = exact_here
+                .filter(|&i| !used[i])
+                .or_else(|| (0..old.len()).find(|&i| !used[i] && old[i].1 == k))
+                .or_else(|| {
+                    (0..old.len())
+                        .filter(|&i| !used[i] && old[i].0 == section.number)
+                        .map(|i| (similarity(&old[i].1, &k), i))
+                        .filter(|(score, _)| *score >= 0.85)
+                        .max_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, i)| i)
+                });
+            match pick {
+                Some(i) => {
+                    used[i] = true;
+                    activity.id = old[i].2.to_owned();
+                    carried += 1;
+                }
+                None => activity.id.clear(),
+            }
+        }
+    }
+    assign_ids(new);
+    carried
+}
+
+/// How alike two texts are, from 0 to 1: the better of the share of characters left
+/// unchanged (typo fixes) and the share of words in common (reworded word order).
+fn similarity(a: &str, b: &str) -> f64 {
+    char_similarity(a, b).max(word_similarity(a, b))
+}
+
+/// Dice coefficient of the two texts' word sets.
+fn word_similarity(a: &str, b: &str) -> f64 {
+    let wa: HashSet<&str> = a.split_whitespace().collect();
+    let wb: HashSet<&str> = b.split_whitespace().collect();
+    if wa.is_empty() && wb.is_empty() {
+        return 1.0;
+    }
+    2.0 * wa.intersection(&wb).count() as f64 / (wa.len() + wb.len()) as f64
+}
+
+/// Share of `a` left unchanged in `b`: 1 − edit distance / longer length.
+fn char_similarity(a: &str, b: &str) -> f64 {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let longest = a.len().max(b.len());
+    if longest == 0 {
+        return 1.0;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        cur.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    1.0 - prev[b.len()] as f64 / longest as f64
+}
+
 /// ASCII folding of one lowercase non-ASCII character; an empty result means "separator".
 ///
 /// Hand-written rather than pulled from a Unicode-normalisation crate: the pages we import
@@ -300,5 +384,26 @@ mod tests {
         let before = m.clone();
         assign_ids(&mut m);
         assert_eq!(m, before);
+    }
+
+    #[test]
+    fn carry_over_keeps_ids_across_a_typo_fix() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus/ovh/");
+        let old_page = std::fs::read_to_string(format!("{dir}managed-kubernetes.2023-07-05.en-gb.md")).unwrap();
+        let new_page = std::fs::read_to_string(format!("{dir}managed-kubernetes.en-gb.md")).unwrap();
+        let mut previous = crate::import::import_markdown(&old_page, "old.md").unwrap().matrix;
+        // An id edited by hand in the canonical file must survive re-import.
+        let first = &mut previous.sections.iter_mut().find(|s| !s.activities.is_empty()).unwrap().activities[0];
+        first.id = "custom/first-activity".into();
+        let mut new = crate::import::import_markdown(&new_page, "new.md").unwrap().matrix;
+        let derived: Vec<String> = new.activities().map(|(_, a)| a.id.clone()).collect();
+        let carried = carry_over(&mut new, &previous);
+        assert_eq!(carried, new.activities().count(), "every activity of the revision has a predecessor");
+        let ids: Vec<String> = new.activities().map(|(_, a)| a.id.clone()).collect();
+        let old_ids: Vec<String> = previous.activities().map(|(_, a)| a.id.clone()).collect();
+        assert_eq!(ids, old_ids, "the typo-fixed revision keeps the previous ids");
+        assert_ne!(ids, derived, "some texts changed, so derived ids alone would differ");
+        let unique: HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
     }
 }

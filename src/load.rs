@@ -41,6 +41,11 @@ pub struct LoadedMatrix {
     pub import_notes: Vec<import::ImportNote>,
     /// 1-based source line of each activity, by id.
     pub activity_lines: HashMap<String, usize>,
+    /// Markdown pages only: (activity id, party id) → 1-based character columns of the
+    /// letter cell on the activity's line (see [`import::Imported::cell_columns`]).
+    pub cell_columns: HashMap<(String, String), (usize, usize)>,
+    /// Markdown pages only: section number → 1-based line of its heading.
+    pub section_lines: HashMap<String, usize>,
 }
 
 /// A parsed, not yet validated profile.
@@ -105,6 +110,8 @@ pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
                 matrix: imported.matrix,
                 import_notes: imported.notes,
                 activity_lines: imported.activity_lines,
+                cell_columns: imported.cell_columns,
+                section_lines: imported.section_lines,
                 source,
             })
         }
@@ -129,6 +136,8 @@ pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
                 source,
                 import_notes: Vec::new(),
                 activity_lines,
+                cell_columns: HashMap::new(),
+                section_lines: HashMap::new(),
             })
         }
         _ => {
@@ -141,6 +150,8 @@ pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
                 source,
                 import_notes: Vec::new(),
                 activity_lines,
+                cell_columns: HashMap::new(),
+                section_lines: HashMap::new(),
             })
         }
     }

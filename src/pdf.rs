@@ -49,6 +49,21 @@ fn library() -> &'static LazyHash<Library> {
     LIBRARY.get_or_init(|| LazyHash::new(Library::default()))
 }
 
+/// Parses the bundled fonts and builds the standard library now, instead of on the first
+/// compile (a batch does it once before its workers start; the benchmark times it).
+pub fn preload() {
+    let _ = (fonts(), library());
+}
+
+/// Time spent in each Typst stage of one document (benchmark and batch statistics).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// `typst::compile`: evaluation, introspection and layout.
+    pub layout: std::time::Duration,
+    /// `typst_pdf::pdf`: PDF export (font subsetting, tagging).
+    pub export: std::time::Duration,
+}
+
 /// What to compile.
 pub struct Job<'a> {
     /// File name of the main source (the rendered template), e.g. "annex.typ".
@@ -80,6 +95,8 @@ pub struct Compiled {
     pub pages: usize,
     /// Typst warnings, formatted with their location.
     pub warnings: Vec<String>,
+    /// Where the time went.
+    pub timings: Timings,
 }
 
 /// A failed compilation: the formatted diagnostics.
@@ -194,7 +211,9 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
         _job: std::marker::PhantomData,
     };
 
+    let started = std::time::Instant::now();
     let warned = typst::compile::<PagedDocument>(&world);
+    let layout = started.elapsed();
     let warnings: Vec<String> = warned
         .warnings
         .iter()
@@ -238,6 +257,7 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
         standards,
         ..PdfOptions::default()
     };
+    let started = std::time::Instant::now();
     let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
         fail(
             errors
@@ -246,11 +266,13 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
                 .collect(),
         )
     })?;
+    let export = started.elapsed();
     Ok(Compiled {
         pdf,
         text: document_text(&document),
         pages: document.pages().len(),
         warnings,
+        timings: Timings { layout, export },
     })
 }
 

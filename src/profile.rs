@@ -150,6 +150,24 @@ pub struct RawSubscription {
     /// Qualification regimes the subscription is under.
     #[serde(default)]
     pub qualifications: Vec<Spanned<String>>,
+    /// Matrices composed into the documents, as parts (paths relative to the profile file;
+    /// canonical TOML/JSON or Markdown pages). `--matrix` replaces them.
+    #[serde(default)]
+    pub matrices: Vec<Spanned<String>>,
+    /// `tailored` (default) or `full`; `--scope` overrides it.
+    #[serde(default)]
+    pub scope: Option<Scope>,
+}
+
+/// How much of the matrix a document shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Only what applies to the subscription; the rest is listed with the reason.
+    #[default]
+    Tailored,
+    /// The whole matrix, whatever the subscription.
+    Full,
 }
 
 /// `[[signatories]]`.
@@ -181,6 +199,8 @@ pub struct Profile {
     pub variant: Option<String>,
     /// Qualification regimes.
     pub qualifications: Vec<String>,
+    /// Tailored or full scope (the profile's choice; `--scope` overrides it in `prepare`).
+    pub scope: Scope,
     /// Signatories, in file order, with their resolved party id.
     pub signatories: Vec<Signatory>,
 }
@@ -250,43 +270,14 @@ pub fn toml_date(d: &toml::value::Datetime) -> Option<NaiveDate> {
     }
 }
 
-/// A lowercase ASCII slug for file names: letters and digits, `-` between words.
+/// A lowercase ASCII slug for file names (the activity-id slug rule of [`crate::ids::slug`]),
+/// "customer" when nothing of the name is left.
 pub fn file_slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        let c = fold_accent(c);
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-');
-    let mut cut: String = out.chars().take(60).collect();
-    while cut.ends_with('-') {
-        cut.pop();
-    }
-    if cut.is_empty() {
+    let slug = crate::ids::slug(s);
+    if slug.is_empty() {
         "customer".to_owned()
     } else {
-        cut
-    }
-}
-
-fn fold_accent(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
-        'ç' | 'Ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
-        'ñ' | 'Ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
-        'ý' | 'ÿ' | 'Ý' => 'y',
-        'ł' | 'Ł' => 'l',
-        'ś' | 'Ś' => 's',
-        'ź' | 'ż' | 'Ź' | 'Ż' => 'z',
-        c => c,
+        slug
     }
 }
 

@@ -7,6 +7,8 @@
 
 use crate::catalogue::Catalogue;
 use crate::context::NotApplicable;
+use crate::diag::Finding;
+use crate::load::LoadedMatrix;
 use crate::model::{Condition, Matrix};
 use crate::profile::Profile;
 
@@ -151,5 +153,225 @@ pub fn tailor(
             }
         }
     }
+    // A section whose own condition fails, with no subsection, would only print "no
+    // activity" in the annex: its heading goes too (its activities are in the appendix).
+    let numbers: Vec<String> = matrix.sections.iter().map(|s| s.number.clone()).collect();
+    matrix.sections.retain(|s| {
+        let excluded = s
+            .applies
+            .as_ref()
+            .is_some_and(|c| evaluate(c, profile, catalogue).is_err());
+        let has_children = numbers
+            .iter()
+            .any(|n| n.starts_with(&format!("{}.", s.number)));
+        !excluded || has_children
+    });
     (matrix, left_out)
+}
+
+/// A condition in words, for the audit report: "option: Veeam Managed Backup; region: BHS".
+/// Empty for a condition that restricts nothing.
+pub fn describe(condition: &Condition, catalogue: &Catalogue) -> String {
+    let name = |id: &String, entries: &[crate::catalogue::Entry]| {
+        entries
+            .iter()
+            .find(|e| &e.id == id)
+            .map_or(id.clone(), |e| e.name.clone())
+    };
+    let mut parts = Vec::new();
+    let mut push = |label: &str, values: Vec<String>| {
+        if !values.is_empty() {
+            parts.push(format!("{label}: {}", values.join(" or ")));
+        }
+    };
+    push(
+        "service",
+        condition
+            .services
+            .iter()
+            .map(|s| name(s, &catalogue.services))
+            .collect(),
+    );
+    push(
+        "option",
+        condition
+            .options
+            .iter()
+            .map(|s| name(s, &catalogue.options))
+            .collect(),
+    );
+    push(
+        "variant",
+        condition
+            .variants
+            .iter()
+            .map(|s| name(s, &catalogue.variants))
+            .collect(),
+    );
+    push("region", condition.regions.clone());
+    push("jurisdiction", condition.jurisdictions.clone());
+    push(
+        "qualification",
+        condition
+            .qualifications
+            .iter()
+            .map(|s| name(s, &catalogue.qualifications))
+            .collect(),
+    );
+    parts.join("; ")
+}
+
+/// Checks every applicability condition of `matrix` against the catalogue (and the
+/// matrix's own variants): a value no profile can ever name would silently move activities
+/// out of every annex, so each one is an error `matrix::unknown-condition-value`, placed on
+/// the value in the matrix file when it can be found there, with a "did you mean" hint.
+pub fn condition_findings(matrix: &LoadedMatrix, catalogue: &Catalogue) -> Vec<Finding> {
+    let m = &matrix.matrix;
+    let text = matrix.source.text.as_str();
+    let file = matrix.source.name.as_str();
+    let ids = |entries: &[crate::catalogue::Entry]| -> Vec<String> {
+        entries.iter().map(|e| e.id.clone()).collect()
+    };
+    let mut variants = ids(&catalogue.variants);
+    variants.extend(m.variants.iter().map(|v| v.id.clone()));
+    let regions: Vec<String> = catalogue.regions.iter().map(|r| r.code.clone()).collect();
+    let mut jurisdictions: Vec<String> = catalogue
+        .regions
+        .iter()
+        .map(|r| r.jurisdiction.clone())
+        .collect();
+    jurisdictions.dedup();
+    let known: [(&str, Vec<String>, bool); 6] = [
+        ("service", ids(&catalogue.services), false),
+        ("option", ids(&catalogue.options), false),
+        ("variant", variants.clone(), false),
+        ("region", regions, true),
+        ("jurisdiction", jurisdictions, true),
+        ("qualification", ids(&catalogue.qualifications), false),
+    ];
+    let mut findings = Vec::new();
+    let mut check = |condition: &Condition, owner: &str, from: usize| {
+        let lists = [
+            &condition.services,
+            &condition.options,
+            &condition.variants,
+            &condition.regions,
+            &condition.jurisdictions,
+            &condition.qualifications,
+        ];
+        for ((field, allowed, fold), values) in known.iter().zip(lists) {
+            for value in values {
+                let ok = allowed.iter().any(|a| {
+                    if *fold {
+                        a.eq_ignore_ascii_case(value)
+                    } else {
+                        a == value
+                    }
+                });
+                if ok {
+                    continue;
+                }
+                let mut f = Finding::error(
+                    "matrix::unknown-condition-value",
+                    format!(
+                        "{owner}: unknown {field} `{value}` in its applicability condition (not in the catalogue)"
+                    ),
+                );
+                let quoted = format!("\"{value}\"");
+                if let Some(at) = text.get(from..).and_then(|t| t.find(&quoted)) {
+                    let start = from + at;
+                    f = f.at(file, text, start..start + quoted.len()).label(format!(
+                        "not {} {field} of the catalogue",
+                        if *field == "option" { "an" } else { "a" }
+                    ));
+                }
+                if let Some(s) = crate::diag::suggest(value, allowed.iter().map(String::as_str)) {
+                    f = f.note(format!("did you mean `{s}`?"));
+                }
+                findings.push(f);
+            }
+        }
+    };
+    let line_start = |line: usize| crate::diag::line_span(text, line).start;
+    for section in &m.sections {
+        let section_at = text
+            .find(&format!("number = \"{}\"", section.number))
+            .unwrap_or(0);
+        if let Some(c) = &section.applies {
+            check(c, &format!("section {}", section.number), section_at);
+        }
+        for activity in &section.activities {
+            let from = matrix
+                .activity_lines
+                .get(&activity.id)
+                .map_or(section_at, |&l| line_start(l));
+            if let Some(c) = &activity.applies {
+                check(c, &format!("activity {}", activity.id), from);
+            }
+            if !activity.variants.is_empty() {
+                let c = Condition {
+                    variants: activity.variants.clone(),
+                    ..Condition::default()
+                };
+                check(&c, &format!("activity {}", activity.id), from);
+            }
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{matrix_from_source, SourceFile};
+
+    const MATRIX: &str = r#"
+provider = "P"
+service = "data-processing"
+title = "T"
+[[parties]]
+id = "customer"
+name = "Customer"
+role = "customer"
+[[sections]]
+number = "1"
+title = "One"
+applies = { regions = ["BHS"] }
+[[sections.activities]]
+id = "1/a"
+text = "A"
+letters = { customer = "RA" }
+applies = { options = ["veeam-managed-bakup"], jurisdictions = ["ca"] }
+"#;
+
+    #[test]
+    fn unknown_condition_values_are_errors_placed_on_the_value() {
+        let loaded = matrix_from_source(SourceFile {
+            name: "m.toml".into(),
+            text: MATRIX.into(),
+        })
+        .unwrap();
+        let catalogue: Catalogue = toml::from_str(crate::catalogue::BUILTIN).unwrap();
+        let findings = condition_findings(&loaded, &catalogue);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let f = &findings[0];
+        assert_eq!(f.code, "matrix::unknown-condition-value");
+        assert!(f.message.contains("veeam-managed-bakup"));
+        assert_eq!(f.location.as_ref().unwrap().line, 17);
+        assert_eq!(f.notes, vec!["did you mean `veeam-managed-backup`?"]);
+    }
+
+    #[test]
+    fn conditions_are_described_with_catalogue_names() {
+        let catalogue: Catalogue = toml::from_str(crate::catalogue::BUILTIN).unwrap();
+        let c = Condition {
+            options: vec!["veeam-managed-backup".into()],
+            regions: vec!["BHS".into()],
+            ..Condition::default()
+        };
+        assert_eq!(
+            describe(&c, &catalogue),
+            "option: Veeam Managed Backup; region: BHS"
+        );
+    }
 }

@@ -20,6 +20,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/annex.typ.tera"),
     ),
     ("lib.typ", include_str!("../templates/lib.typ")),
+    (
+        "onboarding.typ.tera",
+        include_str!("../templates/onboarding.typ.tera"),
+    ),
+    ("audit.typ.tera", include_str!("../templates/audit.typ.tera")),
+    ("docs.typ", include_str!("../templates/docs.typ")),
 ];
 
 /// A complete template set, by file name.

@@ -255,6 +255,7 @@ pub fn profile(
             .iter()
             .map(|s| s.get_ref().clone())
             .collect(),
+        scope: raw.subscription.scope.unwrap_or_default(),
         signatories,
     };
     (Some(profile), findings)

@@ -2,7 +2,12 @@
 //! (`tests/fixtures/<case>/`) and checks what a user gets: files, exit codes, messages, and
 //! the text of the PDF as laid out (`--emit txt`, read back from Typst's frames).
 
+mod batch;
+mod check;
+mod import;
 mod render;
+mod seal;
+mod tailor;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -32,6 +37,21 @@ pub fn repo(path: &str) -> PathBuf {
 /// Whitespace folded to single spaces.
 pub fn norm(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of a laid-out document, whitespace folded, and a line break right after a
+/// hyphen inside a word ("NFS-" / "compatible") undone: the line was broken there, the
+/// source has no space.
+pub fn norm_pdf(text: &str) -> String {
+    let mut joined = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        joined.push(c);
+        if c == '-' && chars.peek() == Some(&'\n') && joined.chars().rev().nth(1).is_some_and(|p| !p.is_whitespace()) {
+            chars.next();
+        }
+    }
+    norm(&joined)
 }
 
 /// Stdout and stderr of a run, for assertion messages.

@@ -31,7 +31,7 @@ fn every_seed_activity_and_its_letters_are_in_the_pdf_text() {
     let out = annex(dir.path(), &["render", "--emit", "txt"]);
     assert!(out.status.success(), "{}", show(&out));
     let text = std::fs::read_to_string(dir.path().join("output/acme-annex.txt")).unwrap();
-    let flat = norm(&text);
+    let flat = norm_pdf(&text);
     let matrix = seed();
     assert_eq!(matrix.activities().count(), 38);
     for (section, activity) in matrix.activities() {

@@ -1,0 +1,257 @@
+//! Composition: a profile may list several matrices (`[subscription] matrices`), for
+//! instance a platform matrix and the product page that supplements it. Each becomes a
+//! *part* of the documents, in the order listed.
+//!
+//! Invariant: parts are never merged silently. An activity that two parts both list (same
+//! text, whitespace and case folded) must give every party the same letters; when it does
+//! not, [`conflicting_letters`] reports `cross::conflicting-letters` with both places.
+
+use std::path::Path;
+
+use crate::diag::{Finding, Location};
+use crate::load::{self, LoadedMatrix, SourceFile};
+use crate::model::{Letters, Matrix, PartyRole};
+use crate::profile::RawProfile;
+
+/// Code of the finding for an activity that two parts assign differently.
+pub const CONFLICT_CODE: &str = "cross::conflicting-letters";
+
+/// Loads the matrices `raw` lists, resolving each path against the profile file's folder.
+/// Empty when the profile lists none.
+pub fn profile_matrices(
+    raw: &RawProfile,
+    profile_source: &SourceFile,
+) -> anyhow::Result<Vec<LoadedMatrix>> {
+    let base = Path::new(&profile_source.name)
+        .parent()
+        .unwrap_or(Path::new(""));
+    raw.subscription
+        .matrices
+        .iter()
+        .map(|entry| {
+            let path = base.join(entry.get_ref());
+            if !path.is_file() {
+                let finding = Finding::error(
+                    "profile::missing-matrix",
+                    format!(
+                        "subscription.matrices: {} does not exist (paths are relative to the profile's folder)",
+                        path.display()
+                    ),
+                )
+                .at(&profile_source.name, &profile_source.text, entry.span())
+                .label("no such file");
+                let mut sources = crate::diag::Sources::default();
+                sources.add(&profile_source.name, &profile_source.text);
+                return Err(crate::Invalid::findings(vec![finding], sources));
+            }
+            load::matrix(Some(&path))
+        })
+        .collect()
+}
+
+/// The matrix the profile is validated against when there are several parts: the first
+/// part, knowing the offering variants of every part.
+pub fn validation_view(parts: &[LoadedMatrix]) -> Matrix {
+    let mut view = parts[0].matrix.clone();
+    for part in &parts[1..] {
+        for v in &part.matrix.variants {
+            if !view.variants.iter().any(|w| w.id == v.id) {
+                view.variants.push(v.clone());
+            }
+        }
+    }
+    view
+}
+
+/// The party of `target` that stands for `party` of another matrix: the same id, else the
+/// same role (customer, provider).
+pub fn matching_party<'a>(
+    party: &crate::model::Party,
+    target: &'a Matrix,
+) -> Option<&'a crate::model::Party> {
+    target
+        .parties
+        .iter()
+        .find(|p| p.id == party.id)
+        .or_else(|| {
+            (party.role != PartyRole::Other)
+                .then(|| target.parties.iter().find(|p| p.role == party.role))
+                .flatten()
+        })
+}
+
+fn text_key(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Every activity that two parts list with different letters for some party
+/// (`cross::conflicting-letters`, a warning: the documents still render both parts as
+/// written, and the audit report lists the conflict). The finding points at the later
+/// part's activity and names the earlier one as related.
+pub fn conflicting_letters(parts: &[LoadedMatrix]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (j, later) in parts.iter().enumerate() {
+        for earlier in &parts[..j] {
+            for (_, activity) in later.matrix.activities() {
+                let key = text_key(&activity.text);
+                let Some((_, twin)) = earlier
+                    .matrix
+                    .activities()
+                    .find(|(_, a)| text_key(&a.text) == key)
+                else {
+                    continue;
+                };
+                let mut differences = Vec::new();
+                for party in &later.matrix.parties {
+                    let Some(other) = matching_party(party, &earlier.matrix) else {
+                        continue;
+                    };
+                    let (now, before) =
+                        (activity.letters_of(&party.id), twin.letters_of(&other.id));
+                    if now != before {
+                        differences.push(format!(
+                            "{}: {} here, {} in {}",
+                            party.name,
+                            show(now),
+                            show(before),
+                            earlier.source.name
+                        ));
+                    }
+                }
+                if differences.is_empty() {
+                    continue;
+                }
+                let mut f = Finding::warning(
+                    CONFLICT_CODE,
+                    format!(
+                        "activity “{}” is assigned differently by {} and {}",
+                        activity.text.trim(),
+                        earlier.source.name,
+                        later.source.name
+                    ),
+                );
+                if let Some(loc) = place(later, &activity.id) {
+                    f.location = Some(Location {
+                        label: Some(differences.join("; ")),
+                        ..loc
+                    });
+                } else {
+                    f = f.note(differences.join("; "));
+                }
+                if let Some(loc) = place(earlier, &twin.id) {
+                    f.related.push(Location {
+                        label: Some("assigned here in the earlier part".into()),
+                        ..loc
+                    });
+                }
+                findings.push(f);
+            }
+        }
+    }
+    findings
+}
+
+fn show(l: Letters) -> String {
+    if l.is_empty() {
+        "–".into()
+    } else {
+        l.to_string()
+    }
+}
+
+fn place(part: &LoadedMatrix, id: &str) -> Option<Location> {
+    let line = *part.activity_lines.get(id)?;
+    let span = crate::diag::line_span(&part.source.text, line);
+    Some(crate::diag::locate(
+        &part.source.name,
+        &part.source.text,
+        span,
+        None,
+    ))
+}
+
+/// The sections of a later part, with letters re-keyed to the party ids of `first` (same
+/// id, else same role), so that one table header reads across parts. A party with no
+/// counterpart keeps its own id (it then shows in its part's own tables only).
+pub fn aligned_sections(part: &Matrix, first: &Matrix) -> Vec<crate::model::Section> {
+    let mut sections = part.sections.clone();
+    for section in &mut sections {
+        for activity in &mut section.activities {
+            activity.letters = activity
+                .letters
+                .iter()
+                .map(|(id, l)| {
+                    let target = part
+                        .party(id)
+                        .and_then(|p| matching_party(p, first))
+                        .map_or(id.clone(), |p| p.id.clone());
+                    (target, *l)
+                })
+                .collect();
+        }
+    }
+    sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(name: &str, letters: &str) -> LoadedMatrix {
+        let text = format!(
+            r#"
+provider = "P"
+service = "s"
+title = "{name}"
+[[parties]]
+id = "customer"
+name = "Customer"
+role = "customer"
+[[parties]]
+id = "prov-{name}"
+name = "Provider"
+role = "provider"
+[[sections]]
+number = "1"
+title = "One"
+[[sections.activities]]
+id = "1/patch"
+text = "Patch  the OS"
+letters = {{ customer = "RA", prov-{name} = "{letters}" }}
+"#
+        );
+        load::matrix_from_source(SourceFile {
+            name: format!("{name}.toml"),
+            text,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn same_activity_with_other_letters_is_a_conflict() {
+        let parts = [part("platform", "I"), part("product", "CI")];
+        let findings = conflicting_letters(&parts);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(f.code, CONFLICT_CODE);
+        assert_eq!(f.location.as_ref().unwrap().file, "product.toml");
+        assert_eq!(f.related[0].file, "platform.toml");
+        assert!(f
+            .location
+            .as_ref()
+            .unwrap()
+            .label
+            .as_ref()
+            .unwrap()
+            .contains("Provider: CI here, I in platform.toml"));
+    }
+
+    #[test]
+    fn same_letters_under_another_party_id_agree() {
+        let parts = [part("platform", "CI"), part("product", "CI")];
+        assert!(conflicting_letters(&parts).is_empty());
+    }
+}

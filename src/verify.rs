@@ -1,0 +1,653 @@
+//! `annex verify`: checks a sealed (and possibly signed) annex the way an auditor would,
+//! years later, with nothing but the PDF (and the CA certificate to trust).
+//!
+//! Checks, each reported as ok / FAILED / skipped: PDF/A-3b declared; every attachment
+//! against the manifest; the fingerprint recomputed from the attachments and found in the
+//! document's metadata; every signature (byte ranges, digest, signature math,
+//! signing-certificate binding, certificate validity at the signing time, chain to
+//! `--trust`); nothing appended after the last signature; and, with `--rebuild`, the
+//! document re-rendered from its attachments, byte for byte equal to its first revision.
+//!
+//! Invariant: any failed check makes the exit code 1; verification never writes anything
+//! but a temporary folder for the rebuild.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::pades::{cms, file};
+use crate::seal::{self, Manifest, MANIFEST_NAME, SIGNATURE_FIELDS_NAME};
+use crate::Invalid;
+
+/// `annex verify`.
+#[derive(Debug, Args, Clone)]
+pub struct VerifyArgs {
+    /// The annex PDF to check.
+    pub pdf: PathBuf,
+    /// CA certificate(s) (PEM) the signers' certificates must chain to. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub trust: Vec<PathBuf>,
+    /// Also re-render the annex from its attachments and compare the bytes with the
+    /// document's first (unsigned) revision.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// With `--rebuild`: the template folder the annex was made with, if not the built-ins.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Passed.
+    Ok,
+    /// Failed: the document is not what it claims.
+    Failed,
+    /// Not applicable or not requested.
+    Skipped,
+}
+
+/// Every check made, in order.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// (outcome, what was checked and found).
+    pub checks: Vec<(Outcome, String)>,
+}
+
+impl Report {
+    fn push(&mut self, outcome: Outcome, text: impl Into<String>) {
+        self.checks.push((outcome, text.into()));
+    }
+
+    fn result(&mut self, r: Result<String, String>) {
+        match r {
+            Ok(t) => self.push(Outcome::Ok, t),
+            Err(t) => self.push(Outcome::Failed, t),
+        }
+    }
+
+    /// The failed checks.
+    pub fn failures(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|(o, _)| *o == Outcome::Failed)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    }
+
+    /// The report as printed: one line per check.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (o, t) in &self.checks {
+            let tag = match o {
+                Outcome::Ok => "ok     ",
+                Outcome::Failed => "FAILED ",
+                Outcome::Skipped => "skipped",
+            };
+            out.push_str(&format!("{tag} {t}\n"));
+        }
+        out
+    }
+}
+
+/// Options of a verification.
+#[derive(Default)]
+pub struct Options {
+    /// Trust anchors.
+    pub trust: Vec<x509_cert::Certificate>,
+    /// Rebuild from the attachments, with this template folder (`Some(None)`: built-ins).
+    pub rebuild: Option<Option<PathBuf>>,
+}
+
+fn short(hex: &str) -> &str {
+    hex.get(..16).unwrap_or(hex)
+}
+
+/// Seconds since the epoch of a PDF date (`D:YYYYMMDDHHmmSS…`, UTC offsets honoured).
+pub fn parse_pdf_date(s: &str) -> Option<i64> {
+    let d = s.strip_prefix("D:").unwrap_or(s);
+    let num = |a: usize, b: usize| d.get(a..b).and_then(|t| t.parse::<u32>().ok());
+    let date = chrono::NaiveDate::from_ymd_opt(
+        num(0, 4)? as i32,
+        num(4, 6).unwrap_or(1),
+        num(6, 8).unwrap_or(1),
+    )?;
+    let time = date.and_hms_opt(
+        num(8, 10).unwrap_or(0),
+        num(10, 12).unwrap_or(0),
+        num(12, 14).unwrap_or(0),
+    )?;
+    let mut secs = time.and_utc().timestamp();
+    let rest = d.get(14..).unwrap_or("");
+    if let Some(sign @ ('+' | '-')) = rest.chars().next() {
+        let h: i64 = rest.get(1..3).and_then(|t| t.parse().ok()).unwrap_or(0);
+        let m: i64 = rest.get(4..6).and_then(|t| t.parse().ok()).unwrap_or(0);
+        let off = h * 3600 + m * 60;
+        secs -= if sign == '+' { off } else { -off };
+    }
+    Some(secs)
+}
+
+/// Verifies the bytes of an annex.
+pub fn verify(bytes: &[u8], options: &Options) -> Report {
+    let mut report = Report::default();
+    let doc = match file::PdfFile::open(bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            report.push(Outcome::Failed, format!("PDF structure: {e}"));
+            return report;
+        }
+    };
+    let revisions = file::revision_ends(bytes);
+    let first_end = revisions.first().copied().unwrap_or(bytes.len());
+    let sigs = doc.signatures();
+    report.push(
+        Outcome::Ok,
+        format!(
+            "PDF structure: readable; {} revision(s), {} signature(s)",
+            revisions.len(),
+            sigs.len()
+        ),
+    );
+
+    // PDF/A-3b.
+    let xmp = doc
+        .xmp()
+        .map(|x| String::from_utf8_lossy(&x).into_owned())
+        .unwrap_or_default();
+    let part = xmp_value(&xmp, "pdfaid:part");
+    let conformance = xmp_value(&xmp, "pdfaid:conformance");
+    report.result(match (part.as_deref(), conformance.as_deref()) {
+        (Some("3"), Some("B" | "b")) => Ok("PDF/A-3b declared in the XMP metadata".into()),
+        _ => Err(format!(
+            "PDF/A-3b is not declared in the XMP metadata (pdfaid:part {}, conformance {})",
+            part.as_deref().unwrap_or("missing"),
+            conformance.as_deref().unwrap_or("missing")
+        )),
+    });
+
+    // Manifest and attachments.
+    let attachments = doc.attachments();
+    let manifest: Option<Manifest> = match attachments.get(MANIFEST_NAME) {
+        None => {
+            report.push(
+                Outcome::Failed,
+                "no manifest.json attached: this is not a sealed (final) annex",
+            );
+            None
+        }
+        Some(bytes) => match serde_json::from_slice::<Manifest>(bytes) {
+            Ok(m) if m.format == seal::MANIFEST_FORMAT => {
+                report.push(
+                    Outcome::Ok,
+                    format!(
+                        "manifest.json: made by {} {} with typst {}, fingerprint {}…",
+                        m.tool.name,
+                        m.tool.version,
+                        m.typst_version,
+                        short(&m.fingerprint)
+                    ),
+                );
+                Some(m)
+            }
+            Ok(m) => {
+                report.push(
+                    Outcome::Failed,
+                    format!("manifest.json: unknown format {}", m.format),
+                );
+                None
+            }
+            Err(e) => {
+                report.push(
+                    Outcome::Failed,
+                    format!("manifest.json is not a valid manifest: {e}"),
+                );
+                None
+            }
+        },
+    };
+    if let Some(m) = &manifest {
+        for (name, expected) in &m.attachments {
+            report.result(match attachments.get(name) {
+                None => Err(format!("attachment {name}: missing")),
+                Some(b) => {
+                    let got = seal::sha256_hex(b);
+                    if &got == expected {
+                        Ok(format!("attachment {name}: SHA-256 {}… as in the manifest", short(&got)))
+                    } else {
+                        Err(format!(
+                            "attachment {name}: SHA-256 {}… but the manifest says {}…: the attachment was changed or swapped",
+                            short(&got),
+                            short(expected)
+                        ))
+                    }
+                }
+            });
+        }
+        for name in attachments.keys() {
+            if name != MANIFEST_NAME
+                && name != SIGNATURE_FIELDS_NAME
+                && !m.attachments.contains_key(name)
+            {
+                report.push(
+                    Outcome::Failed,
+                    format!("attachment {name}: not listed in the manifest"),
+                );
+            }
+        }
+        for (role, input) in [
+            ("profile.toml", &m.inputs.profile),
+            ("catalogue.toml", &m.inputs.catalogue),
+        ] {
+            if let Some(b) = attachments.get(role) {
+                let got = seal::sha256_hex(b);
+                report.result(if got == input.sha256 {
+                    Ok(format!("input {}: its SHA-256 matches {role}", input.name))
+                } else {
+                    Err(format!("input {}: SHA-256 differs from {role}", input.name))
+                });
+            }
+        }
+        // The fingerprint, from the canonical attachments and the template digest.
+        match (
+            attachments.get("matrix.json"),
+            attachments.get("profile.json"),
+            seal::unhex(&m.inputs.templates.digest),
+        ) {
+            (Some(matrix), Some(profile), Some(digest)) => {
+                let again = seal::fingerprint(matrix, profile, &digest);
+                report.result(if again == m.fingerprint {
+                    Ok(format!("fingerprint {}… recomputed from matrix.json, profile.json and the template digest", short(&again)))
+                } else {
+                    Err(format!(
+                        "fingerprint: recomputed {}… but the manifest says {}…",
+                        short(&again),
+                        short(&m.fingerprint)
+                    ))
+                });
+            }
+            _ => report.push(Outcome::Failed, "fingerprint: cannot be recomputed (matrix.json, profile.json or the template digest missing)"),
+        }
+        let keyword = format!("{}{}", seal::FINGERPRINT_KEYWORD, m.fingerprint);
+        let in_xmp = xmp.contains(&keyword);
+        let in_info = doc.info_keywords().is_some_and(|k| k.contains(&keyword));
+        report.result(if in_xmp && in_info {
+            Ok("fingerprint: the document's metadata (XMP and Info keywords) carries the manifest's".into())
+        } else {
+            Err("fingerprint: the document's metadata does not carry the manifest's fingerprint".into())
+        });
+    }
+
+    // Signatures.
+    let mut last_signed_end = None;
+    for (i, sig) in sigs.iter().enumerate() {
+        let label = format!(
+            "signature {} ({}{})",
+            i + 1,
+            sig.signer.as_deref().unwrap_or("unnamed"),
+            sig.time
+                .as_deref()
+                .and_then(parse_pdf_date)
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map_or(String::new(), |t| format!(
+                    ", {}",
+                    t.format("%Y-%m-%d %H:%M UTC")
+                ))
+        );
+        check_signature(
+            bytes,
+            sig,
+            &label,
+            &revisions,
+            options,
+            &mut report,
+            &mut last_signed_end,
+        );
+    }
+    // Every update after the first revision is a signature's: bytes no signature covers
+    // (an appended update, or a signature made unreadable) are a change.
+    match last_signed_end {
+        None if revisions.len() <= 1 && sigs.is_empty() => report.push(
+            Outcome::Skipped,
+            "signatures: none (an unsigned annex is protected by its manifest and by --rebuild)",
+        ),
+        Some(end) if end == bytes.len() => {
+            report.push(Outcome::Ok, "no change after the last signature")
+        }
+        end => {
+            let end = end.unwrap_or(first_end);
+            report.push(
+                Outcome::Failed,
+                format!(
+                    "{} bytes after byte {end} are covered by no signature: the file was changed after it was signed",
+                    bytes.len().saturating_sub(end)
+                ),
+            )
+        }
+    }
+
+    // Rebuild.
+    match (&options.rebuild, &manifest) {
+        (Some(templates), Some(m)) => {
+            report.result(rebuild(&attachments, m, templates.as_deref(), &bytes[..first_end]))
+        }
+        (Some(_), None) => report.push(Outcome::Failed, "rebuild: impossible without a manifest"),
+        (None, _) => report.push(
+            Outcome::Skipped,
+            "rebuild: not requested (--rebuild re-renders the annex from its attachments and compares every byte)",
+        ),
+    }
+    report
+}
+
+fn xmp_value(xmp: &str, key: &str) -> Option<String> {
+    let i = xmp.find(key)?;
+    let rest = &xmp[i + key.len()..];
+    let rest = rest.trim_start_matches(['>', '=', '"', '\'', ' ']);
+    let v: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    (!v.is_empty()).then_some(v)
+}
+
+fn check_signature(
+    bytes: &[u8],
+    sig: &file::SigField,
+    label: &str,
+    revisions: &[usize],
+    options: &Options,
+    report: &mut Report,
+    last_signed_end: &mut Option<usize>,
+) {
+    let r = &sig.byte_range;
+    let ranges_ok = r.len() == 4
+        && r[0] == 0
+        && r.iter().all(|v| *v >= 0)
+        && r[1] < r[2]
+        && (r[2] + r[3]) as usize <= bytes.len()
+        && bytes.get(r[1] as usize) == Some(&b'<')
+        && bytes.get(r[2] as usize - 1) == Some(&b'>')
+        && bytes[r[1] as usize + 1..r[2] as usize - 1]
+            .iter()
+            .all(u8::is_ascii_hexdigit);
+    if !ranges_ok {
+        report.push(
+            Outcome::Failed,
+            format!(
+                "{label}: its byte range {r:?} does not cover the file except the signature itself"
+            ),
+        );
+        return;
+    }
+    let end = (r[2] + r[3]) as usize;
+    *last_signed_end = Some(last_signed_end.map_or(end, |e: usize| e.max(end)));
+    let revision = revisions.iter().position(|e| *e == end);
+    report.result(match revision {
+        Some(n) => Ok(format!(
+            "{label}: covers revisions 1 to {} (bytes 0–{end}, all but its own /Contents)",
+            n + 1
+        )),
+        None => Err(format!(
+            "{label}: its byte range does not end at a revision boundary"
+        )),
+    });
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    sha2::Digest::update(&mut hasher, &bytes[..r[1] as usize]);
+    sha2::Digest::update(&mut hasher, &bytes[r[2] as usize..end]);
+    let digest: [u8; 32] = sha2::Digest::finalize(hasher).into();
+    let checked = match cms::check(&sig.contents, &digest) {
+        Ok(c) => c,
+        Err(e) => {
+            report.push(Outcome::Failed, format!("{label}: {e}"));
+            return;
+        }
+    };
+    report.result(
+        checked
+            .digest_ok
+            .clone()
+            .map(|_| format!("{label}: the signed bytes match the signed digest")),
+    );
+    report.result(
+        checked
+            .signature_ok
+            .clone()
+            .map(|_| format!("{label}: signature math verifies with the signer's certificate")),
+    );
+    report.result(checked.cert_binding_ok.clone().map(|_| {
+        format!("{label}: signing-certificate-v2 binds the signer's certificate (PAdES B-B)")
+    }));
+    if sig.sub_filter.as_deref() != Some("ETSI.CAdES.detached") {
+        report.push(
+            Outcome::Failed,
+            format!(
+                "{label}: /SubFilter is {:?}, not ETSI.CAdES.detached",
+                sig.sub_filter
+            ),
+        );
+    }
+    let Some(cert) = &checked.signer else { return };
+    let time = sig.time.as_deref().and_then(parse_pdf_date);
+    match time {
+        Some(t) => report.result(
+            cms::valid_at(cert, t)
+                .map(|_| {
+                    format!(
+                        "{label}: certificate of \"{}\" valid at the signing time",
+                        cms::common_name(cert)
+                    )
+                })
+                .map_err(|e| format!("{label}: {e}")),
+        ),
+        None => report.push(Outcome::Failed, format!("{label}: no signing time (/M)")),
+    }
+    if options.trust.is_empty() {
+        report.push(
+            Outcome::Skipped,
+            format!("{label}: certificate chain not checked (give --trust ca.pem)"),
+        );
+    } else {
+        report.result(
+            cms::chain_to(
+                cert,
+                &checked.certificates,
+                &options.trust,
+                time.unwrap_or(0),
+            )
+            .map(|p| {
+                format!(
+                    "{label}: certificate chain {} ends at a trusted CA",
+                    p.join(" → ")
+                )
+            })
+            .map_err(|e| format!("{label}: {e}")),
+        );
+    }
+}
+
+/// Re-renders the annex from its attachments and compares it with `first`, the
+/// document's first revision.
+fn rebuild(
+    attachments: &std::collections::BTreeMap<String, Vec<u8>>,
+    m: &Manifest,
+    templates: Option<&Path>,
+    first: &[u8],
+) -> Result<String, String> {
+    let fail = |e: String| format!("rebuild: {e}");
+    if m.tool.version != env!("CARGO_PKG_VERSION") || m.typst_version != crate::TYPST_VERSION {
+        return Err(fail(format!(
+            "made by annex {} (typst {}), this is annex {} (typst {}): use that version to rebuild",
+            m.tool.version,
+            m.typst_version,
+            env!("CARGO_PKG_VERSION"),
+            crate::TYPST_VERSION
+        )));
+    }
+    let dir = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let path = |name: &str| -> Result<PathBuf, String> {
+        let bytes = attachments
+            .get(name)
+            .ok_or_else(|| fail(format!("{name} is not attached")))?;
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).map_err(|e| fail(e.to_string()))?;
+        Ok(p)
+    };
+    let kind = match m.parameters.kind.as_str() {
+        "annex" => crate::cli::Kind::Annex,
+        other => return Err(fail(format!("cannot rebuild a document of kind {other}"))),
+    };
+    // Through the command-line parser, so that every other input option keeps its default.
+    let mut argv: Vec<std::ffi::OsString> = vec!["annex".into(), "context".into()];
+    for (flag, name) in [
+        ("--matrix", "matrix.json"),
+        ("--profile", "profile.toml"),
+        ("--catalogue", "catalogue.toml"),
+    ] {
+        argv.push(flag.into());
+        argv.push(path(name)?.into());
+    }
+    if let Some(t) = templates {
+        argv.push("--templates".into());
+        argv.push(t.into());
+    }
+    if let Some(scope) = m.parameters.scope {
+        argv.push("--scope".into());
+        argv.push(
+            serde_json::to_value(scope)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+                .into(),
+        );
+    }
+    let input = match <crate::cli::Cli as clap::Parser>::try_parse_from(argv) {
+        Ok(crate::cli::Cli {
+            command: crate::cli::Command::Context(args),
+            ..
+        }) => args.input,
+        Ok(_) => return Err(fail("unexpected command".into())),
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    let prepared = crate::prepare(&input, &mut Vec::new()).map_err(|e| fail(format!("{e:#}")))?;
+    let digest = crate::hex(&prepared.templates.digest());
+    if digest != m.inputs.templates.digest {
+        return Err(fail(format!(
+            "the template set differs from the one the annex was made with (templates {}…, expected {}…); pass --templates DIR",
+            short(&digest),
+            short(&m.inputs.templates.digest)
+        )));
+    }
+    let (_, catalogue) =
+        crate::load::catalogue(input.catalogue.as_deref()).map_err(|e| fail(e.to_string()))?;
+    let seal = seal::Seal::new(
+        &prepared,
+        &catalogue,
+        kind,
+        m.parameters.scope,
+        m.parameters.source_date_epoch,
+        Some(m.inputs.clone()),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let document =
+        crate::make_document_with(&prepared, kind, m.parameters.source_date_epoch, Some(&seal))
+            .map_err(|e| fail(format!("{e:#}")))?;
+    // The first update may have added the end-of-line the original file lacked.
+    let trim = |b: &[u8]| {
+        b.len()
+            - b.iter()
+                .rev()
+                .take_while(|c| **c == b'\n' || **c == b'\r')
+                .count()
+    };
+    let first = &first[..trim(first)];
+    if document.compiled.pdf[..trim(&document.compiled.pdf)] == *first {
+        Ok(format!(
+            "rebuild: re-rendered from the attachments, identical to the first revision ({} bytes)",
+            first.len()
+        ))
+    } else {
+        let at = document
+            .compiled
+            .pdf
+            .iter()
+            .zip(first)
+            .position(|(a, b)| a != b)
+            .unwrap_or(first.len().min(document.compiled.pdf.len()));
+        Err(fail(format!(
+            "the re-rendered annex differs from the first revision (first difference at byte {at}; {} vs {} bytes)",
+            document.compiled.pdf.len(),
+            first.len()
+        )))
+    }
+}
+
+/// `annex verify`: prints the report; exit code 1 if any check failed.
+pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
+    let bytes = std::fs::read(&args.pdf)
+        .map_err(|e| Invalid::input(format!("cannot read {}: {e}", args.pdf.display())))?;
+    let mut trust = Vec::new();
+    for t in &args.trust {
+        let pem = std::fs::read_to_string(t)
+            .map_err(|e| Invalid::input(format!("cannot read {}: {e}", t.display())))?;
+        trust.extend(
+            cms::certs_from_pem(&pem)
+                .map_err(|e| Invalid::input(format!("{}: {e}", t.display())))?,
+        );
+    }
+    let options = Options {
+        trust,
+        rebuild: args.rebuild.then(|| args.templates.clone()),
+    };
+    let report = verify(&bytes, &options);
+    print!("{}", report.render());
+    let failures = report.failures();
+    let ok = report
+        .checks
+        .iter()
+        .filter(|(o, _)| *o == Outcome::Ok)
+        .count();
+    if failures.is_empty() {
+        println!("{}: verified ({ok} checks ok)", args.pdf.display());
+        Ok(crate::EXIT_OK)
+    } else {
+        eprintln!(
+            "error: {} failed verification ({} of {} checks failed): {}",
+            args.pdf.display(),
+            failures.len(),
+            report.checks.len(),
+            failures[0]
+        );
+        Ok(crate::EXIT_INVALID)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_dates_are_read_with_their_offset() {
+        assert_eq!(
+            parse_pdf_date("D:20261201120000+00'00'"),
+            Some(1_796_126_400)
+        );
+        assert_eq!(
+            parse_pdf_date("D:20261201140000+02'00'"),
+            Some(1_796_126_400)
+        );
+        assert_eq!(parse_pdf_date("D:20261201120000Z"), Some(1_796_126_400));
+    }
+
+    #[test]
+    fn xmp_values_in_either_form() {
+        assert_eq!(
+            xmp_value("<pdfaid:part>3</pdfaid:part>", "pdfaid:part").as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            xmp_value("pdfaid:conformance=\"B\"", "pdfaid:conformance").as_deref(),
+            Some("B")
+        );
+    }
+}
