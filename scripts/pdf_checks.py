@@ -84,6 +84,27 @@ with tempfile.TemporaryDirectory() as tmp:
         text = norm(run(["pdftotext", "-raw", str(pdf), "-"], ".").stdout)
         check(f"{profile} profile: legal name in pdftotext", norm(context["customer"]["legal_name"]) in text)
 
+# The other kinds, on the seed and on every corpus page: valid PDFs with every font embedded,
+# and the pages of the corpus render as annexes whose pdftotext has every activity.
+with tempfile.TemporaryDirectory() as tmp:
+    for kind in ["onboarding", "audit"]:
+        pdf = render(tmp, "--kind", kind)
+        q = run(["qpdf", "--check", str(pdf)], ".")
+        check(f"{kind}: qpdf --check", q.returncode == 0 and "No syntax or stream encoding errors" in q.stdout, q.stdout + q.stderr)
+        fonts = run(["pdffonts", str(pdf)], ".").stdout.splitlines()[2:]
+        check(f"{kind}: all fonts embedded", fonts and all(f.split()[-5] == "yes" for f in fonts if len(f.split()) > 4))
+    pages = sorted((ROOT / "tests/fixtures/corpus").glob("*/*.md"))
+    bad = []
+    for page in pages:
+        pdf = render(tmp, "--matrix", str(page), "--emit", "context")
+        context = json.loads(pdf.with_suffix(".json").read_text())
+        flat = norm(run(["pdftotext", "-raw", str(pdf), "-"], ".").stdout).replace("- ", "-")
+        missing = [a["text"] for s in context["sections"] for a in s["activities"]
+                   if norm(a["text"]).replace("- ", "-") not in flat]
+        if missing or run(["qpdf", "--check", str(pdf)], ".").returncode != 0:
+            bad.append(f"{page.name}: {missing[:2]}")
+    check(f"corpus: {len(pages)} pages render, qpdf-clean, every activity in pdftotext", not bad, "; ".join(bad))
+
 # Final annex: PDF/A-3b, attachments, two PAdES signatures (TEST-ONLY certificates).
 with tempfile.TemporaryDirectory() as tmp:
     pki = ROOT / "tests/fixtures/seal-test-pki"

@@ -384,6 +384,15 @@ fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<Checked> {
     out
 }
 
+/// The `cross::conflicting-letters` findings between two matrices (see [`cross_checks`]);
+/// composed profiles report their parts' conflicts with it.
+pub fn conflicts(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<Finding> {
+    cross_checks(earlier, later)
+        .into_iter()
+        .map(|c| c.finding)
+        .collect()
+}
+
 fn text_key(text: &str) -> String {
     text.split_whitespace()
         .collect::<Vec<_>>()
@@ -720,14 +729,7 @@ pub fn command(args: &cli::CheckArgs) -> anyhow::Result<u8> {
         None => (usize::MAX, 0),
     });
     let findings: Vec<Finding> = report.iter().map(|c| c.finding.clone()).collect();
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .count();
+    let (errors, warnings) = crate::diag::counts(&findings);
     let code = if errors > 0 { EXIT_INVALID } else { EXIT_OK };
     match args.format {
         CheckFormat::Human => {

@@ -8,9 +8,9 @@
 
 use std::path::Path;
 
-use crate::diag::{Finding, Location};
+use crate::diag::Finding;
 use crate::load::{self, LoadedMatrix, SourceFile};
-use crate::model::{Letters, Matrix, PartyRole};
+use crate::model::{Matrix, PartyRole};
 use crate::profile::RawProfile;
 
 /// Code of the finding for an activity that two parts assign differently.
@@ -80,97 +80,18 @@ pub fn matching_party<'a>(
         })
 }
 
-fn text_key(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
 /// Every activity that two parts list with different letters for some party
 /// (`cross::conflicting-letters`, a warning: the documents still render both parts as
-/// written, and the audit report lists the conflict). The finding points at the later
-/// part's activity and names the earlier one as related.
+/// written, and the audit report lists the conflict). The pairing and the finding are those
+/// of `annex check a b` ([`crate::check::conflicts`]): one rule, one implementation.
 pub fn conflicting_letters(parts: &[LoadedMatrix]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (j, later) in parts.iter().enumerate() {
         for earlier in &parts[..j] {
-            for (_, activity) in later.matrix.activities() {
-                let key = text_key(&activity.text);
-                let Some((_, twin)) = earlier
-                    .matrix
-                    .activities()
-                    .find(|(_, a)| text_key(&a.text) == key)
-                else {
-                    continue;
-                };
-                let mut differences = Vec::new();
-                for party in &later.matrix.parties {
-                    let Some(other) = matching_party(party, &earlier.matrix) else {
-                        continue;
-                    };
-                    let (now, before) =
-                        (activity.letters_of(&party.id), twin.letters_of(&other.id));
-                    if now != before {
-                        differences.push(format!(
-                            "{}: {} here, {} in {}",
-                            party.name,
-                            show(now),
-                            show(before),
-                            earlier.source.name
-                        ));
-                    }
-                }
-                if differences.is_empty() {
-                    continue;
-                }
-                let mut f = Finding::warning(
-                    CONFLICT_CODE,
-                    format!(
-                        "activity “{}” is assigned differently by {} and {}",
-                        activity.text.trim(),
-                        earlier.source.name,
-                        later.source.name
-                    ),
-                );
-                if let Some(loc) = place(later, &activity.id) {
-                    f.location = Some(Location {
-                        label: Some(differences.join("; ")),
-                        ..loc
-                    });
-                } else {
-                    f = f.note(differences.join("; "));
-                }
-                if let Some(loc) = place(earlier, &twin.id) {
-                    f.related.push(Location {
-                        label: Some("assigned here in the earlier part".into()),
-                        ..loc
-                    });
-                }
-                findings.push(f);
-            }
+            findings.extend(crate::check::conflicts(earlier, later));
         }
     }
     findings
-}
-
-fn show(l: Letters) -> String {
-    if l.is_empty() {
-        "–".into()
-    } else {
-        l.to_string()
-    }
-}
-
-fn place(part: &LoadedMatrix, id: &str) -> Option<Location> {
-    let line = *part.activity_lines.get(id)?;
-    let span = crate::diag::line_span(&part.source.text, line);
-    Some(crate::diag::locate(
-        &part.source.name,
-        &part.source.text,
-        span,
-        None,
-    ))
 }
 
 /// The sections of a later part, with letters re-keyed to the party ids of `first` (same
@@ -246,7 +167,7 @@ letters = {{ customer = "RA", prov-{name} = "{letters}" }}
             .label
             .as_ref()
             .unwrap()
-            .contains("Provider: CI here, I in platform.toml"));
+            .contains("Provider: CI here, I there"));
     }
 
     #[test]

@@ -219,16 +219,15 @@ impl Sources {
     }
 }
 
+/// How many findings are errors and how many warnings.
+pub fn counts(findings: &[Finding]) -> (usize, usize) {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    (count(Severity::Error), count(Severity::Warning))
+}
+
 /// Counts of findings by severity, for the summary line.
 pub fn summary(findings: &[Finding]) -> String {
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .count();
+    let (errors, warnings) = counts(findings);
     format!(
         "{errors} error{}, {warnings} warning{}",
         if errors == 1 { "" } else { "s" },

@@ -116,7 +116,7 @@ pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
             })
         }
         "json" => {
-            let mut matrix: Matrix = serde_json::from_str(&source.text).map_err(|e| {
+            let matrix: Matrix = serde_json::from_str(&source.text).map_err(|e| {
                 let span = line_col_span(&source.text, e.line(), e.column());
                 findings_error(
                     vec![
@@ -129,31 +129,28 @@ pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
                     &source,
                 )
             })?;
-            crate::ids::assign_ids(&mut matrix);
-            let activity_lines = locate_ids(&matrix, &source.text);
-            Ok(LoadedMatrix {
-                matrix,
-                source,
-                import_notes: Vec::new(),
-                activity_lines,
-                cell_columns: HashMap::new(),
-                section_lines: HashMap::new(),
-            })
+            Ok(canonical_loaded(matrix, source))
         }
         _ => {
-            let mut matrix: Matrix = toml::from_str(&source.text)
+            let matrix: Matrix = toml::from_str(&source.text)
                 .map_err(|e| findings_error(vec![toml_finding("matrix", &e, &source)], &source))?;
-            crate::ids::assign_ids(&mut matrix);
-            let activity_lines = locate_ids(&matrix, &source.text);
-            Ok(LoadedMatrix {
-                matrix,
-                source,
-                import_notes: Vec::new(),
-                activity_lines,
-                cell_columns: HashMap::new(),
-                section_lines: HashMap::new(),
-            })
+            Ok(canonical_loaded(matrix, source))
         }
+    }
+}
+
+/// A canonical matrix as loaded: ids filled in where the file leaves them out, and the line
+/// of each activity found for diagnostics.
+fn canonical_loaded(mut matrix: Matrix, source: SourceFile) -> LoadedMatrix {
+    crate::ids::assign_ids(&mut matrix);
+    let activity_lines = locate_ids(&matrix, &source.text);
+    LoadedMatrix {
+        matrix,
+        source,
+        import_notes: Vec::new(),
+        activity_lines,
+        cell_columns: HashMap::new(),
+        section_lines: HashMap::new(),
     }
 }
 

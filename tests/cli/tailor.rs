@@ -64,7 +64,9 @@ fn profiles_that_differ_in_one_subscription_item_move_exactly_the_activities_it_
         KUBERNETES,
         SECNUMCLOUD,
     ];
-    let cases: [(&str, Vec<&str>, Vec<(&str, &str)>); 5] = [
+    // (fixture, activities not applicable, (activity, reason) pairs to find in the appendix)
+    type Case<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>);
+    let cases: [Case; 5] = [
         (
             "tailor-base",
             base_na.to_vec(),
