@@ -129,7 +129,12 @@ pub fn assign_ids(matrix: &mut Matrix) {
 /// previous id is used at most once; activities that match nothing keep the derived id,
 /// re-derived so that it never collides with a carried one.
 pub fn carry_over(new: &mut Matrix, previous: &Matrix) -> usize {
-    let key = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let key = |t: &str| {
+        t.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
     let old: Vec<(&str, String, &str)> = previous
         .activities()
         .map(|(s, a)| (s.number.as_str(), key(&a.text), a.id.as_str()))
@@ -139,7 +144,9 @@ pub fn carry_over(new: &mut Matrix, previous: &Matrix) -> usize {
     for section in &mut new.sections {
         for activity in &mut section.activities {
             let k = key(&activity.text);
-            let exact_here = old.iter().position(|(s, t, _)| *s == section.number && *t == k);
+            let exact_here = old
+                .iter()
+                .position(|(s, t, _)| *s == section.number && *t == k);
             let pick = exact_here
                 .filter(|&i| !used[i])
                 .or_else(|| (0..old.len()).find(|&i| !used[i] && old[i].1 == k))
@@ -389,20 +396,42 @@ mod tests {
     #[test]
     fn carry_over_keeps_ids_across_a_typo_fix() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus/ovh/");
-        let old_page = std::fs::read_to_string(format!("{dir}managed-kubernetes.2023-07-05.en-gb.md")).unwrap();
-        let new_page = std::fs::read_to_string(format!("{dir}managed-kubernetes.en-gb.md")).unwrap();
-        let mut previous = crate::import::import_markdown(&old_page, "old.md").unwrap().matrix;
+        let old_page =
+            std::fs::read_to_string(format!("{dir}managed-kubernetes.2023-07-05.en-gb.md"))
+                .unwrap();
+        let new_page =
+            std::fs::read_to_string(format!("{dir}managed-kubernetes.en-gb.md")).unwrap();
+        let mut previous = crate::import::import_markdown(&old_page, "old.md")
+            .unwrap()
+            .matrix;
         // An id edited by hand in the canonical file must survive re-import.
-        let first = &mut previous.sections.iter_mut().find(|s| !s.activities.is_empty()).unwrap().activities[0];
+        let first = &mut previous
+            .sections
+            .iter_mut()
+            .find(|s| !s.activities.is_empty())
+            .unwrap()
+            .activities[0];
         first.id = "custom/first-activity".into();
-        let mut new = crate::import::import_markdown(&new_page, "new.md").unwrap().matrix;
+        let mut new = crate::import::import_markdown(&new_page, "new.md")
+            .unwrap()
+            .matrix;
         let derived: Vec<String> = new.activities().map(|(_, a)| a.id.clone()).collect();
         let carried = carry_over(&mut new, &previous);
-        assert_eq!(carried, new.activities().count(), "every activity of the revision has a predecessor");
+        assert_eq!(
+            carried,
+            new.activities().count(),
+            "every activity of the revision has a predecessor"
+        );
         let ids: Vec<String> = new.activities().map(|(_, a)| a.id.clone()).collect();
         let old_ids: Vec<String> = previous.activities().map(|(_, a)| a.id.clone()).collect();
-        assert_eq!(ids, old_ids, "the typo-fixed revision keeps the previous ids");
-        assert_ne!(ids, derived, "some texts changed, so derived ids alone would differ");
+        assert_eq!(
+            ids, old_ids,
+            "the typo-fixed revision keeps the previous ids"
+        );
+        assert_ne!(
+            ids, derived,
+            "some texts changed, so derived ids alone would differ"
+        );
         let unique: HashSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len());
     }

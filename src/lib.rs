@@ -305,8 +305,9 @@ impl Prepared {
     pub fn context(&self, kind: Kind, fingerprint: Option<String>) -> context::DocumentContext {
         let full = self.profile.scope == profile::Scope::Full;
         let fingerprint = fingerprint.unwrap_or_else(|| self.fingerprint());
-        let all: Vec<&load::LoadedMatrix> =
-            std::iter::once(&self.matrix).chain(&self.supplements).collect();
+        let all: Vec<&load::LoadedMatrix> = std::iter::once(&self.matrix)
+            .chain(&self.supplements)
+            .collect();
         let tailored: Vec<(model::Matrix, Vec<context::NotApplicable>)> = all
             .iter()
             .map(|p| tailor::tailor(p.matrix.clone(), &self.profile, &self.catalogue, full))
@@ -326,7 +327,9 @@ impl Prepared {
         // every part's sections in order.
         let mut merged = tailored[0].0.clone();
         for (part, _) in &tailored[1..] {
-            merged.sections.extend(compose::aligned_sections(part, &merged));
+            merged
+                .sections
+                .extend(compose::aligned_sections(part, &merged));
         }
         let mut doc = context::build(part_input(
             &merged,
@@ -362,8 +365,12 @@ impl Prepared {
             name: source.name.clone(),
             sha256: kinds::digest(source.text.as_bytes()),
         };
-        doc.inputs = all.iter().map(|p| text_digest("matrix", &p.source)).collect();
-        doc.inputs.push(text_digest("profile", &self.profile_source));
+        doc.inputs = all
+            .iter()
+            .map(|p| text_digest("matrix", &p.source))
+            .collect();
+        doc.inputs
+            .push(text_digest("profile", &self.profile_source));
         doc.inputs
             .push(text_digest("catalogue", &self.catalogue_source));
         doc.inputs.push(kinds::InputDigest {
@@ -457,7 +464,8 @@ fn render_command(args: &RenderArgs) -> anyhow::Result<u8> {
     print_findings(&prepared);
     let kind = args.input.kind;
     let sealed = seal::seal_for(&prepared, args)?;
-    let mut document = make_document_with(&prepared, kind, args.source_date_epoch, sealed.as_ref())?;
+    let mut document =
+        make_document_with(&prepared, kind, args.source_date_epoch, sealed.as_ref())?;
     for w in &document.compiled.warnings {
         eprint!("typst {w}");
     }
@@ -523,9 +531,17 @@ fn import_command(args: &cli::ImportArgs) -> anyhow::Result<u8> {
             import::NoteSeverity::Warning => "warning",
         };
         let column = note.column.map_or(String::new(), |(c, _)| format!(":{c}"));
-        let _ = writeln!(stderr, "{}:{}{column}: {severity}[{}]: {}", source.name, note.line, note.code, note.message);
+        let _ = writeln!(
+            stderr,
+            "{}:{}{column}: {severity}[{}]: {}",
+            source.name, note.line, note.code, note.message
+        );
     }
-    let warnings = imported.notes.iter().filter(|n| n.severity == import::NoteSeverity::Warning).count();
+    let warnings = imported
+        .notes
+        .iter()
+        .filter(|n| n.severity == import::NoteSeverity::Warning)
+        .count();
     let _ = writeln!(
         stderr,
         "imported {}: {} sections, {} activities, parties: {}; {} repairs or oddities ({warnings} warnings)",
@@ -536,7 +552,11 @@ fn import_command(args: &cli::ImportArgs) -> anyhow::Result<u8> {
         imported.notes.len(),
     );
     if let Some(carried) = carried {
-        let _ = writeln!(stderr, "kept {carried} of {} ids from the previous version", m.activities().count());
+        let _ = writeln!(
+            stderr,
+            "kept {carried} of {} ids from the previous version",
+            m.activities().count()
+        );
     }
     let text = match args.format {
         cli::Format::Toml => canonical::to_toml(m),

@@ -24,7 +24,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "onboarding.typ.tera",
         include_str!("../templates/onboarding.typ.tera"),
     ),
-    ("audit.typ.tera", include_str!("../templates/audit.typ.tera")),
+    (
+        "audit.typ.tera",
+        include_str!("../templates/audit.typ.tera"),
+    ),
     ("docs.typ", include_str!("../templates/docs.typ")),
 ];
 

@@ -21,7 +21,8 @@ fn corpus() -> Vec<PathBuf> {
 fn the_seed_matrix_is_exactly_what_import_produces() {
     let out = annex(&repo(""), &["import", SEED_PAGE]);
     assert!(out.status.success(), "{}", show(&out));
-    let committed = std::fs::read_to_string(repo("data/matrices/ovhcloud-data-processing.toml")).unwrap();
+    let committed =
+        std::fs::read_to_string(repo("data/matrices/ovhcloud-data-processing.toml")).unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
 }
 
@@ -69,10 +70,18 @@ fn every_corpus_page_renders_with_every_activity_in_the_pdf_text() {
     for page in corpus() {
         let out = annex(
             dir.path(),
-            &["render", "--matrix", page.to_str().unwrap(), "--emit", "txt", "--force"],
+            &[
+                "render",
+                "--matrix",
+                page.to_str().unwrap(),
+                "--emit",
+                "txt",
+                "--force",
+            ],
         );
         assert!(out.status.success(), "{}: {}", page.display(), show(&out));
-        let text = norm_pdf(&std::fs::read_to_string(dir.path().join("output/acme-annex.txt")).unwrap());
+        let text =
+            norm_pdf(&std::fs::read_to_string(dir.path().join("output/acme-annex.txt")).unwrap());
         let imported = annex::load::matrix(Some(&page)).unwrap().matrix;
         assert!(imported.activities().count() > 0);
         for (_, activity) in imported.activities() {
@@ -81,11 +90,19 @@ fn every_corpus_page_renders_with_every_activity_in_the_pdf_text() {
                 .iter()
                 .map(|p| {
                     let l = activity.letters_of(&p.id).to_string();
-                    if l.is_empty() { "–".to_owned() } else { l }
+                    if l.is_empty() {
+                        "–".to_owned()
+                    } else {
+                        l
+                    }
                 })
                 .collect();
             let row = norm(&format!("{} {}", activity.text, letters.join(" ")));
-            assert!(text.contains(&row), "{}: row not in the PDF text: {row}", page.display());
+            assert!(
+                text.contains(&row),
+                "{}: row not in the PDF text: {row}",
+                page.display()
+            );
         }
     }
 }
@@ -94,10 +111,19 @@ fn every_corpus_page_renders_with_every_activity_in_the_pdf_text() {
 fn a_page_and_its_canonical_import_render_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     // Relative paths: the page's name is its `source`, as in the committed canonical file.
-    for (matrix, out_dir) in [(SEED_PAGE, "a"), ("data/matrices/ovhcloud-data-processing.toml", "b")] {
+    for (matrix, out_dir) in [
+        (SEED_PAGE, "a"),
+        ("data/matrices/ovhcloud-data-processing.toml", "b"),
+    ] {
         let out = annex(
             &repo(""),
-            &["render", "--matrix", matrix, "--out", dir.path().join(out_dir).to_str().unwrap()],
+            &[
+                "render",
+                "--matrix",
+                matrix,
+                "--out",
+                dir.path().join(out_dir).to_str().unwrap(),
+            ],
         );
         assert!(out.status.success(), "{}", show(&out));
     }
@@ -111,13 +137,30 @@ fn reimporting_a_revision_with_previous_keeps_the_ids() {
     let dir = tempfile::tempdir().unwrap();
     let old = fixture("corpus/ovh/managed-kubernetes.2023-07-05.en-gb.md");
     let new = fixture("corpus/ovh/managed-kubernetes.en-gb.md");
-    assert!(annex(dir.path(), &["import", old.to_str().unwrap(), "-o", "k8s.toml"]).status.success());
-    let out = annex(dir.path(), &["import", new.to_str().unwrap(), "--previous", "k8s.toml"]);
+    assert!(annex(
+        dir.path(),
+        &["import", old.to_str().unwrap(), "-o", "k8s.toml"]
+    )
+    .status
+    .success());
+    let out = annex(
+        dir.path(),
+        &["import", new.to_str().unwrap(), "--previous", "k8s.toml"],
+    );
     assert!(out.status.success(), "{}", show(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("kept 58 of 58 ids"), "{}", show(&out));
-    let old_m: Matrix = toml::from_str(&std::fs::read_to_string(dir.path().join("k8s.toml")).unwrap()).unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("kept 58 of 58 ids"),
+        "{}",
+        show(&out)
+    );
+    let old_m: Matrix =
+        toml::from_str(&std::fs::read_to_string(dir.path().join("k8s.toml")).unwrap()).unwrap();
     let new_m: Matrix = toml::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
-    let ids = |m: &Matrix| m.activities().map(|(_, a)| a.id.clone()).collect::<Vec<_>>();
+    let ids = |m: &Matrix| {
+        m.activities()
+            .map(|(_, a)| a.id.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&old_m), ids(&new_m));
 }
 
@@ -129,7 +172,10 @@ fn unusable(name: &str, bytes: &[u8], expected: &str) {
         let out = annex(dir.path(), &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", show(&out));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(name) && stderr.contains(expected), "{args:?}: {expected:?} not in {stderr}");
+        assert!(
+            stderr.contains(name) && stderr.contains(expected),
+            "{args:?}: {expected:?} not in {stderr}"
+        );
         assert!(!stderr.contains("panicked"));
         assert_eq!(files_under(dir.path()).len(), 1, "nothing written");
     }
@@ -147,7 +193,11 @@ fn a_binary_file_is_refused() {
 
 #[test]
 fn a_page_without_a_table_is_refused() {
-    unusable("prose.md", b"---\ntitle: Prose\n---\n\n## Objective\n\nNo table here.\n", "table");
+    unusable(
+        "prose.md",
+        b"---\ntitle: Prose\n---\n\n## Objective\n\nNo table here.\n",
+        "table",
+    );
 }
 
 #[test]
@@ -167,6 +217,10 @@ fn unknown_letters_are_warned_about_and_the_rest_is_kept() {
     let out = annex(dir.path(), &["import", "odd.md"]);
     assert!(out.status.success(), "{}", show(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("odd.md:7:") && stderr.contains("warning[import::unknown-letter]"), "{stderr}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains(r#"letters = { customer = "R", ovhcloud = "I" }"#));
+    assert!(
+        stderr.contains("odd.md:7:") && stderr.contains("warning[import::unknown-letter]"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains(r#"letters = { customer = "R", ovhcloud = "I" }"#));
 }

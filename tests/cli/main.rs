@@ -47,7 +47,14 @@ pub fn norm_pdf(text: &str) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         joined.push(c);
-        if c == '-' && chars.peek() == Some(&'\n') && joined.chars().rev().nth(1).is_some_and(|p| !p.is_whitespace()) {
+        if c == '-'
+            && chars.peek() == Some(&'\n')
+            && joined
+                .chars()
+                .rev()
+                .nth(1)
+                .is_some_and(|p| !p.is_whitespace())
+        {
             chars.next();
         }
     }
