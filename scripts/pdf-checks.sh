@@ -4,4 +4,4 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q
-exec python3 scripts/pdf_checks.py target/debug/annex
+exec python3 scripts/pdf_checks.py "${CARGO_TARGET_DIR:-$PWD/target}/debug/annex"

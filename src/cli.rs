@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "annex",
     version,
-    after_help = "Examples:\n  annex render                                   # sample profile + seed matrix → output/acme-annex.pdf\n  annex render --matrix page.md --profile data/profiles/acme.toml --out output/\n  annex import page.md -o data/matrices/x.toml\n  annex context > context.json                   # the data templates receive\n\nExit codes: 0 ok, 1 invalid input or denied findings, 2 tool failure."
+    after_help = "Examples:\n  annex render            # sample profile + seed matrix → output/acme-annex.pdf\n  annex render --matrix page.md --profile data/profiles/acme.toml --out output/\n  annex check page.md --policy strict\n  annex import page.md -o data/matrices/x.toml\n  annex batch data/profiles/ --out output/\n  annex context > context.json   # the data templates receive\n\nExit codes: 0 ok, 1 invalid input or denied findings, 2 tool failure."
 )]
 pub struct Cli {
     /// What to do.
