@@ -85,19 +85,7 @@ fn every_corpus_page_renders_with_every_activity_in_the_pdf_text() {
         let imported = annex::load::matrix(Some(&page)).unwrap().matrix;
         assert!(imported.activities().count() > 0);
         for (_, activity) in imported.activities() {
-            let letters: Vec<String> = imported
-                .parties
-                .iter()
-                .map(|p| {
-                    let l = activity.letters_of(&p.id).to_string();
-                    if l.is_empty() {
-                        "–".to_owned()
-                    } else {
-                        l
-                    }
-                })
-                .collect();
-            let row = norm(&format!("{} {}", activity.text, letters.join(" ")));
+            let row = expected_row(&imported, activity);
             assert!(
                 text.contains(&row),
                 "{}: row not in the PDF text: {row}",

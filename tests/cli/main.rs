@@ -61,6 +61,20 @@ pub fn norm_pdf(text: &str) -> String {
     norm(&joined)
 }
 
+/// How a matrix row reads in the laid-out annex: the activity text, then each party's
+/// letters in column order, a dash for a party with none.
+pub fn expected_row(matrix: &annex::model::Matrix, activity: &annex::model::Activity) -> String {
+    let letters: Vec<String> = matrix
+        .parties
+        .iter()
+        .map(|p| match activity.letters_of(&p.id).to_string() {
+            l if l.is_empty() => "–".to_owned(),
+            l => l,
+        })
+        .collect();
+    norm(&format!("{} {}", activity.text, letters.join(" ")))
+}
+
 /// Stdout and stderr of a run, for assertion messages.
 pub fn show(out: &Output) -> String {
     format!(

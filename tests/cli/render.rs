@@ -35,19 +35,7 @@ fn every_seed_activity_and_its_letters_are_in_the_pdf_text() {
     let matrix = seed();
     assert_eq!(matrix.activities().count(), 38);
     for (section, activity) in matrix.activities() {
-        let letters: Vec<String> = matrix
-            .parties
-            .iter()
-            .map(|p| {
-                let l = activity.letters_of(&p.id).to_string();
-                if l.is_empty() {
-                    "–".to_owned()
-                } else {
-                    l
-                }
-            })
-            .collect();
-        let row = norm(&format!("{} {}", activity.text, letters.join(" ")));
+        let row = expected_row(&matrix, activity);
         assert!(
             flat.contains(&row),
             "section {}: row not found in the PDF text: {row}",
