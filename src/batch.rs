@@ -778,8 +778,28 @@ fn produce(
     }
     let loaded = load::profile_from_source(planned.source.clone())?;
     let prepared = crate::prepare_profile(shared, loaded)?;
-    let document = crate::make_document(&prepared, shared.input.kind, args.source_date_epoch)?;
+    // A final annex comes out of a batch as it does out of `render`: PDF/A-3b with its
+    // sources attached (signing stays a per-document step: `annex sign`).
+    let kind = shared.input.kind;
+    let seal = if kind == crate::cli::Kind::Annex
+        && prepared.profile.contract.status == crate::profile::Status::Final
+    {
+        Some(crate::seal::Seal::new(
+            &prepared,
+            &shared.catalogue_source,
+            kind,
+            shared.input.scope,
+            args.source_date_epoch,
+            None,
+        )?)
+    } else {
+        None
+    };
+    let document =
+        crate::make_document_with(&prepared, kind, args.source_date_epoch, seal.as_ref())?;
     let sha256 = sha256_hex(&document.compiled.pdf);
+    // Someone may have signed the previous output since: never discard signatures.
+    crate::pades::guard_overwrite(&path, true, false)?;
     output::write_atomic(&path, &document.compiled.pdf, true)?;
     Ok(Outcome::Rendered(output(sha256)))
 }

@@ -293,3 +293,41 @@ Bad Region SA,Bad,CTR-2,B,2026-12-01,final,XXX,data-processing,,customer,Jo,CEO,
     let json = report(&dir.path().join("r.json"));
     assert_eq!(json["outputs"][0]["profile"], "profiles.csv row 2");
 }
+
+#[test]
+fn a_final_profile_comes_out_of_a_batch_exactly_as_out_of_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = repo("data/profiles");
+    let out = annex(
+        dir.path(),
+        &[
+            "batch",
+            profiles.to_str().unwrap(),
+            "--out",
+            "batch",
+            "--quiet",
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let nordwind = repo("data/profiles/nordwind.toml");
+    let out = annex(
+        dir.path(),
+        &[
+            "render",
+            "--profile",
+            nordwind.to_str().unwrap(),
+            "--out",
+            "single",
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let batch = std::fs::read(dir.path().join("batch/nordwind-annex.pdf")).unwrap();
+    let single = std::fs::read(dir.path().join("single/nordwind-annex.pdf")).unwrap();
+    assert!(
+        batch == single,
+        "the batch's final annex differs from render's"
+    );
+    // Sealed: PDF/A-3b with its sources, which `annex verify` checks.
+    let out = annex(dir.path(), &["verify", "batch/nordwind-annex.pdf"]);
+    assert!(out.status.success(), "{}", show(&out));
+}
