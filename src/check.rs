@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::cli::{self, CheckFormat};
 use crate::diag::{self, Finding, Location, Severity, Sources};
 use crate::import::NoteSeverity;
-use crate::load::{self, LoadedMatrix, LoadedProfile, SourceFile};
+use crate::load::{self, LoadedMatrix, SourceFile};
 use crate::model::{Activity, Letter, Letters, Matrix};
 use crate::policy::Policy;
 use crate::{Invalid, EXIT_INVALID, EXIT_OK};
@@ -603,29 +603,18 @@ fn find_key(body: &str, key: &str) -> Option<usize> {
     })
 }
 
-/// Loads one document for `check`: unreadable or invalid input becomes findings.
-fn load_document(
+/// Loads one input for `check` with `parse` (a matrix or a profile): unreadable or invalid
+/// input becomes findings instead of stopping the run.
+fn load_input<T>(
     path: &std::path::Path,
-) -> (Option<LoadedMatrix>, Vec<Finding>, Option<SourceFile>) {
+    parse: fn(SourceFile) -> anyhow::Result<T>,
+) -> (Option<T>, Vec<Finding>, Option<SourceFile>) {
     let source = match load::read_text(path) {
         Ok(s) => s,
         Err(e) => return (None, vec![unreadable(path, &e)], None),
     };
-    match load::matrix_from_source(source.clone()) {
-        Ok(m) => (Some(m), Vec::new(), Some(source)),
-        Err(e) => (None, error_findings(path, &e), Some(source)),
-    }
-}
-
-fn load_profile(
-    path: &std::path::Path,
-) -> (Option<LoadedProfile>, Vec<Finding>, Option<SourceFile>) {
-    let source = match load::read_text(path) {
-        Ok(s) => s,
-        Err(e) => return (None, vec![unreadable(path, &e)], None),
-    };
-    match load::profile_from_source(source.clone()) {
-        Ok(p) => (Some(p), Vec::new(), Some(source)),
+    match parse(source.clone()) {
+        Ok(value) => (Some(value), Vec::new(), Some(source)),
         Err(e) => (None, error_findings(path, &e), Some(source)),
     }
 }
@@ -666,7 +655,7 @@ pub fn command(args: &cli::CheckArgs) -> anyhow::Result<u8> {
     }
     for path in &args.matrices {
         inputs.push(path.display().to_string());
-        let (m, findings, source) = load_document(path);
+        let (m, findings, source) = load_input(path, load::matrix_from_source);
         if let Some(s) = &source {
             register(s, &mut sources);
         }
@@ -690,7 +679,7 @@ pub fn command(args: &cli::CheckArgs) -> anyhow::Result<u8> {
     }
     if let Some(path) = &args.profile {
         inputs.push(path.display().to_string());
-        let (profile, findings, source) = load_profile(path);
+        let (profile, findings, source) = load_input(path, load::profile_from_source);
         if let Some(s) = &source {
             register(s, &mut sources);
         }
