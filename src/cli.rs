@@ -33,7 +33,7 @@ pub enum Command {
     Batch(crate::batch::BatchArgs),
     /// Import a provider's published Markdown page into a canonical matrix.
     #[command(
-        after_help = "Examples:\n  annex import page.md                   # canonical TOML on stdout, report on stderr\n  annex import page.md -o data/matrices/x.toml\n  annex import page.md --format json\n  annex import new-page.md --previous data/matrices/x.toml -o data/matrices/x.toml --force   # keep the ids"
+        after_help = "Examples:\n  annex import page.md                   # canonical TOML on stdout, report on stderr\n  annex import page.md -o data/matrices/x.toml\n  annex import page.md --format json\n  annex import new-page.md --previous data/matrices/x.toml -o data/matrices/x.toml --force"
     )]
     Import(ImportArgs),
     /// Print the template context of a document as JSON (for template authors).
