@@ -239,22 +239,11 @@ mod tests {
     use super::*;
     use crate::import::import_markdown;
     use crate::model::{Letters, Link, Variant};
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     fn pages() -> Vec<PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files =
-            vec![root.join("data/matrices/ovhcloud-data-processing-responsibility-model.md")];
-        for dir in ["tests/fixtures/corpus/ovh", "tests/fixtures/corpus/ovh-fr"] {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|e| e == "md"))
-                .collect();
-            v.sort();
-            files.extend(v);
-        }
-        assert!(files.len() >= 21, "corpus not found");
+        let mut files = vec![crate::testing::seed_page()];
+        files.extend(crate::testing::corpus_pages());
         files
     }
 

@@ -62,6 +62,21 @@ impl Catalogue {
             .find(|r| r.code.eq_ignore_ascii_case(code))
     }
 
+    /// The display name of an option, falling back to its id.
+    pub fn option_name(&self, id: &str) -> String {
+        display_name(&self.options, id)
+    }
+
+    /// The display name of an offering variant, falling back to its id.
+    pub fn variant_name(&self, id: &str) -> String {
+        display_name(&self.variants, id)
+    }
+
+    /// The display name of a qualification regime, falling back to its id.
+    pub fn qualification_name(&self, id: &str) -> String {
+        display_name(&self.qualifications, id)
+    }
+
     /// The display name of a service, falling back to its id.
     pub fn service_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.services
@@ -69,6 +84,15 @@ impl Catalogue {
             .find(|s| s.id == id)
             .map_or(id, |s| &s.name)
     }
+}
+
+/// The name of the entry `id` of `entries`, or `id` itself when the catalogue has none:
+/// the one rule for catalogue ids shown to people.
+fn display_name(entries: &[Entry], id: &str) -> String {
+    entries
+        .iter()
+        .find(|e| e.id == id)
+        .map_or_else(|| id.to_owned(), |e| e.name.clone())
 }
 
 #[cfg(test)]

@@ -1,8 +1,17 @@
 //! Command-line interface: every command, flag and help text (clap derive).
+//!
+//! The only module that knows clap: each `*Args` converts into the library's plain option
+//! types ([`InputArgs::options`]), and the library's enums ([`Kind`], [`Scope`]) get their
+//! command-line spelling here.
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use crate::kind::Kind;
+use crate::prepare::InputOptions;
+use crate::profile::Scope;
 
 /// Turn a provider's shared-responsibility (RACI) matrix and a customer profile into a
 /// signed-off annex PDF.
@@ -30,7 +39,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  annex batch data/profiles/ --out output/\n  annex batch profiles.csv --out output/ --jobs 2 --report report.json\n  annex batch data/profiles/ --out output/ --shard 3/16   # shard 3 of 0..15\n  annex batch data/profiles/ --out output/ --force --quiet\n\nExit codes: 0 all rendered or skipped, 1 any profile failed (the others are still rendered), 2 tool failure."
     )]
-    Batch(crate::batch::BatchArgs),
+    Batch(BatchArgs),
     /// Import a provider's published Markdown page into a canonical matrix.
     #[command(
         after_help = "Examples:\n  annex import page.md                   # canonical TOML on stdout, report on stderr\n  annex import page.md -o data/matrices/x.toml\n  annex import page.md --format json\n  annex import new-page.md --previous data/matrices/x.toml -o data/matrices/x.toml --force"
@@ -54,13 +63,13 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  annex sign output/acme-annex.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key k2.pem --sign-cert c2.pem --sign-chain ca.pem   # countersign\n  annex sign draft.pdf -o signed.pdf --sign-key key.pem --sign-cert cert.pem\n\nExit codes: 0 signed, 1 not a final annex, unreadable key or certificate, no free signature place, 2 tool failure."
     )]
-    Sign(crate::pades::SignArgs),
+    Sign(SignArgs),
     /// Check a final annex: PDF/A-3b, attachments against the manifest, fingerprint,
     /// signatures; optionally rebuild it from its attachments and compare the bytes.
     #[command(
         after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
     )]
-    Verify(crate::verify::VerifyArgs),
+    Verify(VerifyArgs),
 }
 
 /// Where the inputs of a document come from.
@@ -87,7 +96,7 @@ pub struct InputArgs {
     /// appendix with the reason); `full`: the whole matrix. Default: the profile's
     /// `[subscription] scope`, else `tailored`.
     #[arg(long, value_enum, value_name = "SCOPE")]
-    pub scope: Option<crate::profile::Scope>,
+    pub scope: Option<Scope>,
     /// How serious each matrix check is (the checks of `annex check`).
     #[command(flatten)]
     pub checks: PolicyArgs,
@@ -156,7 +165,7 @@ pub struct RenderArgs {
     pub source_date_epoch: Option<i64>,
     /// Final annexes: `--final`, `--sign-key`, `--sign-cert`, `--sign-chain`.
     #[command(flatten)]
-    pub seal: crate::seal::SealArgs,
+    pub seal: SealArgs,
 }
 
 /// `annex import`.
@@ -206,27 +215,42 @@ pub enum TemplatesCommand {
     },
 }
 
-/// Document kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    /// The contract annex.
-    Annex,
-    /// The onboarding guide: the customer team's checklist, by lifecycle phase.
-    Onboarding,
-    /// The auditor's report: full matrix, decisions, findings, provenance, fingerprints.
-    Audit,
+impl ValueEnum for Kind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Kind::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.description()))
+    }
 }
 
-impl Kind {
-    /// Every kind, in the order documents are listed.
-    pub const ALL: [Kind; 3] = [Kind::Annex, Kind::Onboarding, Kind::Audit];
+impl ValueEnum for Scope {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Scope::Tailored, Scope::Full]
+    }
 
-    /// Name used in file names and template names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Annex => "annex",
-            Kind::Onboarding => "onboarding",
-            Kind::Audit => "audit",
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Scope::Tailored => PossibleValue::new("tailored")
+                .help("Only what applies to the subscription; the rest is listed with the reason"),
+            Scope::Full => {
+                PossibleValue::new("full").help("The whole matrix, whatever the subscription")
+            }
+        })
+    }
+}
+
+impl InputArgs {
+    /// The library's options for these flags.
+    pub fn options(&self) -> InputOptions {
+        InputOptions {
+            matrices: self.matrix.iter().cloned().collect(),
+            catalogue: self.catalogue.clone(),
+            templates: self.templates.clone(),
+            policy: self.checks.policy.clone(),
+            deny_warnings: self.checks.deny_warnings,
+            scope: self.scope,
         }
     }
 }
@@ -249,4 +273,143 @@ pub enum Format {
     Toml,
     /// JSON (for programs).
     Json,
+}
+
+/// `annex render` flags for final, sealed and signed annexes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SealArgs {
+    /// Make the final annex: PDF/A-3b with its sources and a manifest attached (also
+    /// implied by `status = "final"` in the profile; refused for a draft profile).
+    #[arg(long = "final")]
+    pub final_: bool,
+    /// Sign the final annex (PAdES B-B) with this private key (PEM: PKCS#8, SEC1 or PKCS#1;
+    /// ECDSA P-256 or RSA).
+    #[arg(long, value_name = "FILE", requires = "sign_cert")]
+    pub sign_key: Option<PathBuf>,
+    /// The signer's X.509 certificate (PEM), matching `--sign-key`.
+    #[arg(long, value_name = "FILE", requires = "sign_key")]
+    pub sign_cert: Option<PathBuf>,
+    /// Intermediate and CA certificates (PEM) to embed with the signature.
+    #[arg(long, value_name = "FILE", requires = "sign_key")]
+    pub sign_chain: Option<PathBuf>,
+    /// With `--force`, also replace an existing *signed* PDF (signatures would be lost).
+    #[arg(long)]
+    pub replace_signed: bool,
+}
+
+/// `annex batch`.
+#[derive(Debug, Args, Clone)]
+#[command(mut_arg("profile", |a| a.hide(true)))]
+pub struct BatchArgs {
+    /// A folder of profile TOML files (`*.toml`, not recursive), or a CSV file with one
+    /// profile per row (columns: see the README).
+    #[arg(value_name = "PROFILES")]
+    pub profiles: PathBuf,
+    /// Shared inputs (`--profile` is not used: profiles come from PROFILES).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder; files are named like `annex render` names them.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Worker threads (default: the number of available cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Render only shard I of N (0 ≤ I < N): profiles are spread by a stable hash of their
+    /// name, so N runs with I = 0..N-1 cover every profile exactly once.
+    #[arg(long, value_name = "I/N", value_parser = crate::batch::Shard::parse)]
+    pub shard: Option<crate::batch::Shard>,
+    /// Render every profile, even those unchanged since the last batch, and replace files
+    /// the batch did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress and no summary line; failures are still reported on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Write a JSON report: every output with its path and SHA-256, every failure.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// PDF creation date as seconds since the epoch (default: each effective date).
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+    pub source_date_epoch: Option<i64>,
+    /// Benchmark helper: time N warm in-process documents of the first profile, by stage.
+    #[arg(long, hide = true, value_name = "N")]
+    pub bench_floor: Option<usize>,
+}
+
+/// `annex sign`.
+#[derive(Debug, Args, Clone)]
+pub struct SignArgs {
+    /// The final annex to sign (made by `annex render --final`).
+    pub pdf: PathBuf,
+    /// The signer's private key (PEM: PKCS#8, SEC1 or PKCS#1; ECDSA P-256 or RSA).
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: PathBuf,
+    /// The signer's X.509 certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub sign_cert: PathBuf,
+    /// Intermediate and CA certificates (PEM) to embed with the signature.
+    #[arg(long, value_name = "FILE")]
+    pub sign_chain: Option<PathBuf>,
+    /// Write the signed annex here instead of updating FILE in place (an update only
+    /// appends to the file, so in place loses nothing).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing `--output` file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `annex verify`.
+#[derive(Debug, Args, Clone)]
+pub struct VerifyArgs {
+    /// The annex PDF to check.
+    pub pdf: PathBuf,
+    /// CA certificate(s) (PEM) the signers' certificates must chain to. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub trust: Vec<PathBuf>,
+    /// Also re-render the annex from its attachments and compare the bytes with the
+    /// document's first (unsigned) revision.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// With `--rebuild`: the template folder the annex was made with, if not the built-ins.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn input_flags_become_library_options() {
+        let cli = Cli::try_parse_from([
+            "annex",
+            "render",
+            "--matrix",
+            "m.md",
+            "--scope",
+            "full",
+            "--policy",
+            "strict",
+            "--deny-warnings",
+            "--kind",
+            "audit",
+        ])
+        .unwrap();
+        let Command::Render(args) = cli.command else {
+            unreachable!()
+        };
+        let options = args.input.options();
+        assert_eq!(options.matrices, [PathBuf::from("m.md")]);
+        assert_eq!(options.scope, Some(Scope::Full));
+        assert_eq!(options.policy.as_deref(), Some("strict"));
+        assert!(options.deny_warnings);
+        assert_eq!(args.input.kind, Kind::Audit);
+    }
 }

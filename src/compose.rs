@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::diag::Finding;
 use crate::load::{self, LoadedMatrix, SourceFile};
-use crate::model::{Matrix, PartyRole};
+use crate::model::Matrix;
 use crate::profile::RawProfile;
 
 /// Code of the finding for an activity that two parts assign differently.
@@ -42,7 +42,7 @@ pub fn profile_matrices(
                 .label("no such file");
                 let mut sources = crate::diag::Sources::default();
                 sources.add(&profile_source.name, &profile_source.text);
-                return Err(crate::Invalid::findings(vec![finding], sources));
+                return Err(crate::error::Invalid::findings(vec![finding], sources));
             }
             load::matrix(Some(&path))
         })
@@ -61,23 +61,6 @@ pub fn validation_view(parts: &[LoadedMatrix]) -> Matrix {
         }
     }
     view
-}
-
-/// The party of `target` that stands for `party` of another matrix: the same id, else the
-/// same role (customer, provider).
-pub fn matching_party<'a>(
-    party: &crate::model::Party,
-    target: &'a Matrix,
-) -> Option<&'a crate::model::Party> {
-    target
-        .parties
-        .iter()
-        .find(|p| p.id == party.id)
-        .or_else(|| {
-            (party.role != PartyRole::Other)
-                .then(|| target.parties.iter().find(|p| p.role == party.role))
-                .flatten()
-        })
 }
 
 /// Every activity that two parts list with different letters for some party
@@ -107,7 +90,7 @@ pub fn aligned_sections(part: &Matrix, first: &Matrix) -> Vec<crate::model::Sect
                 .map(|(id, l)| {
                     let target = part
                         .party(id)
-                        .and_then(|p| matching_party(p, first))
+                        .and_then(|p| first.counterpart(p))
                         .map_or(id.clone(), |p| p.id.clone());
                     (target, *l)
                 })

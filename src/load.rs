@@ -8,10 +8,10 @@ use std::path::Path;
 
 use crate::catalogue::{self, Catalogue};
 use crate::diag::{self, Finding};
+use crate::error::Invalid;
 use crate::import;
 use crate::model::Matrix;
 use crate::profile::{self, RawProfile};
-use crate::Invalid;
 
 /// The seed matrix rendered when no `--matrix` is given.
 pub const DEFAULT_MATRIX: &str = include_str!("../data/matrices/ovhcloud-data-processing.toml");
@@ -30,6 +30,33 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// How a matrix file is read: the one rule, by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatrixFormat {
+    /// A provider's published Markdown page (`.md`, `.markdown`), imported on the fly.
+    Page,
+    /// Canonical JSON (`.json`).
+    Json,
+    /// Canonical TOML (anything else).
+    Toml,
+}
+
+impl MatrixFormat {
+    /// The format of the file called `name`.
+    pub fn of(name: &str) -> MatrixFormat {
+        let ext = Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "md" | "markdown" => MatrixFormat::Page,
+            "json" => MatrixFormat::Json,
+            _ => MatrixFormat::Toml,
+        }
+    }
+}
+
 /// A matrix and where it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedMatrix {
@@ -37,6 +64,8 @@ pub struct LoadedMatrix {
     pub matrix: Matrix,
     /// Its source text.
     pub source: SourceFile,
+    /// How it was read.
+    pub format: MatrixFormat,
     /// Repairs and oddities met while importing a Markdown page (empty for canonical files).
     pub import_notes: Vec<import::ImportNote>,
     /// 1-based source line of each activity, by id.
@@ -97,16 +126,13 @@ pub fn matrix(path: Option<&Path>) -> anyhow::Result<LoadedMatrix> {
 
 /// Parses a matrix from its text; the format follows the file extension.
 pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
-    let ext = Path::new(&source.name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "md" | "markdown" => {
+    let format = MatrixFormat::of(&source.name);
+    match format {
+        MatrixFormat::Page => {
             let imported = import::import_markdown(&source.text, &source.name)
                 .map_err(|e| Invalid::input(format!("{}: {e}", source.name)))?;
             Ok(LoadedMatrix {
+                format,
                 matrix: imported.matrix,
                 import_notes: imported.notes,
                 activity_lines: imported.activity_lines,
@@ -115,7 +141,7 @@ pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
                 source,
             })
         }
-        "json" => {
+        MatrixFormat::Json => {
             let matrix: Matrix = serde_json::from_str(&source.text).map_err(|e| {
                 let span = line_col_span(&source.text, e.line(), e.column());
                 findings_error(
@@ -129,24 +155,25 @@ pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
                     &source,
                 )
             })?;
-            Ok(canonical_loaded(matrix, source))
+            Ok(canonical_loaded(matrix, source, format))
         }
-        _ => {
+        MatrixFormat::Toml => {
             let matrix: Matrix = toml::from_str(&source.text)
                 .map_err(|e| findings_error(vec![toml_finding("matrix", &e, &source)], &source))?;
-            Ok(canonical_loaded(matrix, source))
+            Ok(canonical_loaded(matrix, source, format))
         }
     }
 }
 
 /// A canonical matrix as loaded: ids filled in where the file leaves them out, and the line
 /// of each activity found for diagnostics.
-fn canonical_loaded(mut matrix: Matrix, source: SourceFile) -> LoadedMatrix {
+fn canonical_loaded(mut matrix: Matrix, source: SourceFile, format: MatrixFormat) -> LoadedMatrix {
     crate::ids::assign_ids(&mut matrix);
     let activity_lines = locate_ids(&matrix, &source.text);
     LoadedMatrix {
         matrix,
         source,
+        format,
         import_notes: Vec::new(),
         activity_lines,
         cell_columns: HashMap::new(),

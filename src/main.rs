@@ -7,11 +7,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = annex::cli::Cli::parse();
-    match annex::run(cli) {
+    match annex::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprint!("{}", annex::error_report(&err));
-            ExitCode::from(annex::exit_code(&err))
+            eprint!("{}", annex::error::report(&err));
+            ExitCode::from(annex::error::exit_code(&err))
         }
     }
 }

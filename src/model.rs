@@ -337,6 +337,17 @@ impl<'de> Deserialize<'de> for Letters {
 }
 
 impl Matrix {
+    /// The party of this matrix that stands for `party` of another matrix: the same id,
+    /// else the same role (customer, provider). How composed parts and compared documents
+    /// pair their columns.
+    pub fn counterpart(&self, party: &Party) -> Option<&Party> {
+        self.parties.iter().find(|p| p.id == party.id).or_else(|| {
+            (party.role != PartyRole::Other)
+                .then(|| self.parties.iter().find(|p| p.role == party.role))
+                .flatten()
+        })
+    }
+
     /// All activities with their section, in source order.
     pub fn activities(&self) -> impl Iterator<Item = (&Section, &Activity)> {
         self.sections

@@ -21,8 +21,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{self, Finding, Severity, Sources};
+use crate::error::Invalid;
 use crate::load::{self, SourceFile};
-use crate::Invalid;
 
 /// What a policy does with the findings of one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]

@@ -160,7 +160,7 @@ pub struct RawSubscription {
 }
 
 /// How much of the matrix a document shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Only what applies to the subscription; the rest is listed with the reason.

@@ -8,7 +8,14 @@
 //! and the generation parameters. With those, `annex verify` recomputes the fingerprint
 //! and `annex verify --rebuild` re-renders the very same bytes.
 //!
+//! A composed annex (several matrices) attaches every part's canonical matrix:
+//! `matrix.json` for the first, `matrix-2.json`, `matrix-3.json`, … for the others, each
+//! listed in the manifest, so that `verify` recomputes the fingerprint over all of them and
+//! `verify --rebuild` renders the same parts.
+//!
 //! Invariants:
+//! - Whether a document is sealed is decided by [`for_document`], for `render` and
+//!   `batch` alike.
 //! - Everything here is a pure function of the prepared inputs and the parameters: no
 //!   clock, no environment, so a sealed render stays byte-for-byte reproducible.
 //! - The data reaches Typst as in-memory files under `/attachments/` (see
@@ -17,15 +24,17 @@
 //!   empty index, so the same template serves both.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::Args;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::cli::{Kind, RenderArgs};
+use crate::digest::{self, sha256_hex};
+use crate::error::Invalid;
+use crate::kind::Kind;
 use crate::load::SourceFile;
-use crate::{Invalid, Prepared};
+use crate::pdf::file::PdfFile;
+use crate::prepare::Prepared;
+use crate::profile::{Scope, Status};
 
 /// Path of the attachment index in the Typst world.
 pub const INDEX_PATH: &str = "attachments/index.json";
@@ -45,37 +54,15 @@ pub const FINGERPRINT_KEYWORD: &str = "annex-fingerprint:";
 /// The PDF standard of sealed annexes, as recorded in the manifest.
 pub const PDF_STANDARD: &str = "PDF/A-3b";
 
-/// `annex render` flags for final, sealed and signed annexes.
-#[derive(Debug, Args, Clone, Default)]
-pub struct SealArgs {
-    /// Make the final annex: PDF/A-3b with its sources and a manifest attached (also
-    /// implied by `status = "final"` in the profile; refused for a draft profile).
-    #[arg(long = "final")]
-    pub final_: bool,
-    /// Sign the final annex (PAdES B-B) with this private key (PEM: PKCS#8, SEC1 or PKCS#1;
-    /// ECDSA P-256 or RSA).
-    #[arg(long, value_name = "FILE", requires = "sign_cert")]
-    pub sign_key: Option<PathBuf>,
-    /// The signer's X.509 certificate (PEM), matching `--sign-key`.
-    #[arg(long, value_name = "FILE", requires = "sign_key")]
-    pub sign_cert: Option<PathBuf>,
-    /// Intermediate and CA certificates (PEM) to embed with the signature.
-    #[arg(long, value_name = "FILE", requires = "sign_key")]
-    pub sign_chain: Option<PathBuf>,
-    /// With `--force`, also replace an existing *signed* PDF (signatures would be lost).
-    #[arg(long)]
-    pub replace_signed: bool,
-}
-
 /// One file attached to the PDF.
 #[derive(Debug, Clone)]
 pub struct Attachment {
     /// File name inside the PDF.
-    pub name: &'static str,
+    pub name: String,
     /// MIME type.
     pub mime: &'static str,
     /// What it is, shown by PDF readers.
-    pub description: &'static str,
+    pub description: String,
     /// The bytes.
     pub bytes: Vec<u8>,
 }
@@ -117,7 +104,7 @@ pub struct Parameters {
     /// Document kind ("annex").
     pub kind: String,
     /// `--scope`, when given.
-    pub scope: Option<crate::profile::Scope>,
+    pub scope: Option<Scope>,
     /// `SOURCE_DATE_EPOCH` / `--source-date-epoch`, when given.
     pub source_date_epoch: Option<i64>,
     /// The document date (the profile's effective date).
@@ -130,8 +117,12 @@ pub struct Parameters {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inputs {
-    /// The matrix file as read (TOML, JSON or a Markdown page).
+    /// The matrix file as read (TOML, JSON or a Markdown page); the first part's when the
+    /// annex is composed.
     pub matrix: Input,
+    /// The other parts' matrix files, in order (composed annexes only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Input>,
     /// The profile file as read.
     pub profile: Input,
     /// The catalogue file as read.
@@ -171,75 +162,62 @@ pub struct Seal {
     pub manifest: Manifest,
 }
 
-/// SHA-256 as 64 lowercase hex digits.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::hex(&Sha256::digest(bytes))
-}
-
-/// The fingerprint from its three parts, as [`Prepared::fingerprint`] computes it: kept
-/// in one place with it so that `annex verify` recomputes the same value.
-pub fn fingerprint(matrix_json: &[u8], profile_json: &[u8], template_digest: &[u8]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(matrix_json);
-    hasher.update(b"\n");
-    hasher.update(profile_json);
-    hasher.update(b"\n");
-    hasher.update(template_digest);
-    crate::hex(&hasher.finalize())
-}
-
-/// Decodes lowercase or uppercase hex; `None` if malformed.
-pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
+/// The attachment name of part `index` (0-based): `matrix.json`, then `matrix-2.json`, …
+pub fn matrix_attachment(index: usize) -> String {
+    match index {
+        0 => "matrix.json".to_owned(),
+        i => format!("matrix-{}.json", i + 1),
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 impl Seal {
-    /// The seal of a prepared document. `catalogue` is the catalogue's source,
-    /// `scope`/`source_date_epoch` the flags the document is rendered with, and `inputs`
-    /// the input digests to record instead of those of `prepared` (for a rebuild).
+    /// The seal of a prepared document of `kind`, rendered with `source_date_epoch`.
+    /// `inputs` are the input digests to record instead of those of `prepared` (a rebuild
+    /// passes the original manifest's: the files it was made from are not all attached, a
+    /// Markdown page say, only their canonical forms).
     pub fn new(
         prepared: &Prepared,
-        catalogue: &SourceFile,
-        kind: crate::cli::Kind,
-        scope: Option<crate::profile::Scope>,
+        kind: Kind,
         source_date_epoch: Option<i64>,
         inputs: Option<Inputs>,
     ) -> anyhow::Result<Seal> {
-        let matrix_json = crate::canonical::to_json(&prepared.matrix.matrix).into_bytes();
-        let profile_json = serde_json::to_vec(&prepared.profile)?;
-        let mut attachments = vec![
-            Attachment {
-                name: "matrix.json",
+        let mut attachments: Vec<Attachment> = prepared
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| Attachment {
+                name: matrix_attachment(i),
                 mime: "application/json",
-                description: "Canonical responsibility matrix (JSON)",
-                bytes: matrix_json,
-            },
+                description: if i == 0 {
+                    "Canonical responsibility matrix (JSON)".to_owned()
+                } else {
+                    format!("Canonical responsibility matrix, part {} (JSON)", i + 1)
+                },
+                bytes: crate::canonical::to_json(&part.matrix).into_bytes(),
+            })
+            .collect();
+        attachments.extend([
             Attachment {
-                name: "profile.toml",
+                name: "profile.toml".to_owned(),
                 mime: "application/toml",
-                description: "Customer profile, as given",
+                description: "Customer profile, as given".to_owned(),
                 bytes: prepared.profile_source.text.clone().into_bytes(),
             },
             Attachment {
-                name: "profile.json",
+                name: "profile.json".to_owned(),
                 mime: "application/json",
-                description: "Customer profile, as validated (canonical JSON)",
-                bytes: profile_json,
+                description: "Customer profile, as validated (canonical JSON)".to_owned(),
+                bytes: prepared.profile_json(),
             },
             Attachment {
-                name: "catalogue.toml",
+                name: "catalogue.toml".to_owned(),
                 mime: "application/toml",
                 description:
-                    "Catalogue of regions, services and options the profile was checked against",
-                bytes: catalogue.text.clone().into_bytes(),
+                    "Catalogue of regions, services and options the profile was checked against"
+                        .to_owned(),
+                bytes: prepared.catalogue_source.text.clone().into_bytes(),
             },
-        ];
+        ]);
         // The file name only: where the command ran from must not change the bytes.
         let input = |source: &SourceFile| Input {
             name: Path::new(&source.name)
@@ -258,19 +236,21 @@ impl Seal {
             fingerprint: prepared.fingerprint(),
             parameters: Parameters {
                 kind: kind.name().into(),
-                scope,
+                scope: prepared.scope_override,
                 source_date_epoch,
                 date: prepared.profile.contract.effective_date.to_string(),
                 pdf_standard: PDF_STANDARD.into(),
             },
-            // A rebuild passes the original manifest's inputs: the files it was made from
-            // are not all attached (a Markdown page, say), only their canonical forms.
             inputs: inputs.unwrap_or_else(|| Inputs {
-                matrix: input(&prepared.matrix.source),
+                matrix: input(&prepared.parts[0].source),
+                parts: prepared.parts[1..]
+                    .iter()
+                    .map(|p| input(&p.source))
+                    .collect(),
                 profile: input(&prepared.profile_source),
-                catalogue: input(catalogue),
+                catalogue: input(&prepared.catalogue_source),
                 templates: Templates {
-                    digest: crate::hex(&templates.digest()),
+                    digest: crate::digest::hex(&templates.digest()),
                     overridden: templates.overridden().to_vec(),
                     files: templates
                         .files()
@@ -281,15 +261,17 @@ impl Seal {
             }),
             attachments: attachments
                 .iter()
-                .map(|a| (a.name.to_owned(), sha256_hex(&a.bytes)))
+                .map(|a| (a.name.clone(), sha256_hex(&a.bytes)))
                 .collect(),
         };
         let mut text = serde_json::to_string_pretty(&manifest)?;
         text.push('\n');
         attachments.push(Attachment {
-            name: MANIFEST_NAME,
+            name: MANIFEST_NAME.to_owned(),
             mime: "application/json",
-            description: "Manifest: SHA-256 of every input and attachment, versions, fingerprint, parameters",
+            description:
+                "Manifest: SHA-256 of every input and attachment, versions, fingerprint, parameters"
+                    .to_owned(),
             bytes: text.into_bytes(),
         });
         Ok(Seal {
@@ -328,25 +310,36 @@ impl Seal {
     }
 }
 
-/// Whether `annex render` with `args` makes a sealed document, and its seal if so: with
-/// `--final` or a signing key, or for an annex whose profile says `status = "final"`.
-/// Asking to seal or sign a draft is an input error.
-pub fn seal_for(prepared: &Prepared, args: &RenderArgs) -> anyhow::Result<Option<Seal>> {
-    let is_final = prepared.profile.contract.status == crate::profile::Status::Final;
-    let asked = args.seal.final_ || args.seal.sign_key.is_some();
-    let kind = args.input.kind;
-    if kind != Kind::Annex {
+/// The seal of a document of `kind`, if it gets one: the one seal decision, for `render`
+/// and `batch` alike. A final annex is always sealed; `asked` (`--final`, or a signing
+/// key) asks for it. Asking to seal or sign a draft, or another kind, is an input error.
+pub fn for_document(
+    prepared: &Prepared,
+    kind: Kind,
+    asked: bool,
+    source_date_epoch: Option<i64>,
+) -> anyhow::Result<Option<Seal>> {
+    if wanted(prepared, kind, asked)? {
+        Seal::new(prepared, kind, source_date_epoch, None).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn wanted(prepared: &Prepared, kind: Kind, asked: bool) -> anyhow::Result<bool> {
+    let is_final = prepared.profile.contract.status == Status::Final;
+    if !kind.sealable() {
         if asked {
             return Err(Invalid::input(format!(
                 "--final and --sign-key apply to the contract annex, not to --kind {}",
                 kind.name()
             )));
         }
-        return Ok(None);
+        return Ok(false);
     }
     if !is_final {
         if !asked {
-            return Ok(None);
+            return Ok(false);
         }
         let source = &prepared.profile_source;
         let line = source
@@ -359,23 +352,13 @@ pub fn seal_for(prepared: &Prepared, args: &RenderArgs) -> anyhow::Result<Option
             source.name
         )));
     }
-    let (_, catalogue) = crate::load::catalogue(args.input.catalogue.as_deref())?;
-    Seal::new(
-        prepared,
-        &catalogue,
-        kind,
-        args.input.scope,
-        args.source_date_epoch,
-        None,
-    )
-    .map(Some)
+    Ok(true)
 }
 
 /// After a sealed document is compiled: checks that the template set attached the sources
-/// (a custom `annex.typ.tera` might not call `annex-attachments()`), then signs it when
-/// `--sign-key` is given. `path` names the document in messages.
-pub fn finish(pdf: Vec<u8>, path: &Path, args: &RenderArgs) -> anyhow::Result<Vec<u8>> {
-    let file = crate::pades::file::PdfFile::open(&pdf).map_err(anyhow::Error::msg)?;
+/// (a custom `annex.typ.tera` might not call `annex-attachments()`).
+pub fn check_attached(pdf: &[u8]) -> anyhow::Result<()> {
+    let file = PdfFile::open(pdf).map_err(anyhow::Error::msg)?;
     let attached = file.attachments();
     if let Some(missing) = ["matrix.json", MANIFEST_NAME]
         .into_iter()
@@ -385,14 +368,7 @@ pub fn finish(pdf: Vec<u8>, path: &Path, args: &RenderArgs) -> anyhow::Result<Ve
             "the template set did not attach {missing}: annex.typ.tera must call #annex-attachments() (see templates/lib.typ)"
         );
     }
-    let (Some(key), Some(cert)) = (&args.seal.sign_key, &args.seal.sign_cert) else {
-        return Ok(pdf);
-    };
-    let signer = crate::pades::Signer::load(key, cert, args.seal.sign_chain.as_deref())?;
-    let label = path.display().to_string();
-    let (signed, place) = crate::pades::sign_pdf(&pdf, &label, &signer, crate::pades::now())?;
-    eprintln!("signed by {} ({place})", signer.name());
-    Ok(signed)
+    Ok(())
 }
 
 /// The index an unsealed document gets: nothing to attach.
@@ -403,31 +379,84 @@ pub fn unsealed_index() -> (String, Vec<u8>) {
     )
 }
 
+/// The fingerprint recomputed from a sealed annex's attachments: [`digest::fingerprint`]
+/// (the one rule) over `matrix.json`, `profile.json`, the manifest's template digest and
+/// each later part's `matrix-N.json`, as the manifest lists the parts.
+pub fn recompute_fingerprint(
+    attachments: &BTreeMap<String, Vec<u8>>,
+    manifest: &Manifest,
+) -> Result<String, String> {
+    let get = |name: &str| {
+        attachments
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| format!("{name} is not attached"))
+    };
+    let template_digest = digest::unhex(&manifest.inputs.templates.digest)
+        .ok_or_else(|| "the manifest's template digest is not hex".to_owned())?;
+    let later = (1..=manifest.inputs.parts.len())
+        .map(|i| get(&matrix_attachment(i)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(digest::fingerprint(
+        get(&matrix_attachment(0))?,
+        get("profile.json")?,
+        &template_digest,
+        &later,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prepare::{InputOptions, Shared};
 
-    #[test]
-    fn hex_round_trips() {
-        assert_eq!(unhex("00ff10").unwrap(), vec![0, 255, 16]);
-        assert_eq!(unhex("0g"), None);
-        assert_eq!(unhex("abc"), None);
+    fn sealed(profile: &str) -> (Prepared, Seal) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let shared = Shared::load(&InputOptions::default()).unwrap();
+        let prepared = shared
+            .prepare_file(Some(Path::new(&format!("{dir}{profile}"))))
+            .unwrap();
+        let seal = Seal::new(&prepared, Kind::Annex, None, None).unwrap();
+        (prepared, seal)
+    }
+
+    fn attached(seal: &Seal) -> BTreeMap<String, Vec<u8>> {
+        seal.attachments
+            .iter()
+            .map(|a| (a.name.clone(), a.bytes.clone()))
+            .collect()
     }
 
     #[test]
-    fn fingerprint_matches_prepared() {
-        use clap::Parser as _;
-        let cli = crate::cli::Cli::try_parse_from(["annex", "context"]).unwrap();
-        let crate::cli::Command::Context(args) = cli.command else {
-            unreachable!()
-        };
-        let input = args.input;
-        let prepared = crate::prepare(&input, &mut Vec::new()).unwrap();
-        let again = fingerprint(
-            crate::canonical::to_json(&prepared.matrix.matrix).as_bytes(),
-            &serde_json::to_vec(&prepared.profile).unwrap(),
-            &prepared.templates.digest(),
-        );
-        assert_eq!(again, prepared.fingerprint());
+    fn the_fingerprint_is_recomputed_from_the_attachments() {
+        for profile in ["tailor-base/profile.toml", "tailor-compose/profile.toml"] {
+            let (prepared, seal) = sealed(profile);
+            assert_eq!(seal.manifest.fingerprint, prepared.fingerprint());
+            assert_eq!(
+                recompute_fingerprint(&attached(&seal), &seal.manifest).unwrap(),
+                prepared.fingerprint(),
+                "{profile}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_composed_seal_attaches_and_lists_every_part() {
+        let (prepared, seal) = sealed("tailor-compose/profile.toml");
+        assert_eq!(prepared.parts.len(), 2);
+        assert_eq!(seal.manifest.inputs.parts.len(), 1);
+        for name in ["matrix.json", "matrix-2.json"] {
+            assert!(seal.manifest.attachments.contains_key(name), "{name}");
+        }
+        let mut without = attached(&seal);
+        without.remove("matrix-2.json");
+        assert!(recompute_fingerprint(&without, &seal.manifest).is_err());
+    }
+
+    #[test]
+    fn a_single_matrix_manifest_has_no_parts_key() {
+        let (_, seal) = sealed("tailor-base/profile.toml");
+        let json = serde_json::to_string(&seal.manifest).unwrap();
+        assert!(!json.contains("\"parts\""));
     }
 }

@@ -1,16 +1,155 @@
-//! Tailor stage: keeps the activities that apply to this customer's subscription.
+//! Tailor stage: what applies to this customer's subscription.
+//!
+//! Takes the prepared profile and decides, for every activity of every part, whether it
+//! applies (its section's condition, its applicability columns and its own condition must
+//! all hold). The output, [`Tailored`], holds per part the matrix to show, the activities
+//! left out with the reason, and every decision (for the audit report).
 //!
 //! Invariant: nothing is silently dropped. An activity (or a whole section) whose
 //! applicability condition does not hold for the profile moves to the "not applicable"
 //! list with the reason, which the documents print in an appendix. With `full` scope every
-//! activity is kept.
+//! activity is shown (the decisions are still made, for the audit report).
+
+use serde::Serialize;
 
 use crate::catalogue::Catalogue;
-use crate::context::NotApplicable;
-use crate::diag::Finding;
-use crate::load::LoadedMatrix;
 use crate::model::{Condition, Matrix};
-use crate::profile::Profile;
+use crate::prepare::Prepared;
+use crate::profile::{Profile, Scope};
+
+/// The tailor stage's output: one [`TailoredPart`] per part of the prepared profile.
+#[derive(Debug, Clone)]
+pub struct Tailored {
+    /// The parts, in order.
+    pub parts: Vec<TailoredPart>,
+    /// Whether the whole matrix is shown (`--scope full`).
+    pub full: bool,
+}
+
+/// One part, tailored.
+#[derive(Debug, Clone)]
+pub struct TailoredPart {
+    /// The matrix to show: only what applies, or everything with full scope.
+    pub shown: Matrix,
+    /// The activities left out, with the reason (empty with full scope).
+    pub not_applicable: Vec<NotApplicable>,
+    /// Every activity with its decision, whatever the scope.
+    pub decisions: Vec<Decision>,
+}
+
+/// An activity left out of the tailored documents.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotApplicable {
+    /// Activity id.
+    pub id: String,
+    /// Section number.
+    pub section: String,
+    /// Activity text.
+    pub text: String,
+    /// Letters per party, in party order.
+    pub letters: Vec<String>,
+    /// Why it does not apply ("requires option: Veeam Managed Backup").
+    pub reason: String,
+}
+
+/// The applicability decision for one activity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    /// Activity id.
+    pub id: String,
+    /// Section number.
+    pub section: String,
+    /// Activity text, verbatim.
+    pub text: String,
+    /// Letters per party, in party order.
+    pub letters: Vec<String>,
+    /// Whether it applies to this subscription.
+    pub applies: bool,
+    /// Its condition in words ("option: Veeam Managed Backup"), empty if unconditional
+    /// (the section's condition and the row's variants included).
+    pub condition: String,
+    /// Why it does not apply, empty if it does.
+    pub reason: String,
+}
+
+/// Tailors every part of `prepared` to its profile.
+pub fn tailor(prepared: &Prepared) -> Tailored {
+    let full = prepared.profile.scope == Scope::Full;
+    Tailored {
+        parts: prepared
+            .parts
+            .iter()
+            .map(|p| tailor_matrix(&p.matrix, &prepared.profile, &prepared.catalogue, full))
+            .collect(),
+        full,
+    }
+}
+
+/// Tailors one matrix.
+pub fn tailor_matrix(
+    matrix: &Matrix,
+    profile: &Profile,
+    catalogue: &Catalogue,
+    full: bool,
+) -> TailoredPart {
+    let (tailored, left_out) = split(matrix.clone(), profile, catalogue);
+    let decisions = decisions(matrix, &left_out, catalogue);
+    if full {
+        TailoredPart {
+            shown: matrix.clone(),
+            not_applicable: Vec::new(),
+            decisions,
+        }
+    } else {
+        TailoredPart {
+            shown: tailored,
+            not_applicable: left_out,
+            decisions,
+        }
+    }
+}
+
+/// Every activity of `matrix` with its decision, given what was left out.
+fn decisions(matrix: &Matrix, left_out: &[NotApplicable], catalogue: &Catalogue) -> Vec<Decision> {
+    let mut out = Vec::new();
+    for section in &matrix.sections {
+        for a in &section.activities {
+            let mut conditions = Vec::new();
+            if let Some(c) = &section.applies {
+                conditions.push(describe(c, catalogue));
+            }
+            if !a.variants.is_empty() {
+                let c = Condition {
+                    variants: a.variants.clone(),
+                    ..Default::default()
+                };
+                conditions.push(describe(&c, catalogue));
+            }
+            if let Some(c) = &a.applies {
+                conditions.push(describe(c, catalogue));
+            }
+            conditions.retain(|c| !c.is_empty());
+            let reason = left_out
+                .iter()
+                .find(|n| n.id == a.id)
+                .map(|n| n.reason.clone());
+            out.push(Decision {
+                id: a.id.clone(),
+                section: section.number.clone(),
+                text: a.text.clone(),
+                letters: matrix
+                    .parties
+                    .iter()
+                    .map(|p| a.letters_of(&p.id).to_string())
+                    .collect(),
+                applies: reason.is_none(),
+                condition: conditions.join("; "),
+                reason: reason.unwrap_or_default(),
+            });
+        }
+    }
+    out
+}
 
 /// Whether `condition` holds for `profile`; if not, why (e.g. "requires option: Veeam
 /// Managed Backup").
@@ -19,17 +158,8 @@ pub fn evaluate(
     profile: &Profile,
     catalogue: &Catalogue,
 ) -> Result<(), String> {
-    let name = |id: &str, entries: &[crate::catalogue::Entry]| {
-        entries
-            .iter()
-            .find(|e| e.id == id)
-            .map_or(id.to_owned(), |e| e.name.clone())
-    };
-    let list = |ids: &[String], entries: &[crate::catalogue::Entry]| {
-        ids.iter()
-            .map(|i| name(i, entries))
-            .collect::<Vec<_>>()
-            .join(" or ")
+    let list = |ids: &[String], name: &dyn Fn(&str) -> String| {
+        ids.iter().map(|i| name(i)).collect::<Vec<_>>().join(" or ")
     };
     if !condition.services.is_empty()
         && !condition
@@ -39,7 +169,9 @@ pub fn evaluate(
     {
         return Err(format!(
             "requires service: {}",
-            list(&condition.services, &catalogue.services)
+            list(&condition.services, &|id| catalogue
+                .service_name(id)
+                .to_owned())
         ));
     }
     if !condition.options.is_empty()
@@ -50,7 +182,7 @@ pub fn evaluate(
     {
         return Err(format!(
             "requires option: {}",
-            list(&condition.options, &catalogue.options)
+            list(&condition.options, &|id| catalogue.option_name(id))
         ));
     }
     if !condition.variants.is_empty()
@@ -61,7 +193,7 @@ pub fn evaluate(
     {
         return Err(format!(
             "applies to variant: {}",
-            list(&condition.variants, &catalogue.variants)
+            list(&condition.variants, &|id| catalogue.variant_name(id))
         ));
     }
     if !condition.regions.is_empty()
@@ -99,23 +231,20 @@ pub fn evaluate(
     {
         return Err(format!(
             "applies under qualification: {}",
-            list(&condition.qualifications, &catalogue.qualifications)
+            list(&condition.qualifications, &|id| catalogue
+                .qualification_name(id))
         ));
     }
     Ok(())
 }
 
 /// Splits `matrix` into what applies to `profile` and what does not.
-pub fn tailor(
+fn split(
     mut matrix: Matrix,
     profile: &Profile,
     catalogue: &Catalogue,
-    full: bool,
 ) -> (Matrix, Vec<NotApplicable>) {
     let mut left_out = Vec::new();
-    if full {
-        return (matrix, left_out);
-    }
     let parties: Vec<String> = matrix.parties.iter().map(|p| p.id.clone()).collect();
     for section in &mut matrix.sections {
         let section_verdict = section
@@ -172,12 +301,6 @@ pub fn tailor(
 /// A condition in words, for the audit report: "option: Veeam Managed Backup; region: BHS".
 /// Empty for a condition that restricts nothing.
 pub fn describe(condition: &Condition, catalogue: &Catalogue) -> String {
-    let name = |id: &String, entries: &[crate::catalogue::Entry]| {
-        entries
-            .iter()
-            .find(|e| &e.id == id)
-            .map_or(id.clone(), |e| e.name.clone())
-    };
     let mut parts = Vec::new();
     let mut push = |label: &str, values: Vec<String>| {
         if !values.is_empty() {
@@ -189,7 +312,7 @@ pub fn describe(condition: &Condition, catalogue: &Catalogue) -> String {
         condition
             .services
             .iter()
-            .map(|s| name(s, &catalogue.services))
+            .map(|s| catalogue.service_name(s).to_owned())
             .collect(),
     );
     push(
@@ -197,7 +320,7 @@ pub fn describe(condition: &Condition, catalogue: &Catalogue) -> String {
         condition
             .options
             .iter()
-            .map(|s| name(s, &catalogue.options))
+            .map(|s| catalogue.option_name(s))
             .collect(),
     );
     push(
@@ -205,7 +328,7 @@ pub fn describe(condition: &Condition, catalogue: &Catalogue) -> String {
         condition
             .variants
             .iter()
-            .map(|s| name(s, &catalogue.variants))
+            .map(|s| catalogue.variant_name(s))
             .collect(),
     );
     push("region", condition.regions.clone());
@@ -215,151 +338,15 @@ pub fn describe(condition: &Condition, catalogue: &Catalogue) -> String {
         condition
             .qualifications
             .iter()
-            .map(|s| name(s, &catalogue.qualifications))
+            .map(|s| catalogue.qualification_name(s))
             .collect(),
     );
     parts.join("; ")
 }
 
-/// Checks every applicability condition of `matrix` against the catalogue (and the
-/// matrix's own variants): a value no profile can ever name would silently move activities
-/// out of every annex, so each one is an error `matrix::unknown-condition-value`, placed on
-/// the value in the matrix file when it can be found there, with a "did you mean" hint.
-pub fn condition_findings(matrix: &LoadedMatrix, catalogue: &Catalogue) -> Vec<Finding> {
-    let m = &matrix.matrix;
-    let text = matrix.source.text.as_str();
-    let file = matrix.source.name.as_str();
-    let ids = |entries: &[crate::catalogue::Entry]| -> Vec<String> {
-        entries.iter().map(|e| e.id.clone()).collect()
-    };
-    let mut variants = ids(&catalogue.variants);
-    variants.extend(m.variants.iter().map(|v| v.id.clone()));
-    let regions: Vec<String> = catalogue.regions.iter().map(|r| r.code.clone()).collect();
-    let mut jurisdictions: Vec<String> = catalogue
-        .regions
-        .iter()
-        .map(|r| r.jurisdiction.clone())
-        .collect();
-    jurisdictions.dedup();
-    let known: [(&str, Vec<String>, bool); 6] = [
-        ("service", ids(&catalogue.services), false),
-        ("option", ids(&catalogue.options), false),
-        ("variant", variants.clone(), false),
-        ("region", regions, true),
-        ("jurisdiction", jurisdictions, true),
-        ("qualification", ids(&catalogue.qualifications), false),
-    ];
-    let mut findings = Vec::new();
-    let mut check = |condition: &Condition, owner: &str, from: usize| {
-        let lists = [
-            &condition.services,
-            &condition.options,
-            &condition.variants,
-            &condition.regions,
-            &condition.jurisdictions,
-            &condition.qualifications,
-        ];
-        for ((field, allowed, fold), values) in known.iter().zip(lists) {
-            for value in values {
-                let ok = allowed.iter().any(|a| {
-                    if *fold {
-                        a.eq_ignore_ascii_case(value)
-                    } else {
-                        a == value
-                    }
-                });
-                if ok {
-                    continue;
-                }
-                let mut f = Finding::error(
-                    "matrix::unknown-condition-value",
-                    format!(
-                        "{owner}: unknown {field} `{value}` in its applicability condition (not in the catalogue)"
-                    ),
-                );
-                let quoted = format!("\"{value}\"");
-                if let Some(at) = text.get(from..).and_then(|t| t.find(&quoted)) {
-                    let start = from + at;
-                    f = f.at(file, text, start..start + quoted.len()).label(format!(
-                        "not {} {field} of the catalogue",
-                        if *field == "option" { "an" } else { "a" }
-                    ));
-                }
-                if let Some(s) = crate::diag::suggest(value, allowed.iter().map(String::as_str)) {
-                    f = f.note(format!("did you mean `{s}`?"));
-                }
-                findings.push(f);
-            }
-        }
-    };
-    let line_start = |line: usize| crate::diag::line_span(text, line).start;
-    for section in &m.sections {
-        let section_at = text
-            .find(&format!("number = \"{}\"", section.number))
-            .unwrap_or(0);
-        if let Some(c) = &section.applies {
-            check(c, &format!("section {}", section.number), section_at);
-        }
-        for activity in &section.activities {
-            let from = matrix
-                .activity_lines
-                .get(&activity.id)
-                .map_or(section_at, |&l| line_start(l));
-            if let Some(c) = &activity.applies {
-                check(c, &format!("activity {}", activity.id), from);
-            }
-            if !activity.variants.is_empty() {
-                let c = Condition {
-                    variants: activity.variants.clone(),
-                    ..Condition::default()
-                };
-                check(&c, &format!("activity {}", activity.id), from);
-            }
-        }
-    }
-    findings
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{matrix_from_source, SourceFile};
-
-    const MATRIX: &str = r#"
-provider = "P"
-service = "data-processing"
-title = "T"
-[[parties]]
-id = "customer"
-name = "Customer"
-role = "customer"
-[[sections]]
-number = "1"
-title = "One"
-applies = { regions = ["BHS"] }
-[[sections.activities]]
-id = "1/a"
-text = "A"
-letters = { customer = "RA" }
-applies = { options = ["veeam-managed-bakup"], jurisdictions = ["ca"] }
-"#;
-
-    #[test]
-    fn unknown_condition_values_are_errors_placed_on_the_value() {
-        let loaded = matrix_from_source(SourceFile {
-            name: "m.toml".into(),
-            text: MATRIX.into(),
-        })
-        .unwrap();
-        let catalogue: Catalogue = toml::from_str(crate::catalogue::BUILTIN).unwrap();
-        let findings = condition_findings(&loaded, &catalogue);
-        assert_eq!(findings.len(), 1, "{findings:#?}");
-        let f = &findings[0];
-        assert_eq!(f.code, "matrix::unknown-condition-value");
-        assert!(f.message.contains("veeam-managed-bakup"));
-        assert_eq!(f.location.as_ref().unwrap().line, 17);
-        assert_eq!(f.notes, vec!["did you mean `veeam-managed-backup`?"]);
-    }
 
     #[test]
     fn conditions_are_described_with_catalogue_names() {

@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
-use crate::Invalid;
+use crate::error::Invalid;
 
 /// The built-in templates, by file name.
 pub const BUILTIN: &[(&str, &str)] = &[

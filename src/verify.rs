@@ -1,4 +1,4 @@
-//! `annex verify`: checks a sealed (and possibly signed) annex the way an auditor would,
+//! Verify: checks a sealed (and possibly signed) annex the way an auditor would,
 //! years later, with nothing but the PDF (and the CA certificate to trust).
 //!
 //! Checks, each reported as ok / FAILED / skipped: PDF/A-3b declared; every attachment
@@ -11,30 +11,16 @@
 //! Invariant: any failed check makes the exit code 1; verification never writes anything
 //! but a temporary folder for the rebuild.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use clap::Args;
-
-use crate::pades::{cms, file};
+use crate::digest::sha256_hex;
+use crate::document;
+use crate::kind::Kind;
+use crate::pdf::file::{self, PdfFile};
+use crate::prepare::{InputOptions, Shared};
 use crate::seal::{self, Manifest, MANIFEST_NAME, SIGNATURE_FIELDS_NAME};
-use crate::Invalid;
-
-/// `annex verify`.
-#[derive(Debug, Args, Clone)]
-pub struct VerifyArgs {
-    /// The annex PDF to check.
-    pub pdf: PathBuf,
-    /// CA certificate(s) (PEM) the signers' certificates must chain to. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub trust: Vec<PathBuf>,
-    /// Also re-render the annex from its attachments and compare the bytes with the
-    /// document's first (unsigned) revision.
-    #[arg(long)]
-    pub rebuild: bool,
-    /// With `--rebuild`: the template folder the annex was made with, if not the built-ins.
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-}
+use crate::sign::cms;
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +117,7 @@ pub fn parse_pdf_date(s: &str) -> Option<i64> {
 /// Verifies the bytes of an annex.
 pub fn verify(bytes: &[u8], options: &Options) -> Report {
     let mut report = Report::default();
-    let doc = match file::PdfFile::open(bytes) {
+    let doc = match PdfFile::open(bytes) {
         Ok(d) => d,
         Err(e) => {
             report.push(Outcome::Failed, format!("PDF structure: {e}"));
@@ -149,14 +135,35 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             sigs.len()
         ),
     );
-
-    // PDF/A-3b.
     let xmp = doc
         .xmp()
         .map(|x| String::from_utf8_lossy(&x).into_owned())
         .unwrap_or_default();
-    let part = xmp_value(&xmp, "pdfaid:part");
-    let conformance = xmp_value(&xmp, "pdfaid:conformance");
+    check_pdfa(&xmp, &mut report);
+    let attachments = doc.attachments();
+    let manifest = read_manifest(&attachments, &mut report);
+    if let Some(m) = &manifest {
+        check_attachments(&attachments, m, &mut report);
+        check_fingerprint(&doc, &xmp, &attachments, m, &mut report);
+    }
+    check_signatures(bytes, &sigs, &revisions, options, &mut report);
+    match (&options.rebuild, &manifest) {
+        (Some(templates), Some(m)) => {
+            report.result(rebuild(&attachments, m, templates.as_deref(), &bytes[..first_end]))
+        }
+        (Some(_), None) => report.push(Outcome::Failed, "rebuild: impossible without a manifest"),
+        (None, _) => report.push(
+            Outcome::Skipped,
+            "rebuild: not requested (--rebuild re-renders the annex from its attachments and compares every byte)",
+        ),
+    }
+    report
+}
+
+/// PDF/A-3b declared in the XMP metadata.
+fn check_pdfa(xmp: &str, report: &mut Report) {
+    let part = xmp_value(xmp, "pdfaid:part");
+    let conformance = xmp_value(xmp, "pdfaid:conformance");
     report.result(match (part.as_deref(), conformance.as_deref()) {
         (Some("3"), Some("B" | "b")) => Ok("PDF/A-3b declared in the XMP metadata".into()),
         _ => Err(format!(
@@ -165,10 +172,11 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             conformance.as_deref().unwrap_or("missing")
         )),
     });
+}
 
-    // Manifest and attachments.
-    let attachments = doc.attachments();
-    let manifest: Option<Manifest> = match attachments.get(MANIFEST_NAME) {
+/// The manifest attachment, parsed.
+fn read_manifest(attachments: &BTreeMap<String, Vec<u8>>, report: &mut Report) -> Option<Manifest> {
+    match attachments.get(MANIFEST_NAME) {
         None => {
             report.push(
                 Outcome::Failed,
@@ -205,80 +213,100 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
                 None
             }
         },
-    };
-    if let Some(m) = &manifest {
-        for (name, expected) in &m.attachments {
-            report.result(match attachments.get(name) {
-                None => Err(format!("attachment {name}: missing")),
-                Some(b) => {
-                    let got = seal::sha256_hex(b);
-                    if &got == expected {
-                        Ok(format!("attachment {name}: SHA-256 {}… as in the manifest", short(&got)))
-                    } else {
-                        Err(format!(
-                            "attachment {name}: SHA-256 {}… but the manifest says {}…: the attachment was changed or swapped",
-                            short(&got),
-                            short(expected)
-                        ))
-                    }
-                }
-            });
-        }
-        for name in attachments.keys() {
-            if name != MANIFEST_NAME
-                && name != SIGNATURE_FIELDS_NAME
-                && !m.attachments.contains_key(name)
-            {
-                report.push(
-                    Outcome::Failed,
-                    format!("attachment {name}: not listed in the manifest"),
-                );
-            }
-        }
-        for (role, input) in [
-            ("profile.toml", &m.inputs.profile),
-            ("catalogue.toml", &m.inputs.catalogue),
-        ] {
-            if let Some(b) = attachments.get(role) {
-                let got = seal::sha256_hex(b);
-                report.result(if got == input.sha256 {
-                    Ok(format!("input {}: its SHA-256 matches {role}", input.name))
-                } else {
-                    Err(format!("input {}: SHA-256 differs from {role}", input.name))
-                });
-            }
-        }
-        // The fingerprint, from the canonical attachments and the template digest.
-        match (
-            attachments.get("matrix.json"),
-            attachments.get("profile.json"),
-            seal::unhex(&m.inputs.templates.digest),
-        ) {
-            (Some(matrix), Some(profile), Some(digest)) => {
-                let again = seal::fingerprint(matrix, profile, &digest);
-                report.result(if again == m.fingerprint {
-                    Ok(format!("fingerprint {}… recomputed from matrix.json, profile.json and the template digest", short(&again)))
+    }
+}
+
+/// Every attachment against the manifest, and the inputs attached as given.
+fn check_attachments(attachments: &BTreeMap<String, Vec<u8>>, m: &Manifest, report: &mut Report) {
+    for (name, expected) in &m.attachments {
+        report.result(match attachments.get(name) {
+            None => Err(format!("attachment {name}: missing")),
+            Some(b) => {
+                let got = sha256_hex(b);
+                if &got == expected {
+                    Ok(format!("attachment {name}: SHA-256 {}… as in the manifest", short(&got)))
                 } else {
                     Err(format!(
-                        "fingerprint: recomputed {}… but the manifest says {}…",
-                        short(&again),
-                        short(&m.fingerprint)
+                        "attachment {name}: SHA-256 {}… but the manifest says {}…: the attachment was changed or swapped",
+                        short(&got),
+                        short(expected)
                     ))
-                });
+                }
             }
-            _ => report.push(Outcome::Failed, "fingerprint: cannot be recomputed (matrix.json, profile.json or the template digest missing)"),
-        }
-        let keyword = format!("{}{}", seal::FINGERPRINT_KEYWORD, m.fingerprint);
-        let in_xmp = xmp.contains(&keyword);
-        let in_info = doc.info_keywords().is_some_and(|k| k.contains(&keyword));
-        report.result(if in_xmp && in_info {
-            Ok("fingerprint: the document's metadata (XMP and Info keywords) carries the manifest's".into())
-        } else {
-            Err("fingerprint: the document's metadata does not carry the manifest's fingerprint".into())
         });
     }
+    for name in attachments.keys() {
+        if name != MANIFEST_NAME
+            && name != SIGNATURE_FIELDS_NAME
+            && !m.attachments.contains_key(name)
+        {
+            report.push(
+                Outcome::Failed,
+                format!("attachment {name}: not listed in the manifest"),
+            );
+        }
+    }
+    for (role, input) in [
+        ("profile.toml", &m.inputs.profile),
+        ("catalogue.toml", &m.inputs.catalogue),
+    ] {
+        if let Some(b) = attachments.get(role) {
+            let got = sha256_hex(b);
+            report.result(if got == input.sha256 {
+                Ok(format!("input {}: its SHA-256 matches {role}", input.name))
+            } else {
+                Err(format!("input {}: SHA-256 differs from {role}", input.name))
+            });
+        }
+    }
+}
 
-    // Signatures.
+/// The fingerprint recomputed from the attachments, and found in the metadata.
+fn check_fingerprint(
+    doc: &PdfFile,
+    xmp: &str,
+    attachments: &BTreeMap<String, Vec<u8>>,
+    m: &Manifest,
+    report: &mut Report,
+) {
+    let matrices: Vec<String> = (0..=m.inputs.parts.len())
+        .map(seal::matrix_attachment)
+        .collect();
+    report.result(match seal::recompute_fingerprint(attachments, m) {
+        Ok(again) if again == m.fingerprint => Ok(format!(
+            "fingerprint {}… recomputed from {}, profile.json and the template digest",
+            short(&again),
+            matrices.join(", ")
+        )),
+        Ok(again) => Err(format!(
+            "fingerprint: recomputed {}… but the manifest says {}…",
+            short(&again),
+            short(&m.fingerprint)
+        )),
+        Err(e) => Err(format!("fingerprint: cannot be recomputed ({e})")),
+    });
+    let keyword = format!("{}{}", seal::FINGERPRINT_KEYWORD, m.fingerprint);
+    let in_xmp = xmp.contains(&keyword);
+    let in_info = doc.info_keywords().is_some_and(|k| k.contains(&keyword));
+    report.result(if in_xmp && in_info {
+        Ok(
+            "fingerprint: the document's metadata (XMP and Info keywords) carries the manifest's"
+                .into(),
+        )
+    } else {
+        Err("fingerprint: the document's metadata does not carry the manifest's fingerprint".into())
+    });
+}
+
+/// Every signature, then whether any byte is covered by none.
+fn check_signatures(
+    bytes: &[u8],
+    sigs: &[file::SigField],
+    revisions: &[usize],
+    options: &Options,
+    report: &mut Report,
+) {
+    let first_end = revisions.first().copied().unwrap_or(bytes.len());
     let mut last_signed_end = None;
     for (i, sig) in sigs.iter().enumerate() {
         let label = format!(
@@ -298,9 +326,9 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             bytes,
             sig,
             &label,
-            &revisions,
+            revisions,
             options,
-            &mut report,
+            report,
             &mut last_signed_end,
         );
     }
@@ -325,19 +353,6 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             )
         }
     }
-
-    // Rebuild.
-    match (&options.rebuild, &manifest) {
-        (Some(templates), Some(m)) => {
-            report.result(rebuild(&attachments, m, templates.as_deref(), &bytes[..first_end]))
-        }
-        (Some(_), None) => report.push(Outcome::Failed, "rebuild: impossible without a manifest"),
-        (None, _) => report.push(
-            Outcome::Skipped,
-            "rebuild: not requested (--rebuild re-renders the annex from its attachments and compares every byte)",
-        ),
-    }
-    report
 }
 
 fn xmp_value(xmp: &str, key: &str) -> Option<String> {
@@ -469,7 +484,7 @@ fn check_signature(
 /// Re-renders the annex from its attachments and compares it with `first`, the
 /// document's first revision.
 fn rebuild(
-    attachments: &std::collections::BTreeMap<String, Vec<u8>>,
+    attachments: &BTreeMap<String, Vec<u8>>,
     m: &Manifest,
     templates: Option<&Path>,
     first: &[u8],
@@ -493,44 +508,32 @@ fn rebuild(
         std::fs::write(&p, bytes).map_err(|e| fail(e.to_string()))?;
         Ok(p)
     };
-    let kind = match m.parameters.kind.as_str() {
-        "annex" => crate::cli::Kind::Annex,
-        other => return Err(fail(format!("cannot rebuild a document of kind {other}"))),
+    let kind = match Kind::from_name(&m.parameters.kind) {
+        Some(kind) if kind.sealable() => kind,
+        _ => {
+            return Err(fail(format!(
+                "cannot rebuild a document of kind {}",
+                m.parameters.kind
+            )))
+        }
     };
-    // Through the command-line parser, so that every other input option keeps its default.
-    let mut argv: Vec<std::ffi::OsString> = vec!["annex".into(), "context".into()];
-    for (flag, name) in [
-        ("--matrix", "matrix.json"),
-        ("--profile", "profile.toml"),
-        ("--catalogue", "catalogue.toml"),
-    ] {
-        argv.push(flag.into());
-        argv.push(path(name)?.into());
-    }
-    if let Some(t) = templates {
-        argv.push("--templates".into());
-        argv.push(t.into());
-    }
-    if let Some(scope) = m.parameters.scope {
-        argv.push("--scope".into());
-        argv.push(
-            serde_json::to_value(scope)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-                .into(),
-        );
-    }
-    let input = match <crate::cli::Cli as clap::Parser>::try_parse_from(argv) {
-        Ok(crate::cli::Cli {
-            command: crate::cli::Command::Context(args),
-            ..
-        }) => args.input,
-        Ok(_) => return Err(fail("unexpected command".into())),
-        Err(e) => return Err(fail(e.to_string())),
+    // Every part's canonical matrix, in order: the profile's own `matrices` paths are
+    // replaced by them, as `--matrix` would.
+    let matrices = (0..=m.inputs.parts.len())
+        .map(|i| path(&seal::matrix_attachment(i)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = InputOptions {
+        matrices,
+        catalogue: Some(path("catalogue.toml")?),
+        templates: templates.map(Path::to_path_buf),
+        scope: m.parameters.scope,
+        ..InputOptions::default()
     };
-    let prepared = crate::prepare(&input, &mut Vec::new()).map_err(|e| fail(format!("{e:#}")))?;
-    let digest = crate::hex(&prepared.templates.digest());
+    let profile = path("profile.toml")?;
+    let prepared = Shared::load(&options)
+        .and_then(|shared| shared.prepare_file(Some(&profile)))
+        .map_err(|e| fail(format!("{e:#}")))?;
+    let digest = crate::digest::hex(&prepared.templates.digest());
     if digest != m.inputs.templates.digest {
         return Err(fail(format!(
             "the template set differs from the one the annex was made with (templates {}…, expected {}…); pass --templates DIR",
@@ -538,20 +541,15 @@ fn rebuild(
             short(&m.inputs.templates.digest)
         )));
     }
-    let (_, catalogue) =
-        crate::load::catalogue(input.catalogue.as_deref()).map_err(|e| fail(e.to_string()))?;
     let seal = seal::Seal::new(
         &prepared,
-        &catalogue,
         kind,
-        m.parameters.scope,
         m.parameters.source_date_epoch,
         Some(m.inputs.clone()),
     )
     .map_err(|e| fail(e.to_string()))?;
-    let document =
-        crate::make_document_with(&prepared, kind, m.parameters.source_date_epoch, Some(&seal))
-            .map_err(|e| fail(format!("{e:#}")))?;
+    let document = document::make(&prepared, kind, m.parameters.source_date_epoch, Some(&seal))
+        .map_err(|e| fail(format!("{e:#}")))?;
     // The first update may have added the end-of-line the original file lacked.
     let trim = |b: &[u8]| {
         b.len()
@@ -579,46 +577,6 @@ fn rebuild(
             document.compiled.pdf.len(),
             first.len()
         )))
-    }
-}
-
-/// `annex verify`: prints the report; exit code 1 if any check failed.
-pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
-    let bytes = std::fs::read(&args.pdf)
-        .map_err(|e| Invalid::input(format!("cannot read {}: {e}", args.pdf.display())))?;
-    let mut trust = Vec::new();
-    for t in &args.trust {
-        let pem = std::fs::read_to_string(t)
-            .map_err(|e| Invalid::input(format!("cannot read {}: {e}", t.display())))?;
-        trust.extend(
-            cms::certs_from_pem(&pem)
-                .map_err(|e| Invalid::input(format!("{}: {e}", t.display())))?,
-        );
-    }
-    let options = Options {
-        trust,
-        rebuild: args.rebuild.then(|| args.templates.clone()),
-    };
-    let report = verify(&bytes, &options);
-    print!("{}", report.render());
-    let failures = report.failures();
-    let ok = report
-        .checks
-        .iter()
-        .filter(|(o, _)| *o == Outcome::Ok)
-        .count();
-    if failures.is_empty() {
-        println!("{}: verified ({ok} checks ok)", args.pdf.display());
-        Ok(crate::EXIT_OK)
-    } else {
-        eprintln!(
-            "error: {} failed verification ({} of {} checks failed): {}",
-            args.pdf.display(),
-            failures.len(),
-            report.checks.len(),
-            failures[0]
-        );
-        Ok(crate::EXIT_INVALID)
     }
 }
 

@@ -108,7 +108,7 @@ fn one_broken_profile_fails_alone_and_reruns_skip_what_is_unchanged() {
         assert!(bytes.starts_with(b"%PDF-"));
         assert_eq!(
             o["sha256"].as_str().unwrap(),
-            annex::hex(&Sha256::digest(&bytes))
+            annex::digest::hex(&Sha256::digest(&bytes))
         );
     }
     assert_eq!(json["failed"], 1);

@@ -7,16 +7,6 @@ use annex::model::Matrix;
 
 const SEED_PAGE: &str = "data/matrices/ovhcloud-data-processing-responsibility-model.md";
 
-/// Every page of the corpus, relative to the repository root.
-fn corpus() -> Vec<PathBuf> {
-    let pages: Vec<PathBuf> = files_under(&fixture("corpus"))
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("README.md"))
-        .collect();
-    assert_eq!(pages.len(), 20, "the corpus has 20 pages");
-    pages
-}
-
 #[test]
 fn the_seed_matrix_is_exactly_what_import_produces() {
     let out = annex(&repo(""), &["import", SEED_PAGE]);
@@ -67,7 +57,7 @@ fn import_writes_a_file_atomically_and_never_overwrites_silently() {
 #[test]
 fn every_corpus_page_renders_with_every_activity_in_the_pdf_text() {
     let dir = tempfile::tempdir().unwrap();
-    for page in corpus() {
+    for page in corpus_pages() {
         let out = annex(
             dir.path(),
             &[

@@ -2,6 +2,7 @@
 //! (`tests/fixtures/<case>/`) and checks what a user gets: files, exit codes, messages, and
 //! the text of the PDF as laid out (`--emit txt`, read back from Typst's frames).
 
+mod architecture;
 mod batch;
 mod check;
 mod import;
@@ -32,6 +33,16 @@ pub fn fixture(case: &str) -> PathBuf {
 /// Path of a file in the repository.
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Every page of the corpus of published pages (`tests/fixtures/corpus`), sorted.
+pub fn corpus_pages() -> Vec<PathBuf> {
+    let pages: Vec<PathBuf> = files_under(&fixture("corpus"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("README.md"))
+        .collect();
+    assert_eq!(pages.len(), 20, "the corpus has 20 pages");
+    pages
 }
 
 /// Whitespace folded to single spaces.

@@ -186,7 +186,7 @@ fn final_annex_is_pdfa_with_its_sources_and_verifies_and_rebuilds() {
     let (out, pdf) = render_final(dir.path(), &[]);
     assert!(out.status.success(), "{}", show(&out));
     let bytes = std::fs::read(&pdf).unwrap();
-    let file = annex::pades::file::PdfFile::open(&bytes).unwrap();
+    let file = annex::pdf::file::PdfFile::open(&bytes).unwrap();
     let names: Vec<String> = file.attachments().keys().cloned().collect();
     assert_eq!(
         names,
@@ -235,6 +235,69 @@ fn final_annex_is_pdfa_with_its_sources_and_verifies_and_rebuilds() {
     );
     assert!(verified.status.success(), "{}", show(&verified));
     insta::assert_snapshot!("verify_unsigned_rebuild", redact(&stdout(&verified)));
+}
+
+/// A profile composing two matrices: every part's matrix is attached and listed in the
+/// manifest, and `verify` recomputes the fingerprint over all of them and rebuilds the
+/// same bytes.
+#[test]
+fn a_composed_final_annex_attaches_every_part_and_verifies_and_rebuilds() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = fixture("tailor-compose/profile.toml").display().to_string();
+    let out = annex(dir.path(), &["render", "--profile", &profile]);
+    assert!(out.status.success(), "{}", show(&out));
+    let pdf = dir.path().join("output/tailor-annex.pdf");
+    let bytes = std::fs::read(&pdf).unwrap();
+    let attachments = annex::pdf::file::PdfFile::open(&bytes)
+        .unwrap()
+        .attachments();
+    let manifest: annex::seal::Manifest =
+        serde_json::from_slice(&attachments["manifest.json"]).unwrap();
+    assert_eq!(manifest.inputs.matrix.name, "matrix.toml");
+    let parts: Vec<&str> = manifest
+        .inputs
+        .parts
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(parts, ["supplement.toml"]);
+    for name in ["matrix.json", "matrix-2.json"] {
+        assert!(attachments.contains_key(name), "{name} is attached");
+        assert!(
+            manifest.attachments.contains_key(name),
+            "{name} is in the manifest"
+        );
+    }
+    let supplement: annex::model::Matrix =
+        serde_json::from_slice(&attachments["matrix-2.json"]).unwrap();
+    assert_eq!(supplement.title, {
+        let text = std::fs::read_to_string(fixture("tailor-compose/supplement.toml")).unwrap();
+        toml::from_str::<annex::model::Matrix>(&text).unwrap().title
+    });
+
+    let verified = annex(
+        dir.path(),
+        &["verify", "output/tailor-annex.pdf", "--rebuild"],
+    );
+    assert!(verified.status.success(), "{}", show(&verified));
+    let report = stdout(&verified);
+    assert!(
+        report.contains("recomputed from matrix.json, matrix-2.json, profile.json"),
+        "{report}"
+    );
+    assert!(
+        report.contains("rebuild: re-rendered from the attachments, identical"),
+        "{report}"
+    );
+
+    // The second part is covered like the first: swapping it is detected.
+    let mut other = manifest.clone();
+    other.inputs.parts.clear();
+    assert_ne!(
+        annex::seal::recompute_fingerprint(&attachments, &other).ok(),
+        Some(manifest.fingerprint.clone()),
+        "the fingerprint covers matrix-2.json"
+    );
 }
 
 #[test]
@@ -427,11 +490,11 @@ fn any_changed_byte_of_the_signed_ranges_is_detected() {
     assert!(out.status.success(), "{}", show(&out));
     let bytes = std::fs::read(&pdf).unwrap();
     let trust =
-        annex::pades::cms::certs_from_pem(&std::fs::read_to_string(pki.ca("Tamper CA")).unwrap())
+        annex::sign::cms::certs_from_pem(&std::fs::read_to_string(pki.ca("Tamper CA")).unwrap())
             .unwrap();
     assert!(failed(&verify_bytes(&bytes, &trust)).is_empty());
 
-    let sig = &annex::pades::file::PdfFile::open(&bytes)
+    let sig = &annex::pdf::file::PdfFile::open(&bytes)
         .unwrap()
         .signatures()[0];
     let (hole_start, hole_end) = (sig.byte_range[1] as usize, sig.byte_range[2] as usize);
@@ -470,8 +533,8 @@ fn swap_first_attachment(bytes: &[u8], data: &[u8]) -> Vec<u8> {
     let mut body = format!("<</Type/EmbeddedFile/Length {}>>stream\n", data.len()).into_bytes();
     body.extend(data);
     body.extend(b"\nendstream");
-    let trailer = annex::pades::file::last_trailer(bytes).unwrap();
-    annex::pades::file::append_update(bytes, &BTreeMap::from([(num, body)]), &trailer)
+    let trailer = annex::pdf::file::last_trailer(bytes).unwrap();
+    annex::pdf::file::append_update(bytes, &BTreeMap::from([(num, body)]), &trailer)
 }
 
 #[test]

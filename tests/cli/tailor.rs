@@ -247,16 +247,11 @@ fn onboarding_and_audit_say_what_their_readers_need() {
 #[test]
 fn every_kind_renders_for_the_seed_and_every_corpus_page_with_the_location() {
     let mut pages: Vec<Option<PathBuf>> = vec![None];
-    pages.extend(
-        files_under(&fixture("corpus"))
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("README.md"))
-            .map(Some),
-    );
+    pages.extend(corpus_pages().into_iter().map(Some));
     assert!(pages.len() > 15);
     let jobs: Vec<(Option<PathBuf>, &str)> = pages
         .iter()
-        .flat_map(|p| ["annex", "onboarding", "audit"].map(|k| (p.clone(), k)))
+        .flat_map(|p| annex::kind::Kind::ALL.map(|k| (p.clone(), k.name())))
         .collect();
     let failures = std::sync::Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -15,48 +15,23 @@
 
 pub mod appearance;
 pub mod cms;
-pub mod file;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
-use clap::Args;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::error::Invalid;
+use crate::pdf::file::{self, name, number, text_string, PdfFile};
 use crate::seal::{MANIFEST_NAME, SIGNATURE_FIELDS_NAME};
-use crate::Invalid;
-use file::{name, number, text_string, PdfFile};
 
 /// The reason written in every signature.
 pub const REASON: &str = "Approval of shared-responsibility annex";
 
 /// Bytes reserved for the CMS signature (hex-encoded in the file, so twice as many).
 const CONTENTS_BYTES: usize = 16384;
-
-/// `annex sign`.
-#[derive(Debug, Args, Clone)]
-pub struct SignArgs {
-    /// The final annex to sign (made by `annex render --final`).
-    pub pdf: PathBuf,
-    /// The signer's private key (PEM: PKCS#8, SEC1 or PKCS#1; ECDSA P-256 or RSA).
-    #[arg(long, value_name = "FILE")]
-    pub sign_key: PathBuf,
-    /// The signer's X.509 certificate (PEM).
-    #[arg(long, value_name = "FILE")]
-    pub sign_cert: PathBuf,
-    /// Intermediate and CA certificates (PEM) to embed with the signature.
-    #[arg(long, value_name = "FILE")]
-    pub sign_chain: Option<PathBuf>,
-    /// Write the signed annex here instead of updating FILE in place (an update only
-    /// appends to the file, so in place loses nothing).
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Replace an existing `--output` file.
-    #[arg(long)]
-    pub force: bool,
-}
 
 /// A loaded key, certificate and chain.
 pub struct Signer {
@@ -300,7 +275,7 @@ pub fn sign_pdf(
             cms.len()
         );
     }
-    let hex = crate::hex(&cms);
+    let hex = crate::digest::hex(&cms);
     out[contents + 1..contents + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     let place = format!(
         "{} on page {}{}",
@@ -323,23 +298,4 @@ fn dict(entries: &[(String, String)], extra: &str) -> Vec<u8> {
     s.push_str(extra);
     s.push_str(">>");
     s.into_bytes()
-}
-
-/// `annex sign`: adds a signature to a final annex.
-pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
-    let bytes = std::fs::read(&args.pdf)
-        .map_err(|e| Invalid::input(format!("cannot read {}: {e}", args.pdf.display())))?;
-    let signer = Signer::load(&args.sign_key, &args.sign_cert, args.sign_chain.as_deref())?;
-    let label = args.pdf.display().to_string();
-    let (signed, place) = sign_pdf(&bytes, &label, &signer, now())?;
-    let out = args.output.as_ref().unwrap_or(&args.pdf);
-    // In place, the update only appends: the old file is a prefix of the new one.
-    let in_place = args.output.is_none();
-    if !in_place {
-        guard_overwrite(out, args.force, false)?;
-    }
-    crate::output::write_atomic(out, &signed, in_place || args.force)?;
-    eprintln!("signed by {} ({place})", signer.name());
-    println!("{}", out.display());
-    Ok(crate::EXIT_OK)
 }

@@ -300,7 +300,7 @@ pub fn name(n: &str) -> String {
 
 /// A PDF hex string.
 pub fn hex_string(bytes: &[u8]) -> String {
-    format!("<{}>", crate::hex(bytes))
+    format!("<{}>", crate::digest::hex(bytes))
 }
 
 /// A PDF text string: PDFDocEncoding-safe ASCII as is, anything else as UTF-16BE.

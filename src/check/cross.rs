@@ -1,0 +1,147 @@
+//! Cross-document checks: activities that two matrices (two versions, a page and its
+//! translation, or two parts of a composed profile) assign differently.
+
+use std::collections::HashMap;
+
+use super::places::Places;
+use super::rows::{short, show};
+use super::Checked;
+use crate::diag::Finding;
+use crate::load::LoadedMatrix;
+use crate::model::{Activity, Matrix};
+
+/// Activities that `later` assigns differently from `earlier`: the same id, or else the
+/// same text (whitespace and case folded), with different letters for a party both have
+/// (matched by id, else by role). Two documents in different languages (a page and its
+/// translation) share neither ids nor texts, so there the rows of a section are also paired
+/// by position — only where the section has as many rows in both, since a translation that
+/// lost or gained a row cannot be aligned safely.
+pub(super) fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<Checked> {
+    let (pe, pl) = (Places::new(earlier), Places::new(later));
+    let before: Vec<&Activity> = earlier.matrix.activities().map(|(_, a)| a).collect();
+    let after: Vec<&Activity> = later.matrix.activities().map(|(_, a)| a).collect();
+    let by_id: HashMap<&str, usize> = before
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
+    let mut by_text: HashMap<String, usize> = HashMap::new();
+    for (i, a) in before.iter().enumerate().rev() {
+        by_text.insert(text_key(&a.text), i);
+    }
+    // (ordinal in later, ordinal in earlier, how they were paired)
+    let mut pairs: Vec<(usize, usize, Option<String>)> = Vec::new();
+    for (k, a) in after.iter().enumerate() {
+        if let Some(&i) = by_id.get(a.id.as_str()) {
+            pairs.push((k, i, None));
+        } else if let Some(&i) = by_text.get(&text_key(&a.text)) {
+            pairs.push((
+                k,
+                i,
+                Some(format!("matched by text with `{}`", before[i].id)),
+            ));
+        }
+    }
+    if earlier.matrix.language != later.matrix.language {
+        let first_ordinals = |m: &Matrix| -> HashMap<String, (usize, usize)> {
+            let mut at = 0;
+            let mut out = HashMap::new();
+            for s in &m.sections {
+                out.insert(s.number.clone(), (at, s.activities.len()));
+                at += s.activities.len();
+            }
+            out
+        };
+        let (sb, sa) = (
+            first_ordinals(&earlier.matrix),
+            first_ordinals(&later.matrix),
+        );
+        for s in &later.matrix.sections {
+            let (Some(&(from_a, n)), Some(&(from_b, m))) = (sa.get(&s.number), sb.get(&s.number))
+            else {
+                continue;
+            };
+            if n != m || s.number.is_empty() {
+                continue;
+            }
+            for j in 0..n {
+                let (k, i) = (from_a + j, from_b + j);
+                if !pairs.iter().any(|(pk, pi, _)| *pk == k || *pi == i) {
+                    pairs.push((
+                        k,
+                        i,
+                        Some(format!(
+                            "paired by position: row {} of section {} in both ({} and {})",
+                            j + 1,
+                            s.number,
+                            earlier.matrix.language,
+                            later.matrix.language
+                        )),
+                    ));
+                }
+            }
+        }
+        pairs.sort_by_key(|(k, _, _)| *k);
+    }
+    let mut out = Vec::new();
+    for (k, i, how) in pairs {
+        let (a, twin) = (after[k], before[i]);
+        let mut differences = Vec::new();
+        for party in &later.matrix.parties {
+            let Some(other) = earlier.matrix.counterpart(party) else {
+                continue;
+            };
+            let (now, then) = (a.letters_of(&party.id), twin.letters_of(&other.id));
+            if now != then {
+                differences.push(format!(
+                    "{}: {} here, {} there",
+                    party.name,
+                    show(now),
+                    show(then)
+                ));
+            }
+        }
+        if differences.is_empty() {
+            continue;
+        }
+        let mut f = pl.finding(
+            Finding::warning(
+                "cross::conflicting-letters",
+                format!(
+                    "“{}” is assigned differently in {} and {}",
+                    short(&a.text),
+                    earlier.source.name,
+                    later.source.name
+                ),
+            ),
+            pl.row(k, a),
+            differences.join("; "),
+        );
+        if let Some(span) = pe.row(i, twin) {
+            f.related
+                .push(pe.location(span, "assigned here in the other document"));
+        }
+        if let Some(how) = how {
+            f = f.note(how);
+        }
+        out.push(Checked::new(f, Some(&a.id)));
+    }
+    out
+}
+
+/// The `cross::conflicting-letters` findings between two matrices (see [`cross_checks`]);
+/// composed profiles report their parts' conflicts with it.
+pub fn conflicts(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<Finding> {
+    cross_checks(earlier, later)
+        .into_iter()
+        .map(|c| c.finding)
+        .collect()
+}
+
+fn text_key(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}

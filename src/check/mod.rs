@@ -1,0 +1,430 @@
+//! Check: a linter that knows what a RACI matrix means.
+//!
+//! Stage: runs after the load stage, on one or more matrices (canonical TOML/JSON or
+//! Markdown pages) and optionally a profile. It reports rows that break the RACI rules
+//! (`raci::*`, in `rows`), structural problems of a matrix (`matrix::*`), the profile's
+//! problems (`profile::*`, from [`crate::validate`]) and activities that two documents
+//! assign differently (`cross::*`, in `cross`); [`crate::policy`] then decides what is
+//! denied, warned about or allowed. `render` runs [`matrix_findings`] with the same policy.
+//!
+//! Invariants: every finding has a stable rule code listed in [`crate::policy::RULES`] and,
+//! whenever the source lets us find it, the exact place of the offending cell (the letter
+//! cell of a Markdown row, the quoted letters of a canonical file, found by `places`) so
+//! that the snippet underlines it; all findings are collected, never just the first; the
+//! checks never fail — an unreadable input is itself a finding. Nothing here prints.
+
+mod cross;
+mod places;
+mod rows;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::catalogue::Catalogue;
+use crate::diag::{self, Finding, Sources};
+use crate::error::Invalid;
+use crate::import::NoteSeverity;
+use crate::load::{self, LoadedMatrix, SourceFile};
+use crate::policy::Policy;
+use crate::validate;
+
+pub use cross::conflicts;
+use places::Places;
+use rows::{raci_row, short};
+
+/// One finding and the activity it is about (if any), as `check` reports it.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The finding.
+    pub finding: Finding,
+    /// The id of the activity the finding is about.
+    pub activity: Option<String>,
+}
+
+impl Checked {
+    fn new(finding: Finding, activity: Option<&str>) -> Checked {
+        Checked {
+            finding,
+            activity: activity.map(str::to_owned),
+        }
+    }
+}
+
+/// Every finding about one matrix on its own: RACI rules per row, duplicate ids, letters
+/// for unknown parties, empty sections, and the importer's notes for Markdown pages. The
+/// severities are placeholders until a [`Policy`] is applied.
+pub fn matrix_findings(loaded: &LoadedMatrix) -> Vec<Finding> {
+    matrix_checks(loaded)
+        .into_iter()
+        .map(|c| c.finding)
+        .collect()
+}
+
+fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
+    let places = Places::new(loaded);
+    let m = &loaded.matrix;
+    let mut out = Vec::new();
+    let mut first_of_id: HashMap<&str, usize> = HashMap::new();
+    for (k, (section, a)) in m.activities().enumerate() {
+        if let Some(&earlier) = first_of_id.get(a.id.as_str()) {
+            let mut f = places.finding(
+                Finding::warning(
+                    "matrix::duplicate-id",
+                    format!("activity id `{}` is used twice", a.id),
+                ),
+                places.id(k),
+                "used again here",
+            );
+            if let Some(span) = places.id(earlier) {
+                f.related.push(places.location(span, "first used here"));
+            }
+            out.push(Checked::new(
+                f.note("ids pair activities across versions and documents: make them unique"),
+                Some(&a.id),
+            ));
+        } else {
+            first_of_id.insert(&a.id, k);
+        }
+        for party in a.letters.keys() {
+            if m.party(party).is_none() {
+                let f = places.finding(
+                    Finding::warning(
+                        "matrix::unknown-party",
+                        format!(
+                            "letters for `{party}`, which is not a party of the matrix, in “{}”",
+                            short(&a.text)
+                        ),
+                    ),
+                    places.cell(k, a, party),
+                    "not a party",
+                );
+                let known: Vec<&str> = m.parties.iter().map(|p| p.id.as_str()).collect();
+                let mut f = f.note(format!("parties: {}", known.join(", ")));
+                if let Some(s) = diag::suggest(party, known) {
+                    f = f.note(format!("did you mean `{s}`?"));
+                }
+                out.push(Checked::new(f, Some(&a.id)));
+            }
+        }
+        out.extend(raci_row(m, a, k, &places).into_iter().map(|f| {
+            Checked::new(
+                f.note(format!("in section {}", section.number)),
+                Some(&a.id),
+            )
+        }));
+    }
+    for s in &m.sections {
+        if s.has_table && s.activities.is_empty() {
+            let f = places.finding(
+                Finding::warning(
+                    "matrix::empty-section",
+                    format!(
+                        "section {} “{}” has a table with no activity",
+                        s.number,
+                        short(&s.title)
+                    ),
+                ),
+                places.section(&s.number),
+                "this section assigns nothing",
+            );
+            out.push(Checked::new(
+                f.note("an empty table leaves a whole area of responsibility unassigned"),
+                None,
+            ));
+        }
+    }
+    for note in &loaded.import_notes {
+        let code = match (note.code, note.severity) {
+            // Reported from the matrix itself, with the section's title.
+            ("import::empty-table", _) => continue,
+            ("import::unknown-letter", _) => "raci::unknown-letter",
+            (_, NoteSeverity::Warning) => "matrix::import-repair",
+            (_, NoteSeverity::Info) => "matrix::import-note",
+        };
+        let span = match note.column {
+            Some((start, end)) => places.columns(note.line, start, end),
+            None => diag::line_span(&loaded.source.text, note.line),
+        };
+        let f = Finding::warning(code, note.message.clone())
+            .at(&loaded.source.name, &loaded.source.text, span)
+            .note(format!("importer: {}", note.code));
+        out.push(Checked::new(f, None));
+    }
+    out
+}
+
+/// Loads one input for `check` with `parse` (a matrix or a profile): unreadable or invalid
+/// input becomes findings instead of stopping the run.
+fn load_input<T>(
+    path: &std::path::Path,
+    parse: fn(SourceFile) -> anyhow::Result<T>,
+) -> (Option<T>, Vec<Finding>, Option<SourceFile>) {
+    let source = match load::read_text(path) {
+        Ok(s) => s,
+        Err(e) => return (None, vec![unreadable(path, &e)], None),
+    };
+    match parse(source.clone()) {
+        Ok(value) => (Some(value), Vec::new(), Some(source)),
+        Err(e) => (None, error_findings(path, &e), Some(source)),
+    }
+}
+
+fn unreadable(path: &std::path::Path, e: &anyhow::Error) -> Finding {
+    Finding::error("input::unreadable", e.to_string())
+        .note(format!("while reading {}", path.display()))
+}
+
+fn error_findings(path: &std::path::Path, e: &anyhow::Error) -> Vec<Finding> {
+    match e.downcast_ref::<Invalid>() {
+        Some(Invalid::Findings { findings, .. }) => findings.clone(),
+        _ => vec![unreadable(path, e)],
+    }
+}
+
+/// What `annex check` checks.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Matrices (canonical or pages); empty: the embedded seed matrix. Several are also
+    /// compared with each other.
+    pub matrices: Vec<PathBuf>,
+    /// A profile to check against the catalogue and the matrices.
+    pub profile: Option<PathBuf>,
+    /// The catalogue; `None`: the embedded one.
+    pub catalogue: Option<PathBuf>,
+    /// Check policy: `default`, `strict` or a policy file.
+    pub policy: Option<String>,
+    /// Treat warnings as errors.
+    pub deny_warnings: bool,
+}
+
+/// The findings of `annex check`, with the policy applied, in input and source order.
+pub struct CheckReport {
+    /// The policy's name.
+    pub policy: String,
+    /// The inputs, as named on the command line, in order.
+    pub inputs: Vec<String>,
+    /// Every finding kept by the policy, with its final severity.
+    pub checked: Vec<Checked>,
+    /// The sources, to render the findings with snippets.
+    pub sources: Sources,
+    /// Each input's text by name (for end positions in the JSON report).
+    pub texts: HashMap<String, String>,
+}
+
+impl CheckReport {
+    /// The findings alone.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.checked.iter().map(|c| c.finding.clone()).collect()
+    }
+}
+
+/// Checks every document and the profile, and applies the policy.
+pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
+    let policy = Policy::resolve(options.policy.as_deref())?;
+    let (catalogue, _) = load::catalogue(options.catalogue.as_deref())?;
+    let mut sources = Sources::default();
+    let mut texts: HashMap<String, String> = HashMap::new();
+    let mut register = |s: &SourceFile, sources: &mut Sources| {
+        sources.add(&s.name, &s.text);
+        texts
+            .entry(s.name.clone())
+            .or_insert_with(|| s.text.clone());
+    };
+    let mut checked: Vec<Checked> = Vec::new();
+    let mut documents = Vec::new();
+    let mut inputs = Vec::new();
+    if options.matrices.is_empty() {
+        let m = load::matrix(None)?;
+        register(&m.source, &mut sources);
+        inputs.push(m.source.name.clone());
+        documents.push(m);
+    }
+    for path in &options.matrices {
+        inputs.push(path.display().to_string());
+        let (m, findings, source) = load_input(path, load::matrix_from_source);
+        if let Some(s) = &source {
+            register(s, &mut sources);
+        }
+        checked.extend(findings.into_iter().map(|f| Checked::new(f, None)));
+        documents.extend(m);
+    }
+    for m in &documents {
+        checked.extend(matrix_checks(m));
+        checked.extend(
+            validate::conditions(m, &catalogue)
+                .into_iter()
+                .map(|f| Checked::new(f, None)),
+        );
+    }
+    for (j, later) in documents.iter().enumerate() {
+        for earlier in &documents[..j] {
+            if earlier.source.name != later.source.name {
+                checked.extend(cross::cross_checks(earlier, later));
+            }
+        }
+    }
+    if let Some(path) = &options.profile {
+        inputs.push(path.display().to_string());
+        let (profile, findings, source) = load_input(path, load::profile_from_source);
+        if let Some(s) = &source {
+            register(s, &mut sources);
+        }
+        checked.extend(findings.into_iter().map(|f| Checked::new(f, None)));
+        if let Some(profile) = profile {
+            checked.extend(
+                profile_findings(&profile, &documents, &catalogue)
+                    .into_iter()
+                    .map(|f| Checked::new(f, None)),
+            );
+        }
+    }
+
+    let mut checked: Vec<Checked> = checked
+        .into_iter()
+        .filter_map(|mut c| {
+            c.finding.severity = policy.severity(&c.finding, options.deny_warnings)?;
+            Some(c)
+        })
+        .collect();
+    let order: HashMap<&str, usize> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    checked.sort_by_key(|c| match &c.finding.location {
+        Some(l) => (
+            order.get(l.file.as_str()).copied().unwrap_or(usize::MAX),
+            l.span.start,
+        ),
+        None => (usize::MAX, 0),
+    });
+    Ok(CheckReport {
+        policy: policy.name.clone(),
+        inputs,
+        checked,
+        sources,
+        texts,
+    })
+}
+
+/// The profile validated against each matrix; the same finding is reported once.
+fn profile_findings(
+    profile: &load::LoadedProfile,
+    documents: &[LoadedMatrix],
+    catalogue: &Catalogue,
+) -> Vec<Finding> {
+    let mut seen = Vec::new();
+    for m in documents {
+        for f in validate::profile(profile, &m.matrix, catalogue).1 {
+            if !seen.contains(&f) {
+                seen.push(f);
+            }
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canonical(letters: &str) -> LoadedMatrix {
+        let text = format!(
+            r#"provider = "P"
+service = "s"
+title = "T"
+[[parties]]
+id = "customer"
+name = "Customer"
+role = "customer"
+[[parties]]
+id = "prov"
+name = "Provider"
+role = "provider"
+[[sections]]
+number = "1"
+title = "One"
+has-table = true
+[[sections.activities]]
+id = "1/patch"
+text = "Patch the OS"
+letters = {{ {letters} }}
+"#
+        );
+        load::matrix_from_source(SourceFile {
+            name: "m.toml".into(),
+            text,
+        })
+        .unwrap()
+    }
+
+    fn codes(m: &LoadedMatrix) -> Vec<String> {
+        matrix_findings(m).into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_clean_row_has_no_finding() {
+        assert!(codes(&canonical(r#"customer = "RA", prov = "CI""#)).is_empty());
+    }
+
+    #[test]
+    fn each_raci_rule_fires_on_its_row() {
+        assert_eq!(
+            codes(&canonical(r#"customer = "A", prov = "I""#)),
+            ["raci::no-responsible"]
+        );
+        assert_eq!(
+            codes(&canonical(r#"customer = "R", prov = "I""#)),
+            ["raci::no-accountable"]
+        );
+        assert_eq!(
+            codes(&canonical(r#"customer = "RA", prov = "AI""#)),
+            ["raci::multiple-accountable"]
+        );
+        assert_eq!(
+            codes(&canonical(r#"customer = "A", prov = "R""#)),
+            ["raci::split-r-a"]
+        );
+        assert_eq!(
+            codes(&canonical(r#"customer = "", prov = """#)),
+            ["raci::unassigned"]
+        );
+        assert_eq!(
+            codes(&canonical(r#"customer = "RA", provider = "I""#)),
+            ["matrix::unknown-party"]
+        );
+    }
+
+    #[test]
+    fn canonical_cells_are_underlined_exactly() {
+        let m = canonical(r#"customer = "A", prov = "R""#);
+        let f = &matrix_findings(&m)[0];
+        let loc = f.location.as_ref().unwrap();
+        assert_eq!(&m.source.text[loc.span.clone()], "\"R\"");
+        assert_eq!(loc.line, 19);
+        assert_eq!(&m.source.text[f.related[0].span.clone()], "\"A\"");
+    }
+
+    #[test]
+    fn markdown_cells_are_underlined_exactly() {
+        let page = "## 1. One\n\n| Activity | Customer | OVHcloud |\n| --- | --- | --- |\n| Notify incidents | A | I |\n";
+        let m = load::matrix_from_source(SourceFile {
+            name: "p.md".into(),
+            text: page.into(),
+        })
+        .unwrap();
+        let f = &matrix_findings(&m)[0];
+        assert_eq!(f.code, "raci::no-responsible");
+        let loc = f.location.as_ref().unwrap();
+        assert_eq!((loc.line, loc.column), (5, 22));
+        assert_eq!(&page[loc.span.clone()], "A | I");
+    }
+
+    #[test]
+    fn short_cuts_at_a_word() {
+        assert_eq!(short("a  b"), "a b");
+        let long = "word ".repeat(30);
+        let s = short(&long);
+        assert!(s.ends_with("word…") && s.chars().count() <= 71, "{s}");
+    }
+}

@@ -1,0 +1,238 @@
+//! `annex batch`: one document per profile of a folder or CSV file; draws the progress
+//! (a bar on a terminal, a line per document otherwise), then prints every failure with
+//! its reason and a summary line.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use crate::batch::{self, BatchOptions, Outcome};
+use crate::cli::BatchArgs;
+use crate::digest::sha256_hex;
+use crate::error::{Invalid, EXIT_INVALID, EXIT_OK};
+use crate::load;
+use crate::prepare::Shared;
+use crate::{document, output, pdf, render};
+
+/// Runs `annex batch`.
+pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
+    if args.input.profile.is_some() {
+        return Err(Invalid::input(
+            "annex batch reads its profiles from PROFILES (a folder or a CSV file); --profile is not used",
+        ));
+    }
+    let started = Instant::now();
+    let shared = Shared::load(&args.input.options())?;
+    if !args.quiet {
+        for n in &shared.notices {
+            eprintln!("note: {n}");
+        }
+    }
+    let options = BatchOptions {
+        profiles: args.profiles.clone(),
+        out: args.out.clone(),
+        kind: args.input.kind,
+        jobs: args.jobs,
+        shard: args.shard,
+        force: args.force,
+        report: args.report.clone(),
+        source_date_epoch: args.source_date_epoch,
+    };
+    if let Some(floor) = args.bench_floor {
+        let items = batch::list(&args.profiles)?;
+        return bench_floor(&shared, &items[0], &options, floor);
+    }
+    let total = batch::list(&args.profiles)?
+        .iter()
+        .filter(|i| args.shard.is_none_or(|s| s.contains(&i.key)))
+        .count();
+    let progress = Progress::new(total, args.quiet);
+    let summary = batch::run(&shared, &options, &|outcome| {
+        let (what, name) = match outcome {
+            Outcome::Rendered(o) => ("rendered", o.path.as_str()),
+            Outcome::Skipped(o) => ("skipped", o.path.as_str()),
+            Outcome::Failed { profile, .. } => ("failed", profile.as_str()),
+        };
+        progress.tick(what, name);
+    })?;
+    progress.finish();
+    for outcome in &summary.outcomes {
+        if let Outcome::Failed { profile, reason } = outcome {
+            eprint!("failed: {profile}\n{}", indent(reason));
+        }
+    }
+    let (rendered, skipped, failed) = (summary.rendered(), summary.skipped(), summary.failed());
+    if !args.quiet {
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "rendered {rendered}, skipped {skipped}, failed {failed} ({} profiles{}, {secs:.1} s, {:.1} docs/s, {} jobs)",
+            summary.profiles,
+            args.shard.map_or(String::new(), |s| format!(" in shard {}/{}", s.index, s.count)),
+            rendered as f64 / secs.max(1e-9),
+            summary.jobs,
+        );
+    }
+    Ok(if failed > 0 { EXIT_INVALID } else { EXIT_OK })
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// Progress: a bar on a terminal, a line per document otherwise, nothing with `--quiet`.
+enum Progress {
+    Quiet,
+    Lines { done: AtomicUsize, total: usize },
+    Bar(indicatif::ProgressBar),
+}
+
+impl Progress {
+    fn new(total: usize, quiet: bool) -> Progress {
+        if quiet {
+            Progress::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} {per_sec} eta {eta} {wide_msg}",
+            ) {
+                bar.set_style(style);
+            }
+            Progress::Bar(bar)
+        } else {
+            Progress::Lines {
+                done: AtomicUsize::new(0),
+                total,
+            }
+        }
+    }
+
+    fn tick(&self, what: &str, name: &str) {
+        match self {
+            Progress::Quiet => {}
+            Progress::Lines { done, total } => {
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                eprintln!("[{n}/{total}] {what} {name}");
+            }
+            Progress::Bar(bar) => {
+                bar.set_message(format!("{what} {name}"));
+                bar.inc(1);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `--bench-floor N`: the first profile, rendered once cold and then N times warm with a
+/// distinct legal name each time (so Typst's caches cannot replay a whole document), with
+/// the time of each stage. Prints one line per stage (median and mean in ms).
+fn bench_floor(
+    shared: &Shared,
+    item: &batch::Item,
+    args: &BatchOptions,
+    n: usize,
+) -> anyhow::Result<u8> {
+    let kind = args.kind;
+    let source = item.source()?;
+    let time = |f: &mut dyn FnMut() -> anyhow::Result<()>| -> anyhow::Result<f64> {
+        let t = Instant::now();
+        f()?;
+        Ok(t.elapsed().as_secs_f64() * 1000.0)
+    };
+    let mut stages: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
+    let fonts = time(&mut || {
+        pdf::preload();
+        Ok(())
+    })?;
+    let cold = time(&mut || {
+        let prepared = shared.prepare(load::profile_from_source(source.clone())?)?;
+        document::make(&prepared, kind, args.source_date_epoch, None).map(|_| ())
+    })?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create folder {}", args.out.display()))?;
+    for i in 0..n {
+        let t = Instant::now();
+        let mut prepared = shared.prepare(load::profile_from_source(source.clone())?)?;
+        prepared.profile.customer.legal_name = format!(
+            "{} (floor copy {i:04})",
+            prepared.profile.customer.legal_name
+        );
+        fn lap(
+            stages: &mut BTreeMap<&'static str, Vec<f64>>,
+            stage: &'static str,
+            t: &mut Instant,
+        ) {
+            stages
+                .entry(stage)
+                .or_default()
+                .push(t.elapsed().as_secs_f64() * 1000.0);
+            *t = Instant::now();
+        }
+        let mut t = t;
+        lap(&mut stages, "1 load+validate profile", &mut t);
+        // Measured apart, not counted in the total: document::make does both again inside.
+        let apart = Instant::now();
+        let context = document::context(&prepared, kind);
+        let mut a = apart;
+        lap(&mut stages, "(apart) tailor+context", &mut a);
+        let renderer = render::Renderer::new(&prepared.templates)?;
+        renderer.render(&format!("{}.typ.tera", kind.name()), &context)?;
+        lap(
+            &mut stages,
+            "(apart) tera: parse templates + render",
+            &mut a,
+        );
+        let t0 = Instant::now();
+        let document = document::make(&prepared, kind, args.source_date_epoch, None)?;
+        let whole = t0.elapsed().as_secs_f64() * 1000.0;
+        let compiled = document.compiled;
+        let timings = compiled.timings;
+        stages
+            .entry("2 typst compile+layout")
+            .or_default()
+            .push(timings.layout.as_secs_f64() * 1000.0);
+        stages
+            .entry("3 pdf export")
+            .or_default()
+            .push(timings.export.as_secs_f64() * 1000.0);
+        stages
+            .entry("4 rest of make_document: context, tera, text, evict")
+            .or_default()
+            .push(whole - (timings.layout + timings.export).as_secs_f64() * 1000.0);
+        t = Instant::now();
+        let digest = sha256_hex(&compiled.pdf);
+        lap(&mut stages, "5 sha-256", &mut t);
+        let path = args.out.join(format!("floor-{}.pdf", &digest[..8]));
+        output::write_atomic(&path, &compiled.pdf, true)?;
+        let _ = std::fs::remove_file(&path);
+        lap(&mut stages, "6 write (atomic) + remove", &mut t);
+    }
+    let stat = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v.iter().sum::<f64>() / v.len() as f64)
+    };
+    println!("fonts+library (first use): {fonts:.2} ms");
+    println!("first document in the process (cold): {cold:.2} ms");
+    let mut total: Vec<f64> = vec![0.0; n];
+    for (stage, v) in stages.iter_mut() {
+        if !stage.starts_with('(') {
+            for (t, x) in total.iter_mut().zip(v.iter()) {
+                *t += x;
+            }
+        }
+        let (median, mean) = stat(v);
+        println!("{stage}: median {median:.2} ms, mean {mean:.2} ms");
+    }
+    if n > 0 {
+        let (median, mean) = stat(&mut total);
+        println!("warm document (floor), n={n}: median {median:.2} ms, mean {mean:.2} ms");
+    }
+    Ok(EXIT_OK)
+}

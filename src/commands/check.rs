@@ -1,0 +1,138 @@
+//! `annex check`: prints the findings as compiler-style diagnostics or as the documented
+//! JSON report; exit code 1 when the policy denies a finding.
+
+use std::collections::HashMap;
+use std::io::IsTerminal as _;
+
+use serde::Serialize;
+
+use crate::check::{self, CheckOptions, Checked};
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::diag::{self, Location, Severity};
+use crate::error::{EXIT_INVALID, EXIT_OK};
+
+/// Version of the JSON report schema (`annex check --format json`).
+pub const JSON_SCHEMA: u32 = 1;
+
+/// Runs `annex check`.
+pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
+    let report = check::run(&CheckOptions {
+        matrices: args.matrices.clone(),
+        profile: args.profile.clone(),
+        catalogue: args.catalogue.clone(),
+        policy: args.policy.policy.clone(),
+        deny_warnings: args.policy.deny_warnings,
+    })?;
+    let findings = report.findings();
+    let (errors, warnings) = diag::counts(&findings);
+    let code = if errors > 0 { EXIT_INVALID } else { EXIT_OK };
+    match args.format {
+        CheckFormat::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            print!("{}", report.sources.render(&findings, color));
+            println!(
+                "{}: {} in {} (policy {})",
+                if errors > 0 { "denied" } else { "checked" },
+                diag::summary(&findings),
+                plural(report.inputs.len(), "input"),
+                report.policy
+            );
+        }
+        CheckFormat::Json => {
+            let json = JsonReport {
+                schema: JSON_SCHEMA,
+                findings: report
+                    .checked
+                    .iter()
+                    .map(|c| JsonFinding::new(c, &report.texts))
+                    .collect(),
+                policy: report.policy,
+                inputs: report.inputs,
+                summary: JsonSummary {
+                    errors,
+                    warnings,
+                    exit_code: code,
+                },
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+    }
+    Ok(code)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `annex check --format json`: the whole report (documented in the README).
+#[derive(Debug, Serialize)]
+struct JsonReport {
+    schema: u32,
+    policy: String,
+    inputs: Vec<String>,
+    findings: Vec<JsonFinding>,
+    summary: JsonSummary,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    exit_code: u8,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonFinding {
+    severity: Severity,
+    code: String,
+    message: String,
+    activity: Option<String>,
+    location: Option<JsonLocation>,
+    related: Vec<JsonLocation>,
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonLocation {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    label: Option<String>,
+}
+
+impl JsonFinding {
+    fn new(c: &Checked, texts: &HashMap<String, String>) -> JsonFinding {
+        let f = &c.finding;
+        JsonFinding {
+            severity: f.severity,
+            code: f.code.clone(),
+            message: f.message.clone(),
+            activity: c.activity.clone(),
+            location: f.location.as_ref().map(|l| JsonLocation::new(l, texts)),
+            related: f
+                .related
+                .iter()
+                .map(|l| JsonLocation::new(l, texts))
+                .collect(),
+            notes: f.notes.clone(),
+        }
+    }
+}
+
+impl JsonLocation {
+    fn new(l: &Location, texts: &HashMap<String, String>) -> JsonLocation {
+        let end = texts
+            .get(&l.file)
+            .map(|t| diag::locate(&l.file, t, l.span.end..l.span.end, None));
+        JsonLocation {
+            file: l.file.clone(),
+            line: l.line,
+            column: l.column,
+            end_line: end.as_ref().map_or(l.line, |e| e.line),
+            end_column: end.as_ref().map_or(l.column, |e| e.column),
+            label: l.label.clone(),
+        }
+    }
+}

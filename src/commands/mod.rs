@@ -1,0 +1,37 @@
+//! Command layer: one file per subcommand, each with one entry function `run` that takes
+//! its clap arguments, calls the library with plain options, prints, and returns the exit
+//! code. The only code that prints (besides `main`'s error report) or knows exit codes
+//! beyond [`crate::error`].
+
+pub mod batch;
+pub mod check;
+pub mod context;
+pub mod import;
+pub mod render;
+pub mod sign;
+pub mod templates;
+pub mod verify;
+
+use crate::cli::{Cli, Command};
+
+/// Runs a command; returns the exit code to use on success (errors map through
+/// [`crate::error::exit_code`]).
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Render(args) => render::run(&args),
+        Command::Batch(args) => batch::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Context(args) => context::run(&args),
+        Command::Templates(cmd) => templates::run(cmd),
+        Command::Check(args) => check::run(&args),
+        Command::Sign(args) => sign::run(&args),
+        Command::Verify(args) => verify::run(&args),
+    }
+}
+
+/// Prints the warnings a prepared profile carries, with their source snippets.
+fn print_findings(prepared: &crate::prepare::Prepared) {
+    if let Some((findings, sources)) = prepared.shown_findings() {
+        eprint!("{}", sources.render(&findings, false));
+    }
+}

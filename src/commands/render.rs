@@ -1,0 +1,57 @@
+//! `annex render`: one document of a kind; final annexes sealed and, with a key, signed.
+//!
+//! Intermediate files (`--emit`) are written before the PDF, so a failed write leaves no
+//! PDF claiming success; every write is atomic.
+
+use std::path::PathBuf;
+
+use crate::cli::{Emit, RenderArgs};
+use crate::error::EXIT_OK;
+use crate::prepare::Shared;
+use crate::{document, output, seal, sign};
+
+/// Runs `annex render`.
+pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
+    let shared = Shared::load(&args.input.options())?;
+    let prepared = shared.prepare_file(args.input.profile.as_deref())?;
+    for n in &shared.notices {
+        eprintln!("note: {n}");
+    }
+    super::print_findings(&prepared);
+    let kind = args.input.kind;
+    let asked = args.seal.final_ || args.seal.sign_key.is_some();
+    let sealed = seal::for_document(&prepared, kind, asked, args.source_date_epoch)?;
+    let mut document = document::make(&prepared, kind, args.source_date_epoch, sealed.as_ref())?;
+    for w in &document.compiled.warnings {
+        eprint!("typst {w}");
+    }
+    let path = args.out.join(prepared.file_name(kind));
+    let stem = path.with_extension("");
+    sign::guard_overwrite(&path, args.force, args.seal.replace_signed)?;
+    for emit in &args.emit {
+        let (ext, bytes) = match emit {
+            Emit::Typ => ("typ", document.typst.clone().into_bytes()),
+            Emit::Txt => ("txt", document.compiled.text.clone().into_bytes()),
+            Emit::Context => ("json", serde_json::to_vec_pretty(&document.context)?),
+        };
+        output::write_atomic(
+            &PathBuf::from(format!("{}.{ext}", stem.display())),
+            &bytes,
+            args.force,
+        )?;
+    }
+    if sealed.is_some() {
+        seal::check_attached(&document.compiled.pdf)?;
+        if let (Some(key), Some(cert)) = (&args.seal.sign_key, &args.seal.sign_cert) {
+            let signer = sign::Signer::load(key, cert, args.seal.sign_chain.as_deref())?;
+            let label = path.display().to_string();
+            let (signed, place) =
+                sign::sign_pdf(&document.compiled.pdf, &label, &signer, sign::now())?;
+            eprintln!("signed by {} ({place})", signer.name());
+            document.compiled.pdf = signed;
+        }
+    }
+    output::write_atomic(&path, &document.compiled.pdf, args.force)?;
+    println!("{}", path.display());
+    Ok(EXIT_OK)
+}

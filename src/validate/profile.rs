@@ -1,0 +1,422 @@
+//! Profile validation: a parsed profile checked against the catalogue and the matrix,
+//! into a [`Profile`]. One function per part of the profile, each pushing every finding
+//! it meets (not just the first), placed on the offending value, with a "did you mean"
+//! hint where a close name exists.
+
+use std::ops::Range;
+
+use toml::Spanned;
+
+use crate::catalogue::{Catalogue, Region};
+use crate::diag::{self, Finding};
+use crate::load::LoadedProfile;
+use crate::model::{Matrix, PartyRole};
+use crate::profile::{self, Contract, Customer, Profile, Signatory};
+
+/// Where findings go, placed in the profile file.
+struct Findings<'a> {
+    file: &'a str,
+    text: &'a str,
+    list: Vec<Finding>,
+}
+
+impl Findings<'_> {
+    fn at(&self, f: Finding, span: Range<usize>) -> Finding {
+        f.at(self.file, self.text, span)
+    }
+
+    fn push_at(&mut self, f: Finding, span: Range<usize>) {
+        let f = self.at(f, span);
+        self.list.push(f);
+    }
+
+    /// Each value of `values` must be one of `known`.
+    fn check_ids(&mut self, values: &[Spanned<String>], field: &str, code: &str, known: &[&str]) {
+        for v in values {
+            if known.contains(&v.get_ref().as_str()) {
+                continue;
+            }
+            let mut f = self
+                .at(
+                    Finding::error(
+                        code,
+                        format!("unknown {field} `{}` in subscription", v.get_ref()),
+                    ),
+                    v.span(),
+                )
+                .label(format!("not a {field} of the catalogue"));
+            if let Some(s) = diag::suggest(v.get_ref(), known.iter().copied()) {
+                f = f.note(format!("did you mean `{s}`?"));
+            }
+            self.list.push(f);
+        }
+    }
+}
+
+/// Validates `loaded` against the catalogue and the matrix. Returns the profile if no
+/// finding is an error, and all findings either way.
+pub fn profile(
+    loaded: &LoadedProfile,
+    matrix: &Matrix,
+    catalogue: &Catalogue,
+) -> (Option<Profile>, Vec<Finding>) {
+    let raw = &loaded.raw;
+    let mut findings = Findings {
+        file: &loaded.source.name,
+        text: &loaded.source.text,
+        list: Vec::new(),
+    };
+    let (customer, contract) = customer_and_contract(loaded, &mut findings);
+    let region = region(loaded, catalogue, &mut findings);
+    subscription(loaded, matrix, catalogue, &mut findings);
+    let signatories = signatories(loaded, matrix, &mut findings);
+    let findings = findings.list;
+    if findings.iter().any(|f| f.severity == diag::Severity::Error) {
+        return (None, findings);
+    }
+    let ids = |values: &[Spanned<String>]| -> Vec<String> {
+        values.iter().map(|s| s.get_ref().clone()).collect()
+    };
+    let profile = Profile {
+        customer,
+        contract,
+        region: region.map_or_else(|| raw.location.region.get_ref().clone(), |r| r.code.clone()),
+        services: ids(raw.subscription.services.get_ref()),
+        options: ids(&raw.subscription.options),
+        variant: raw
+            .subscription
+            .variant
+            .as_ref()
+            .map(|s| s.get_ref().clone()),
+        qualifications: ids(&raw.subscription.qualifications),
+        scope: raw.subscription.scope.unwrap_or_default(),
+        signatories,
+    };
+    (Some(profile), findings)
+}
+
+/// `[customer]` and `[contract]`: non-empty legal name and annex number, a plain date.
+fn customer_and_contract(loaded: &LoadedProfile, findings: &mut Findings) -> (Customer, Contract) {
+    let raw = &loaded.raw;
+    let legal_name = raw.customer.legal_name.get_ref().trim().to_owned();
+    if legal_name.is_empty() {
+        findings.push_at(
+            Finding::error("profile::empty-field", "customer.legal-name is empty"),
+            raw.customer.legal_name.span(),
+        );
+    }
+    let effective_date = profile::toml_date(raw.contract.effective_date.get_ref());
+    if effective_date.is_none() {
+        findings.push_at(
+            Finding::error(
+                "profile::invalid-date",
+                "contract.effective-date must be a date such as 2026-12-01 (no time, no offset)",
+            ),
+            raw.contract.effective_date.span(),
+        );
+    }
+    let annex_number = raw.contract.annex_number.get_ref().text();
+    if annex_number.trim().is_empty() {
+        findings.push_at(
+            Finding::error("profile::empty-field", "contract.annex-number is empty"),
+            raw.contract.annex_number.span(),
+        );
+    }
+    let short_name = raw
+        .customer
+        .short_name
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| legal_name.clone());
+    let customer = Customer {
+        legal_name,
+        short_name,
+        address: raw.customer.address.clone(),
+        registration: raw.customer.registration.clone(),
+        contact: raw.customer.contact.clone(),
+    };
+    let contract = Contract {
+        reference: raw.contract.reference.clone(),
+        annex_number,
+        annex_title: raw.contract.annex_title.clone(),
+        // An invalid date is an error finding above: this default is never used.
+        effective_date: effective_date.unwrap_or_default(),
+        status: raw.contract.status,
+        language: raw.contract.language,
+    };
+    (customer, contract)
+}
+
+/// `[location] region`: a region of the catalogue.
+fn region<'c>(
+    loaded: &LoadedProfile,
+    catalogue: &'c Catalogue,
+    findings: &mut Findings,
+) -> Option<&'c Region> {
+    let raw = &loaded.raw;
+    let region_code = raw.location.region.get_ref();
+    let region = catalogue.region(region_code);
+    if region.is_none() {
+        let mut f = findings
+            .at(
+                Finding::error(
+                    "profile::unknown-region",
+                    format!("unknown region `{region_code}` in location.region"),
+                ),
+                raw.location.region.span(),
+            )
+            .label("not a region of the catalogue");
+        if let Some(s) = diag::suggest(
+            region_code,
+            catalogue.regions.iter().map(|r| r.code.as_str()),
+        ) {
+            f = f.note(format!("did you mean `{s}`?"));
+        }
+        findings.list.push(f);
+    }
+    region
+}
+
+/// `[subscription]`: services, options, qualifications of the catalogue; a variant of the
+/// catalogue or the matrix; and the matrix's own service among the services (a warning).
+fn subscription(
+    loaded: &LoadedProfile,
+    matrix: &Matrix,
+    catalogue: &Catalogue,
+    findings: &mut Findings,
+) {
+    let sub = &loaded.raw.subscription;
+    let ids = |entries: &[crate::catalogue::Entry]| -> Vec<String> {
+        entries.iter().map(|e| e.id.clone()).collect()
+    };
+    let as_str = |v: &[String]| -> Vec<String> { v.to_vec() };
+    let services = sub.services.get_ref();
+    for (values, field, code, known) in [
+        (
+            services.as_slice(),
+            "service",
+            "profile::unknown-service",
+            ids(&catalogue.services),
+        ),
+        (
+            sub.options.as_slice(),
+            "option",
+            "profile::unknown-option",
+            ids(&catalogue.options),
+        ),
+        (
+            sub.qualifications.as_slice(),
+            "qualification",
+            "profile::unknown-qualification",
+            ids(&catalogue.qualifications),
+        ),
+    ] {
+        let known = as_str(&known);
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        findings.check_ids(values, field, code, &known);
+    }
+    if let Some(variant) = &sub.variant {
+        let known: Vec<&str> = matrix
+            .variants
+            .iter()
+            .map(|v| v.id.as_str())
+            .chain(catalogue.variants.iter().map(|v| v.id.as_str()))
+            .collect();
+        findings.check_ids(
+            std::slice::from_ref(variant),
+            "variant",
+            "profile::unknown-variant",
+            &known,
+        );
+    }
+    if !services.iter().any(|s| s.get_ref() == &matrix.service) {
+        let f = findings
+            .at(
+                Finding::warning(
+                    "profile::service-not-subscribed",
+                    format!(
+                        "the matrix is for service `{}`, which subscription.services does not list",
+                        matrix.service
+                    ),
+                ),
+                sub.services.span(),
+            )
+            .label("no such service here");
+        findings.list.push(f);
+    }
+}
+
+/// `[[signatories]]`: every one names a party of the matrix (by id or by role) and a
+/// person; every customer and provider party has one.
+fn signatories(loaded: &LoadedProfile, matrix: &Matrix, findings: &mut Findings) -> Vec<Signatory> {
+    let raw = &loaded.raw;
+    let mut signatories = Vec::new();
+    for s in &raw.signatories {
+        let wanted = s.party.get_ref().as_str();
+        let party = matrix.parties.iter().find(|p| p.id == wanted).or_else(|| {
+            let role = match wanted {
+                "customer" => Some(PartyRole::Customer),
+                "provider" => Some(PartyRole::Provider),
+                _ => None,
+            }?;
+            matrix.parties.iter().find(|p| p.role == role)
+        });
+        match party {
+            Some(p) => signatories.push(Signatory {
+                party: p.id.clone(),
+                name: s.name.clone(),
+                title: s.title.clone(),
+            }),
+            None => {
+                let ids: Vec<&str> = matrix.parties.iter().map(|p| p.id.as_str()).collect();
+                let names: Vec<&str> = ids
+                    .iter()
+                    .copied()
+                    .chain(["customer", "provider"])
+                    .collect();
+                let mut f = findings
+                    .at(
+                        Finding::error(
+                            "profile::unknown-party",
+                            format!("signatory party `{wanted}` is not a party of the matrix"),
+                        ),
+                        s.party.span(),
+                    )
+                    .note(format!("parties: {}", ids.join(", ")));
+                if let Some(sug) = diag::suggest(wanted, names) {
+                    f = f.note(format!("did you mean `{sug}`?"));
+                }
+                findings.list.push(f);
+            }
+        }
+        if s.name.trim().is_empty() {
+            findings.push_at(
+                Finding::error("profile::empty-field", "signatory name is empty"),
+                s.party.span(),
+            );
+        }
+    }
+    for party in &matrix.parties {
+        if party.role != PartyRole::Other && !signatories.iter().any(|s| s.party == party.id) {
+            let span = raw.signatories.last().map_or(0..0, |s| s.party.span());
+            let f = findings
+                .at(
+                    Finding::error(
+                        "profile::missing-signatory",
+                        format!(
+                            "no signatory for party `{}` ({}): add a [[signatories]] entry with party = \"{}\"",
+                            party.id, party.name, party.id
+                        ),
+                    ),
+                    span,
+                )
+                .label("signatories end here");
+            findings.list.push(f);
+        }
+    }
+    signatories
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{self, SourceFile};
+
+    const GOOD: &str = r#"
+[customer]
+legal-name = "Acme SAS"
+[contract]
+reference = "C-1"
+annex-number = 3
+effective-date = 2026-12-01
+status = "draft"
+[location]
+region = "GRA"
+[subscription]
+services = ["data-processing"]
+[[signatories]]
+party = "customer"
+name = "A"
+title = "T"
+[[signatories]]
+party = "provider"
+name = "B"
+title = "T"
+"#;
+
+    /// The codes of the findings for GOOD with `from` replaced by `to`.
+    fn codes(from: &str, to: &str) -> Vec<String> {
+        let text = GOOD.replacen(from, to, 1);
+        assert!(
+            from.is_empty() || text != GOOD,
+            "`{from}` is not in the profile"
+        );
+        let loaded = load::profile_from_source(SourceFile {
+            name: "p.toml".into(),
+            text,
+        })
+        .unwrap();
+        let matrix = load::matrix(None).unwrap().matrix;
+        let catalogue: Catalogue = toml::from_str(crate::catalogue::BUILTIN).unwrap();
+        let (profile, findings) = super::profile(&loaded, &matrix, &catalogue);
+        let errors = findings.iter().any(|f| f.severity == diag::Severity::Error);
+        assert_eq!(profile.is_none(), errors, "a profile exactly when no error");
+        findings.into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_good_profile_has_no_finding() {
+        assert!(codes("", "").is_empty());
+    }
+
+    #[test]
+    fn each_rule_fires_alone() {
+        for (from, to, code) in [
+            ("\"Acme SAS\"", "\" \"", "profile::empty-field"),
+            (
+                "annex-number = 3",
+                "annex-number = \"\"",
+                "profile::empty-field",
+            ),
+            ("2026-12-01", "2026-12-01T10:00:00", "profile::invalid-date"),
+            ("\"GRA\"", "\"GRX\"", "profile::unknown-region"),
+            (
+                "services = [\"data-processing\"]",
+                "services = [\"data-processing\", \"data-procesing\"]",
+                "profile::unknown-service",
+            ),
+            (
+                "services = [\"data-processing\"]",
+                "services = [\"data-processing\"]\noptions = [\"nope\"]",
+                "profile::unknown-option",
+            ),
+            (
+                "services = [\"data-processing\"]",
+                "services = [\"data-processing\"]\nqualifications = [\"nope\"]",
+                "profile::unknown-qualification",
+            ),
+            (
+                "services = [\"data-processing\"]",
+                "services = [\"data-processing\"]\nvariant = \"nope\"",
+                "profile::unknown-variant",
+            ),
+            (
+                "services = [\"data-processing\"]",
+                "services = [\"object-storage\"]",
+                "profile::service-not-subscribed",
+            ),
+            ("name = \"B\"", "name = \"\"", "profile::empty-field"),
+        ] {
+            assert_eq!(codes(from, to), vec![code.to_owned()], "{from} → {to}");
+        }
+    }
+
+    #[test]
+    fn signatories_name_parties_by_id_or_role() {
+        assert!(codes("party = \"provider\"", "party = \"ovhcloud\"").is_empty());
+        assert_eq!(
+            codes("party = \"provider\"", "party = \"providr\""),
+            ["profile::unknown-party", "profile::missing-signatory"]
+        );
+    }
+}
