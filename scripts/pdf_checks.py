@@ -1,4 +1,5 @@
 """PDF checks with poppler-utils and qpdf (see scripts/pdf-checks.sh)."""
+import hashlib
 import json
 import os
 import re
@@ -131,6 +132,26 @@ with tempfile.TemporaryDirectory() as tmp:
     check("final annex: qpdf --check", q.returncode == 0 and "No syntax or stream encoding errors" in q.stdout, q.stdout + q.stderr)
     v = run([ANNEX, "verify", str(pdf), "--trust", str(pki / "TEST-ONLY-ca.pem"), "--rebuild"], tmp)
     check("final annex: annex verify --trust --rebuild", v.returncode == 0 and "FAILED" not in v.stdout, v.stdout + v.stderr)
+
+# Composed final annex (two matrices): poppler extracts every part, and each file's SHA-256
+# is the one its manifest records.
+with tempfile.TemporaryDirectory() as tmp:
+    r = run([ANNEX, "render", "--profile", str(ROOT / "tests/fixtures/tailor-compose/profile.toml")], tmp)
+    check("composed annex: render", r.returncode == 0, r.stderr)
+    pdf = Path(tmp) / r.stdout.strip()
+    listed = run(["pdfdetach", "-list", str(pdf)], ".").stdout
+    check("composed annex: pdfdetach lists matrix.json and matrix-2.json",
+          "matrix.json" in listed and "matrix-2.json" in listed, listed)
+    out = Path(tmp) / "detached"
+    out.mkdir()
+    run(["pdfdetach", "-saveall", "-o", str(out), str(pdf)], ".")
+    manifest = json.loads((out / "manifest.json").read_text())
+    wrong = [n for n, h in manifest["attachments"].items()
+             if not (out / n).exists() or hashlib.sha256((out / n).read_bytes()).hexdigest() != h]
+    check("composed annex: every attachment poppler extracts has the manifest's SHA-256",
+          not wrong and "matrix-2.json" in manifest["attachments"], str(wrong))
+    v = run([ANNEX, "verify", str(pdf), "--rebuild"], tmp)
+    check("composed annex: annex verify --rebuild", v.returncode == 0 and "FAILED" not in v.stdout, v.stdout + v.stderr)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

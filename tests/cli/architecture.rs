@@ -1,5 +1,6 @@
-//! The shape ARCHITECTURE.md promises, checked on the source: the library's modules form
-//! no import cycle, and no module below the command layer imports it (or knows clap).
+//! The shape ARCHITECTURE.md promises, checked on the source: every module is on its map,
+//! a module imports only modules listed above it there (so there is no import cycle), and
+//! no module below the command layer imports it (or knows clap).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -60,7 +61,7 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
 }
 
 #[test]
-fn no_module_below_the_command_layer_imports_it_or_clap() {
+fn no_module_below_the_command_layer_imports_it_knows_clap_or_prints() {
     let graph = module_graph();
     assert!(graph.len() > 20, "modules found: {:?}", graph.keys());
     let mut offenders = Vec::new();
@@ -84,11 +85,70 @@ fn no_module_below_the_command_layer_imports_it_or_clap() {
             .iter()
             .any(|l| relative.starts_with(&format!("{l}/")) || relative == format!("{l}.rs"));
         let text = std::fs::read_to_string(&file).unwrap_or_default();
-        if !layer && text.contains("clap::") {
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        if !layer && code.contains("clap::") {
             offenders.push(format!("src/{relative} uses clap"));
+        }
+        for printing in [
+            "print!(",
+            "println!(",
+            "io::stdout",
+            "io::stderr",
+            "process::exit",
+        ] {
+            if !layer && code.contains(printing) {
+                offenders.push(format!("src/{relative} prints ({printing})"));
+            }
         }
     }
     assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+/// The modules of ARCHITECTURE.md's code map, in the order listed (`| `name` |`,
+/// `| `name/` |` or `| `name/<x>.rs` |` at the start of a table row).
+fn documented_order() -> Vec<String> {
+    let text = std::fs::read_to_string(repo("ARCHITECTURE.md")).unwrap();
+    let map = text
+        .split("## Code map")
+        .nth(1)
+        .and_then(|t| t.split("\n## ").next())
+        .expect("ARCHITECTURE.md has a \"Code map\" section");
+    let mut order: Vec<String> = Vec::new();
+    for line in map.lines() {
+        let Some(rest) = line.strip_prefix("| `") else {
+            continue;
+        };
+        let name = rest.split('`').next().unwrap_or("");
+        let module = name.split(['/', '.']).next().unwrap_or("").to_owned();
+        if !module.is_empty() && !order.contains(&module) {
+            order.push(module);
+        }
+    }
+    order
+}
+
+#[test]
+fn every_module_is_on_the_map_and_imports_only_modules_above_it() {
+    let graph = module_graph();
+    let order = documented_order();
+    let place = |m: &str| order.iter().position(|o| o == m);
+    let mut problems = Vec::new();
+    for (module, deps) in &graph {
+        let Some(here) = place(module) else {
+            problems.push(format!("{module} is not in ARCHITECTURE.md's code map"));
+            continue;
+        };
+        for dep in deps {
+            if let Some(there) = place(dep) {
+                if there > here {
+                    problems.push(format!(
+                        "{module} imports {dep}, which the code map lists below it"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
