@@ -282,17 +282,23 @@ fn plan(shared: &Shared, item: &Item, options: &BatchOptions) -> anyhow::Result<
     })
 }
 
-/// Renders one document per profile of `options.profiles` with the shared inputs;
-/// `progress` is called with each outcome as it happens, from the worker threads.
-pub fn run(
-    shared: &Shared,
-    options: &BatchOptions,
-    progress: &(dyn Fn(&Outcome) + Sync),
-) -> anyhow::Result<Summary> {
+/// The profiles this batch renders: those of `options.profiles` in this shard, in order.
+pub fn items(options: &BatchOptions) -> anyhow::Result<Vec<Item>> {
     let mut items = list(&options.profiles)?;
     if let Some(shard) = options.shard {
         items.retain(|item| shard.contains(&item.key));
     }
+    Ok(items)
+}
+
+/// Renders one document per item (see [`items`]) with the shared inputs; `progress` is
+/// called with each outcome as it happens, from the worker threads.
+pub fn run(
+    shared: &Shared,
+    options: &BatchOptions,
+    items: Vec<Item>,
+    progress: &(dyn Fn(&Outcome) + Sync),
+) -> anyhow::Result<Summary> {
     let jobs = options.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });

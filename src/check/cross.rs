@@ -130,7 +130,7 @@ pub(super) fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<
     out
 }
 
-/// The `cross::conflicting-letters` findings between two matrices (see [`cross_checks`]);
+/// The `cross::conflicting-letters` findings between two matrices (see `cross_checks`);
 /// composed profiles report their parts' conflicts with it.
 pub fn conflicts(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<Finding> {
     cross_checks(earlier, later)

@@ -45,12 +45,9 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         let items = batch::list(&args.profiles)?;
         return bench_floor(&shared, &items[0], &options, floor);
     }
-    let total = batch::list(&args.profiles)?
-        .iter()
-        .filter(|i| args.shard.is_none_or(|s| s.contains(&i.key)))
-        .count();
-    let progress = Progress::new(total, args.quiet);
-    let summary = batch::run(&shared, &options, &|outcome| {
+    let items = batch::items(&options)?;
+    let progress = Progress::new(items.len(), args.quiet);
+    let summary = batch::run(&shared, &options, items, &|outcome| {
         let (what, name) = match outcome {
             Outcome::Rendered(o) => ("rendered", o.path.as_str()),
             Outcome::Skipped(o) => ("skipped", o.path.as_str()),

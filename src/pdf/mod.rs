@@ -12,7 +12,7 @@
 //! - Memoisation caches are evicted after every document, on success and failure, so that
 //!   memory stays flat in long batch runs.
 //!
-//! [`file`] reads finished PDFs and appends incremental updates to them: the one PDF
+//! [`mod@file`] reads finished PDFs and appends incremental updates to them: the one PDF
 //! reader and writer that `seal`, `sign` and `verify` share.
 
 pub mod file;

@@ -186,10 +186,9 @@ fn subscription(
     findings: &mut Findings,
 ) {
     let sub = &loaded.raw.subscription;
-    let ids = |entries: &[crate::catalogue::Entry]| -> Vec<String> {
-        entries.iter().map(|e| e.id.clone()).collect()
-    };
-    let as_str = |v: &[String]| -> Vec<String> { v.to_vec() };
+    fn ids(entries: &[crate::catalogue::Entry]) -> Vec<&str> {
+        entries.iter().map(|e| e.id.as_str()).collect()
+    }
     let services = sub.services.get_ref();
     for (values, field, code, known) in [
         (
@@ -211,8 +210,6 @@ fn subscription(
             ids(&catalogue.qualifications),
         ),
     ] {
-        let known = as_str(&known);
-        let known: Vec<&str> = known.iter().map(String::as_str).collect();
         findings.check_ids(values, field, code, &known);
     }
     if let Some(variant) = &sub.variant {
