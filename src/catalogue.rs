@@ -78,11 +78,8 @@ impl Catalogue {
     }
 
     /// The display name of a service, falling back to its id.
-    pub fn service_name<'a>(&'a self, id: &'a str) -> &'a str {
-        self.services
-            .iter()
-            .find(|s| s.id == id)
-            .map_or(id, |s| &s.name)
+    pub fn service_name(&self, id: &str) -> String {
+        display_name(&self.services, id)
     }
 }
 

@@ -60,7 +60,6 @@ pub struct Shared {
 }
 
 /// Everything a document needs, loaded and validated.
-#[derive(Clone)]
 pub struct Prepared {
     /// The matrices of the documents, as parts in order (at least one).
     pub parts: Vec<LoadedMatrix>,

@@ -169,9 +169,7 @@ pub fn evaluate(
     {
         return Err(format!(
             "requires service: {}",
-            list(&condition.services, &|id| catalogue
-                .service_name(id)
-                .to_owned())
+            list(&condition.services, &|id| catalogue.service_name(id))
         ));
     }
     if !condition.options.is_empty()
@@ -312,7 +310,7 @@ pub fn describe(condition: &Condition, catalogue: &Catalogue) -> String {
         condition
             .services
             .iter()
-            .map(|s| catalogue.service_name(s).to_owned())
+            .map(|s| catalogue.service_name(s))
             .collect(),
     );
     push(

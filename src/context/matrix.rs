@@ -139,7 +139,7 @@ pub fn matrix_info(matrix: &Matrix, catalogue: &Catalogue, activity_count: usize
     MatrixInfo {
         title: matrix.title.clone(),
         service: matrix.service.clone(),
-        service_name: catalogue.service_name(&matrix.service).to_owned(),
+        service_name: catalogue.service_name(&matrix.service),
         version: matrix
             .version
             .clone()

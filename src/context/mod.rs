@@ -338,7 +338,7 @@ fn customer_info(profile: &Profile, catalogue: &Catalogue) -> CustomerInfo {
         services: profile
             .services
             .iter()
-            .map(|s| catalogue.service_name(s).to_owned())
+            .map(|s| catalogue.service_name(s))
             .collect(),
         options: profile
             .options
