@@ -44,7 +44,6 @@ pub fn make(
     }
     let typst = renderer.render(&main, &context)?;
     let context_json = serde_json::to_vec(&context).context("cannot serialise the context")?;
-    let files = prepared.templates.typst_files();
     let mut data = vec![("context.json".to_owned(), context_json)];
     match seal {
         Some(seal) => data.extend(seal.data_files(&context.document.keywords)),
@@ -53,7 +52,7 @@ pub fn make(
     let compiled = pdf::compile(pdf::Job {
         main_name: &format!("{}.typ", kind.name()),
         source: typst.clone(),
-        files: &files,
+        templates: &prepared.templates,
         data,
         date: prepared.profile.contract.effective_date,
         timestamp: source_date_epoch,

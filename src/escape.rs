@@ -83,11 +83,11 @@ mod tests {
 
     /// Typesets `text` escaped as markup and returns the laid-out text.
     fn typeset(text: &str) -> String {
-        let files = std::collections::HashMap::new();
+        let templates = crate::templates::TemplateSet::builtin();
         let compiled = crate::pdf::compile(crate::pdf::Job {
             main_name: "prop.typ",
             source: format!("#set page(width: 30cm, height: auto)\n{}\n", markup(text)),
-            files: &files,
+            templates: &templates,
             data: Vec::new(),
             date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             timestamp: None,

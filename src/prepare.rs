@@ -106,6 +106,7 @@ impl Shared {
                         .display()
                 )
             })
+            .chain(templates.refused().map(str::to_owned))
             .collect();
         Ok(Shared {
             policy: Policy::resolve(options.policy.as_deref())?,

@@ -253,9 +253,8 @@ impl Seal {
                     digest: crate::digest::hex(&templates.digest()),
                     overridden: templates.overridden().to_vec(),
                     files: templates
-                        .files()
-                        .iter()
-                        .map(|(n, b)| (n.clone(), sha256_hex(b)))
+                        .file_sha256()
+                        .map(|(n, sha)| (n.to_owned(), crate::digest::hex(&sha)))
                         .collect(),
                 },
             }),

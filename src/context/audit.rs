@@ -121,7 +121,7 @@ pub fn inputs(prepared: &Prepared) -> Vec<InputDigest> {
     inputs.push(text_digest("catalogue", &prepared.catalogue_source));
     inputs.push(InputDigest {
         role: "templates",
-        name: format!("template set ({} files)", prepared.templates.files().len()),
+        name: format!("template set ({} files)", prepared.templates.len()),
         sha256: digest::hex(&prepared.templates.digest()),
     });
     inputs

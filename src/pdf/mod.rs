@@ -2,10 +2,11 @@
 //! exports it with `typst-pdf`.
 //!
 //! Invariants:
-//! - The Typst world can read nothing but the in-memory template set (built-in or
-//!   `--templates` overrides, loaded before compilation) and the fonts bundled in the binary:
-//!   no file system, no system fonts, no packages, no network. `#read("/etc/passwd")` fails
-//!   with "file not found" whatever the input.
+//! - The Typst world can read nothing but the template set (built-in or `--templates`
+//!   overrides, whose sandbox [`TemplateSet::typst_file`] enforces), this document's data
+//!   and the fonts bundled in the binary: no other file, no system fonts, no packages, no
+//!   network. `#read("/etc/passwd")` fails with "file not found" whatever the input, and a
+//!   refused file of the set fails with the reason it was refused.
 //! - `today()` is the fixed document date, the PDF identifier comes from the document
 //!   fingerprint and the creation date from the document date (or `SOURCE_DATE_EPOCH`), so
 //!   the same inputs give the same bytes.
@@ -30,6 +31,8 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::templates::{TemplateSet, Unreadable};
 
 /// Fonts bundled in the binary (typst-assets), parsed once per process and shared.
 struct Fonts {
@@ -75,8 +78,8 @@ pub struct Job<'a> {
     pub main_name: &'a str,
     /// The generated Typst source.
     pub source: String,
-    /// Other files the source may read or import (layout helpers), by file name.
-    pub files: &'a HashMap<String, Vec<u8>>,
+    /// The template set: the files the source may import or read (layout helpers, images).
+    pub templates: &'a TemplateSet,
     /// Data files for this document only (e.g. "context.json"), by file name.
     pub data: Vec<(String, Vec<u8>)>,
     /// The document date: `datetime.today()` and the PDF dates.
@@ -117,9 +120,18 @@ pub struct CompileError {
 struct AnnexWorld<'a> {
     main: FileId,
     main_source: Source,
-    files: HashMap<FileId, Bytes>,
+    data: HashMap<FileId, Bytes>,
+    templates: &'a TemplateSet,
     today: Datetime,
-    _job: std::marker::PhantomData<&'a ()>,
+}
+
+/// Shared bytes of the template set, without a copy per document.
+struct Shared(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
 }
 
 fn file_id(name: &str) -> Option<FileId> {
@@ -159,12 +171,17 @@ impl World for AnnexWorld<'_> {
         if id == self.main {
             return Ok(Bytes::from_string(self.main_source.clone()));
         }
-        // Only the template set and this document's data exist: everything else, wherever
+        // Only this document's data and the template set exist: everything else, wherever
         // the path points, is "not found".
-        self.files
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| FileError::NotFound(id.vpath().get_without_slash().into()))
+        if let Some(bytes) = self.data.get(&id) {
+            return Ok(bytes.clone());
+        }
+        let name = id.vpath().get_without_slash();
+        match self.templates.typst_file(name) {
+            Ok(bytes) => Ok(Bytes::new(Shared(bytes))),
+            Err(Unreadable::NotFound) => Err(FileError::NotFound(name.into())),
+            Err(Unreadable::Refused(why)) => Err(FileError::Other(Some(why.into()))),
+        }
     }
 
     fn font(&self, index: usize) -> Option<Font> {
@@ -191,15 +208,10 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
     };
     let main = file_id(job.main_name)
         .ok_or_else(|| fail(format!("invalid file name {}", job.main_name)))?;
-    let mut files = HashMap::new();
-    for (name, bytes) in job.files.iter() {
-        if let Some(id) = file_id(name) {
-            files.insert(id, Bytes::new(bytes.clone()));
-        }
-    }
+    let mut data = HashMap::new();
     for (name, bytes) in &job.data {
         if let Some(id) = file_id(name) {
-            files.insert(id, Bytes::new(bytes.clone()));
+            data.insert(id, Bytes::new(bytes.clone()));
         }
     }
     let today = Datetime::from_ymd(
@@ -211,9 +223,9 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
     let world = AnnexWorld {
         main,
         main_source: Source::new(main, job.source.clone()),
-        files,
+        data,
+        templates: job.templates,
         today,
-        _job: std::marker::PhantomData,
     };
 
     let started = std::time::Instant::now();

@@ -7,6 +7,7 @@ mod batch;
 mod check;
 mod import;
 mod render;
+mod sandbox;
 mod seal;
 mod tailor;
 
