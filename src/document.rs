@@ -3,15 +3,18 @@
 //!
 //! Invariants: a pure function of the prepared inputs, the kind, the date override and
 //! the seal, so the same inputs give the same bytes; nothing is written here (the caller
-//! writes the PDF atomically).
+//! writes the PDF atomically); a document whose layout lost contract text is an error
+//! ([`layout_check`]), never a `Document`; a failure after rendering carries the
+//! generated source ([`Untypeset`]) so the caller can show it.
 
 use anyhow::Context as _;
 
 use crate::context::DocumentContext;
+use crate::error::Invalid;
 use crate::kind::Kind;
 use crate::prepare::Prepared;
 use crate::seal::Seal;
-use crate::{context, pdf, render, seal, tailor};
+use crate::{context, layout_check, pdf, render, seal, tailor};
 
 /// A rendered document.
 pub struct Document {
@@ -21,6 +24,17 @@ pub struct Document {
     pub compiled: pdf::Compiled,
     /// The template context.
     pub context: DocumentContext,
+}
+
+/// Context of an error after the Typst source was generated (Typst failed, or the layout
+/// lost text): the source, for `--emit typ`.
+#[derive(Debug, thiserror::Error)]
+#[error("the {kind} could not be typeset; rerun with --emit typ to see the generated source")]
+pub struct Untypeset {
+    /// The document kind's name.
+    pub kind: &'static str,
+    /// The generated Typst source.
+    pub typst: String,
 }
 
 /// The context stage for `kind`: the data its templates receive (`annex context`).
@@ -49,6 +63,10 @@ pub fn make(
         Some(seal) => data.extend(seal.data_files(&context.document.keywords)),
         None => data.push(seal::unsealed_index()),
     }
+    let untypeset = |typst: &str| Untypeset {
+        kind: kind.name(),
+        typst: typst.to_owned(),
+    };
     let compiled = pdf::compile(pdf::Job {
         main_name: &format!("{}.typ", kind.name()),
         source: typst.clone(),
@@ -59,10 +77,14 @@ pub fn make(
         ident: context.document.fingerprint.clone(),
         pdf_a: seal.is_some(),
     })
-    .map_err(|e| {
-        anyhow::Error::new(e).context(
-            "the document could not be typeset; rerun with --emit typ to see the generated source",
-        )
+    .map_err(|e| anyhow::Error::new(e).context(untypeset(&typst)))?;
+    let expected = layout_check::expected(&context, kind);
+    layout_check::check(&expected, &typst, &compiled.laid_out).map_err(|why| {
+        Invalid::input(format!(
+            "contract text would be lost in the laid-out {}: {why}; nothing was written",
+            kind.name()
+        ))
+        .context(untypeset(&typst))
     })?;
     Ok(Document {
         typst,

@@ -9,6 +9,12 @@
 
 use std::fmt::Write;
 
+/// Runs of non-white-space characters longer than this get line-break opportunities.
+pub const LONG_RUN: usize = 40;
+
+/// Characters between two line-break opportunities in a long run.
+pub const BREAK_EVERY: usize = 12;
+
 /// Escapes `input` for Typst markup mode.
 ///
 /// Every ASCII punctuation character that has a meaning somewhere in markup (including
@@ -17,10 +23,32 @@ use std::fmt::Write;
 /// collapse them; contract text is verbatim) by writing every space after the first as a
 /// string expression. Newlines become explicit line breaks so that a following `=`/`-`/`+`
 /// can never start a heading or list.
+///
+/// A run of more than [`LONG_RUN`] characters without white space (a hash, a path, a long
+/// URL) gets an invisible line-break opportunity (`#h(0.01pt)`, no character) every
+/// [`BREAK_EVERY`] characters: Typst never breaks inside a word by itself, and such a
+/// run would otherwise overflow its table cell or the page. Ordinary words are untouched.
 pub fn markup(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 4);
     let mut prev_space = false;
-    for c in input.chars() {
+    // Position in the current run of non-white-space characters, and whether it is long.
+    let (mut in_run, mut long_run) = (0usize, false);
+    for (i, c) in input.char_indices() {
+        if c.is_whitespace() {
+            in_run = 0;
+        } else {
+            if in_run == 0 {
+                // Looks at most LONG_RUN + 1 characters ahead, once per run: linear.
+                long_run = input[i..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .nth(LONG_RUN)
+                    .is_some();
+            } else if long_run && in_run % BREAK_EVERY == 0 {
+                out.push_str("#h(0.01pt)");
+            }
+            in_run += 1;
+        }
         let is_space = c == ' ';
         match c {
             '\\' | '#' | '*' | '_' | '`' | '$' | '<' | '>' | '@' | '[' | ']' | '~' | '/' | '-'
@@ -73,6 +101,16 @@ mod tests {
         assert_eq!(markup("a]b["), "a\\]b\\[");
         assert_eq!(markup("x\n= y"), "x\\ \\= y");
         assert_eq!(markup("a  b"), "a #\" \"b");
+        // Only runs over LONG_RUN characters get break opportunities.
+        let word = "x".repeat(LONG_RUN);
+        assert_eq!(markup(&word), word);
+        assert_eq!(
+            markup(&"a".repeat(50)),
+            format!(
+                "{0}#h(0.01pt){0}#h(0.01pt){0}#h(0.01pt){0}#h(0.01pt)aa",
+                "a".repeat(12)
+            )
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub mod compose;
 pub mod context;
 pub mod document;
 pub mod import;
+pub mod layout_check;
 pub mod load;
 pub mod pdf;
 pub mod policy;

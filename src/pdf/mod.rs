@@ -10,6 +10,9 @@
 //! - `today()` is the fixed document date, the PDF identifier comes from the document
 //!   fingerprint and the creation date from the document date (or `SOURCE_DATE_EPOCH`), so
 //!   the same inputs give the same bytes.
+//! - [`Compiled::laid_out`] is the text of the page bodies (not headers, footers or
+//!   backgrounds) as Typst laid it out, and any text placed outside its page, for the
+//!   layout check that proves no contract text was cut.
 //! - Memoisation caches are evicted after every document, on success and failure, so that
 //!   memory stays flat in long batch runs.
 //!
@@ -101,6 +104,8 @@ pub struct Compiled {
     pub text: String,
     /// Number of pages.
     pub pages: usize,
+    /// The text of the page bodies, for the layout check.
+    pub laid_out: LaidOut,
     /// Typst warnings, formatted with their location.
     pub warnings: Vec<String>,
     /// Where the time went.
@@ -288,6 +293,7 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
         pdf,
         text: document_text(&document),
         pages: document.pages().len(),
+        laid_out: laid_out(&document),
         warnings,
         timings: Timings { layout, export },
     })
@@ -405,6 +411,77 @@ fn frame_text(
                 *cursor = Some((y, x + text.width().to_pt()));
             }
             _ => {}
+        }
+    }
+}
+
+/// The text of the page bodies of a laid-out document, for the layout check.
+#[derive(Debug, Clone, Default)]
+pub struct LaidOut {
+    /// Per page, the text of its body in reading order (headers, footers and backgrounds,
+    /// which Typst marks as artifacts, left out).
+    pub pages: Vec<String>,
+    /// Text placed (partly) outside its page: (page number from 1, the text).
+    pub off_page: Vec<(usize, String)>,
+}
+
+fn laid_out(document: &PagedDocument) -> LaidOut {
+    let mut out = LaidOut::default();
+    for (i, page) in document.pages().iter().enumerate() {
+        let mut walk = BodyWalk {
+            size: (page.frame.width().to_pt(), page.frame.height().to_pt()),
+            artifacts: Vec::new(),
+            text: String::new(),
+            off_page: Vec::new(),
+        };
+        walk.frame(&page.frame, (0.0, 0.0));
+        out.pages.push(walk.text);
+        out.off_page
+            .extend(walk.off_page.into_iter().map(|t| (i + 1, t)));
+    }
+    out
+}
+
+struct BodyWalk {
+    size: (f64, f64),
+    /// Locations of the artifacts (header, footer, background) being walked through.
+    artifacts: Vec<Option<typst::introspection::Location>>,
+    text: String,
+    off_page: Vec<String>,
+}
+
+impl BodyWalk {
+    fn frame(&mut self, frame: &typst::layout::Frame, origin: (f64, f64)) {
+        use typst::introspection::Tag;
+        use typst::layout::FrameItem;
+        for (pos, item) in frame.items() {
+            let (x, y) = (origin.0 + pos.x.to_pt(), origin.1 + pos.y.to_pt());
+            match item {
+                FrameItem::Group(group) => {
+                    let t = &group.transform;
+                    self.frame(&group.frame, (x + t.tx.to_pt(), y + t.ty.to_pt()));
+                }
+                FrameItem::Tag(Tag::Start(content, _))
+                    if content.is::<typst::pdf::ArtifactElem>() =>
+                {
+                    self.artifacts.push(content.location());
+                }
+                FrameItem::Tag(Tag::End(location, ..))
+                    if self.artifacts.last() == Some(&Some(*location)) =>
+                {
+                    self.artifacts.pop();
+                }
+                FrameItem::Text(text) if self.artifacts.is_empty() => {
+                    self.text.push_str(&text.text);
+                    self.text.push(' ');
+                    // Half a point of slack: glyph outlines may touch the edge.
+                    let (w, h) = self.size;
+                    if x < -0.5 || y < -0.5 || x + text.width().to_pt() > w + 0.5 || y > h + 0.5 {
+                        self.off_page.push(text.text.to_string());
+                    }
+                }
+                _ => {}
+            }
         }
     }
 }

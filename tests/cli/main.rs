@@ -6,6 +6,7 @@ mod architecture;
 mod batch;
 mod check;
 mod import;
+mod layout;
 mod render;
 mod sandbox;
 mod seal;
