@@ -21,12 +21,27 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
     let kind = args.input.kind;
     let asked = args.seal.final_ || args.seal.sign_key.is_some();
     let sealed = seal::for_document(&prepared, kind, asked, args.source_date_epoch)?;
-    let mut document = document::make(&prepared, kind, args.source_date_epoch, sealed.as_ref())?;
+    let path = args.out.join(prepared.file_name(kind));
+    let stem = path.with_extension("");
+    let made = document::make(&prepared, kind, args.source_date_epoch, sealed.as_ref());
+    let mut document = match made {
+        Ok(document) => document,
+        Err(err) => {
+            // Asked for the source: it is what the user needs to see why Typst failed.
+            if let (true, Some(failed)) = (
+                args.emit.contains(&Emit::Typ),
+                err.downcast_ref::<document::Untypeset>(),
+            ) {
+                let typ = PathBuf::from(format!("{}.typ", stem.display()));
+                output::write_atomic(&typ, failed.typst.as_bytes(), args.force)?;
+                eprintln!("the generated source is in {}", typ.display());
+            }
+            return Err(err);
+        }
+    };
     for w in &document.compiled.warnings {
         eprint!("typst {w}");
     }
-    let path = args.out.join(prepared.file_name(kind));
-    let stem = path.with_extension("");
     sign::guard_overwrite(&path, args.force, args.seal.replace_signed)?;
     for emit in &args.emit {
         let (ext, bytes) = match emit {

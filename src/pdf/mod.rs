@@ -10,6 +10,8 @@
 //! - `today()` is the fixed document date, the PDF identifier comes from the document
 //!   fingerprint and the creation date from the document date (or `SOURCE_DATE_EPOCH`), so
 //!   the same inputs give the same bytes.
+//! - The PDF metadata (title, author, description, keywords) never carries control or
+//!   bidi-override characters, whatever the template put there ([`clean_metadata`]).
 //! - [`Compiled::laid_out`] is the text of the page bodies (not headers, footers or
 //!   backgrounds) as Typst laid it out, and any text placed outside its page, for the
 //!   layout check that proves no contract text was cut.
@@ -241,7 +243,7 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
         .iter()
         .map(|d| format_diagnostic(&world, d))
         .collect();
-    let document = warned.output.map_err(|errors| {
+    let mut document = warned.output.map_err(|errors| {
         let mut text: String = errors
             .iter()
             .map(|d| format_diagnostic(&world, d))
@@ -252,6 +254,7 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
         fail(text)
     })?;
 
+    clean_metadata(document.info_mut());
     let timestamp = match job.timestamp {
         Some(epoch) => chrono::DateTime::from_timestamp(epoch, 0)
             .and_then(|t| {
@@ -415,6 +418,37 @@ fn frame_text(
     }
 }
 
+/// Keeps the PDF metadata to text a reader shows on one line: control characters
+/// (U+0000–U+001F, U+007F–U+009F) become spaces (runs of white space one space), bidi
+/// embeddings, overrides, isolates and marks are dropped, so that profile text cannot forge what a viewer's title bar or a search
+/// index shows. The one place metadata is cleaned, whatever the template sets.
+pub fn clean_metadata(info: &mut typst::model::DocumentInfo) {
+    let clean = |s: &str| -> typst::foundations::Str {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {}
+                c if c.is_control() => out.push(' '),
+                c => out.push(c),
+            }
+        }
+        // One line, single-spaced, as a viewer's title bar shows it.
+        out.split_whitespace().collect::<Vec<_>>().join(" ").into()
+    };
+    if let Some(title) = &info.title {
+        info.title = Some(clean(title).into());
+    }
+    if let Some(description) = &info.description {
+        info.description = Some(clean(description).into());
+    }
+    for author in &mut info.author {
+        *author = clean(author).into();
+    }
+    for keyword in &mut info.keywords {
+        *keyword = clean(keyword).into();
+    }
+}
+
 /// The text of the page bodies of a laid-out document, for the layout check.
 #[derive(Debug, Clone, Default)]
 pub struct LaidOut {
@@ -483,5 +517,26 @@ impl BodyWalk {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_loses_control_and_bidi_characters_only() {
+        let mut info = typst::model::DocumentInfo {
+            title: Some("Annex\u{7} \u{202e}3\u{2066}".into()),
+            author: vec!["Evil\u{1b}[31m\u{0}Corp".into()],
+            description: Some("line\none\u{9b}".into()),
+            keywords: vec!["CTR\u{1}-1".into(), "Café – ünïcode".into()],
+            ..Default::default()
+        };
+        clean_metadata(&mut info);
+        assert_eq!(info.title.as_deref(), Some("Annex 3"));
+        assert_eq!(info.author, ["Evil [31m Corp"]);
+        assert_eq!(info.description.as_deref(), Some("line one"));
+        assert_eq!(info.keywords, ["CTR -1", "Café – ünïcode"]);
     }
 }

@@ -180,3 +180,83 @@ fn a_template_set_over_the_set_limit_is_refused_at_load() {
         "its files add up to more than 64 MiB, the limit for a set",
     );
 }
+
+// Smaller (#11 item 10): what profile text can do to the PDF metadata, and the source of a
+// document Typst could not typeset.
+
+#[test]
+fn control_characters_of_the_profile_never_reach_the_pdf_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = fixture("metadata-controls/profile.toml");
+    let out = annex(
+        dir.path(),
+        &[
+            "render",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--emit",
+            "txt",
+        ],
+    );
+    // A final annex is PDF/A-3b, which refuses any glyph no font has: control characters
+    // in the page header used to fail the render.
+    assert!(out.status.success(), "{}", show(&out));
+    let pdf = std::fs::read(dir.path().join("output/tailor-annex.pdf")).unwrap();
+    let file = annex::pdf::file::PdfFile::open(&pdf).unwrap();
+    let keywords = file.info_keywords().unwrap();
+    let xmp = String::from_utf8(file.xmp().unwrap()).unwrap();
+    for (what, text) in [
+        ("/Info /Keywords", keywords.as_str()),
+        ("XMP", xmp.as_str()),
+    ] {
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && c != '\n')
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)
+            })
+            .collect();
+        assert!(bad.is_empty(), "{what} carries {bad:?}");
+    }
+    assert!(
+        xmp.contains("Evil [31m Corp"),
+        "the name is kept, cleaned: {xmp}"
+    );
+    assert!(keywords.contains("CTR - 7"), "{keywords}");
+    // The page header shows the name without them too.
+    let txt = std::fs::read_to_string(dir.path().join("output/tailor-annex.txt")).unwrap();
+    assert!(!txt.contains('\u{1b}') && !txt.contains('\u{7}'));
+}
+
+#[test]
+fn emit_typ_writes_the_source_of_a_document_typst_cannot_compile() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("tpl/annex.typ.tera"),
+        "Broken annex for {{ customer.legal_name }}.\n\n#no-such-function()\n",
+    )
+    .unwrap();
+    let out = annex(
+        dir.path(),
+        &["render", "--templates", "tpl", "--emit", "typ,txt"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let typ = Path::new("output").join("acme-annex.typ");
+    assert!(
+        stderr.contains(&format!("the generated source is in {}", typ.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("annex.typ:3:"), "{stderr}");
+    let source = std::fs::read_to_string(dir.path().join(&typ)).unwrap();
+    assert!(
+        source.contains("Broken annex for ACME Industries SAS"),
+        "{source}"
+    );
+    // Only the source: no PDF, no text of a document that does not exist.
+    assert_eq!(
+        files_under(&dir.path().join("output")),
+        vec![dir.path().join(&typ)]
+    );
+}
