@@ -40,6 +40,32 @@ fn render(dir: &Path, kind: &str, matrix: &Path, extra: &[&str]) -> (Output, Str
     (out, txt)
 }
 
+/// The text a reader gets from the PDF (poppler's `pdftotext`, which `.ci/run` installs):
+/// unlike the laid-out text, it has only what lies on a page.
+fn pdf_text(pdf: &Path) -> Option<String> {
+    let out = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Panics unless every word of `text` is in `within`, in order.
+fn every_word_in_order(what: &str, text: &str, within: &str) {
+    let words: Vec<&str> = within.split_whitespace().collect();
+    let mut at = 0;
+    for (n, w) in text.split_whitespace().enumerate() {
+        match words[at..].iter().position(|x| *x == w) {
+            Some(i) => at += i + 1,
+            None => panic!(
+                "{what}: word {} ({w}) of the long activity is missing",
+                n + 1
+            ),
+        }
+    }
+}
+
 #[test]
 fn a_2500_word_activity_is_laid_out_whole_and_in_order_in_every_kind() {
     let dir = tempfile::tempdir().unwrap();
@@ -50,17 +76,12 @@ fn a_2500_word_activity_is_laid_out_whole_and_in_order_in_every_kind() {
     for kind in ["annex", "onboarding", "audit"] {
         let (out, txt) = render(dir.path(), kind, &path, &[]);
         assert!(out.status.success(), "{kind}: {}", show(&out));
-        // Every word, in order (each word of the fixture is numbered, so unique).
-        let words: Vec<&str> = txt.split_whitespace().collect();
-        let mut at = 0;
-        for (n, w) in long.split_whitespace().enumerate() {
-            match words[at..].iter().position(|x| *x == w) {
-                Some(i) => at += i + 1,
-                None => panic!(
-                    "{kind}: word {} ({w}) of the long activity is missing",
-                    n + 1
-                ),
-            }
+        // Every word, in order (each word of the fixture is numbered, so unique), in the
+        // laid-out text and in what a reader extracts from the PDF's pages.
+        every_word_in_order(kind, long, &txt);
+        match pdf_text(&dir.path().join(format!("output/acme-{kind}.pdf"))) {
+            Some(read) => every_word_in_order(&format!("{kind} (pdftotext)"), long, &read),
+            None => eprintln!("pdftotext not found: install poppler-utils (.ci/run does)"),
         }
         // The unbreakable checksum and URL wrap inside their cell: every character is
         // there, in order, only line breaks in between.
