@@ -29,7 +29,7 @@ pub struct Document {
 /// Context of an error after the Typst source was generated (Typst failed, or the layout
 /// lost text): the source, for `--emit typ`.
 #[derive(Debug, thiserror::Error)]
-#[error("the {kind} could not be typeset; rerun with --emit typ to see the generated source")]
+#[error("the {kind} could not be typeset (`--emit typ` writes the generated source)")]
 pub struct Untypeset {
     /// The document kind's name.
     pub kind: &'static str,
