@@ -39,12 +39,23 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             );
         }
         CheckFormat::Json => {
+            // The same cap as the human report: the first findings of each rule, and a count
+            // of the rest per rule; the summary counts them all.
+            let shown = diag::Shown::of(report.checked.iter().map(|c| &c.finding));
             let json = JsonReport {
                 schema: JSON_SCHEMA,
-                findings: report
-                    .checked
+                findings: shown
+                    .indices
                     .iter()
-                    .map(|c| JsonFinding::new(c, &report.texts))
+                    .map(|&i| JsonFinding::new(&report.checked[i], &report.texts))
+                    .collect(),
+                omitted: shown
+                    .omitted
+                    .iter()
+                    .map(|(code, count)| JsonOmitted {
+                        code: code.clone(),
+                        count: *count,
+                    })
                     .collect(),
                 policy: report.policy,
                 inputs: report.inputs,
@@ -71,7 +82,15 @@ struct JsonReport {
     policy: String,
     inputs: Vec<String>,
     findings: Vec<JsonFinding>,
+    omitted: Vec<JsonOmitted>,
     summary: JsonSummary,
+}
+
+/// Findings of one rule left out of `findings` (see `limits::MAX_SHOWN_PER_RULE`).
+#[derive(Debug, Serialize)]
+struct JsonOmitted {
+    code: String,
+    count: usize,
 }
 
 #[derive(Debug, Serialize)]

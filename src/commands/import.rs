@@ -59,6 +59,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
         Format::Toml => canonical::to_toml(m),
         Format::Json => canonical::to_json(m),
     };
+    canonical::within_limits(&text, &source.name)?;
     match &args.output {
         Some(path) => {
             output::write_atomic(path, text.as_bytes(), args.force)?;

@@ -10,8 +10,10 @@
 //! # Invariants
 //!
 //! - Never panics, whatever the input; refuses only inputs that cannot be a page
-//!   ([`ImportError`]: binary, not UTF-8, too large, empty, no RACI table at all). Anything
-//!   else is imported as well as possible and reported as notes.
+//!   ([`ImportError`]: binary, not UTF-8, too large, empty, no RACI table at all) and pages
+//!   over a limit of [`crate::limits`] (the same [`Matrix::limits`] the loader applies, so
+//!   that whatever is imported loads). Anything else is imported as well as possible and
+//!   reported as notes.
 //! - Activity text is verbatim: the cell's visible text trimmed at both ends, inner spaces,
 //!   typos and doubled words kept. Markdown markup is dropped (`**bold**` → `bold`,
 //!   `[text](url){.external}` → `text`, the URL going to [`Activity::links`]); a cell
@@ -87,6 +89,7 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::limits::MAX_INPUT_BYTES;
 use crate::model::Matrix;
 
 use importer::Importer;
@@ -105,9 +108,6 @@ mod tables;
 mod test_support;
 #[cfg(test)]
 mod tests;
-
-/// Largest input accepted by [`import_bytes`]: real pages are a few tens of KiB.
-pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Provider name used when no table column can be identified as the provider.
 pub const DEFAULT_PROVIDER: &str = "OVHcloud";
@@ -173,7 +173,7 @@ impl fmt::Display for NoteSeverity {
 /// Why a page could not be imported at all.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ImportError {
-    /// The input is larger than [`MAX_INPUT_BYTES`].
+    /// The input is larger than [`crate::limits::MAX_INPUT_BYTES`].
     #[error(
         "input is {size} bytes, over the {} MiB limit: this is not a responsibility-matrix page",
         limit / (1024 * 1024)
@@ -204,6 +204,15 @@ pub enum ImportError {
         line: usize,
         /// 0-based byte offset of the first invalid byte.
         offset: usize,
+    },
+    /// The page exceeds a limit of [`crate::limits`] (cell length, text length, rows,
+    /// section depth, …): the loader would refuse the matrix, so the importer does too.
+    #[error("line {line}: {message}")]
+    Limit {
+        /// 1-based line of the first place over a limit (1 for the matrix as a whole).
+        line: usize,
+        /// What exceeds which limit.
+        message: String,
     },
     /// The input is empty or only whitespace.
     #[error("input is empty")]

@@ -6,6 +6,7 @@ mod architecture;
 mod batch;
 mod check;
 mod import;
+mod limits;
 mod render;
 mod seal;
 mod tailor;
