@@ -84,6 +84,12 @@ pub fn within_limits(text: &str, page: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether both writers put `s` in a file as it is between its quotes (no escape), so that
+/// a reader may find it by searching for `"s"`.
+pub fn spelled_verbatim(s: &str) -> bool {
+    !s.contains(|c: char| c == '"' || c == '\\' || c.is_control())
+}
+
 /// Canonical JSON text of a matrix: pretty-printed with 2-space indentation, keys in struct
 /// order, ending with a newline.
 pub fn to_json(m: &Matrix) -> String {

@@ -16,7 +16,7 @@
 pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Most activities (table rows) in one matrix: published matrices have a few hundred.
-pub const MAX_ACTIVITIES: usize = 20_000;
+pub const MAX_ACTIVITIES: usize = 10_000;
 
 /// Most sections (numbered headings, and tables outside them) in one matrix.
 pub const MAX_SECTIONS: usize = 10_000;

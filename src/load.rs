@@ -320,7 +320,7 @@ fn locate_sections(matrix: &Matrix, text: &str) -> HashMap<String, usize> {
     let mut lines = HashMap::new();
     let (mut cursor, mut line) = (0, 1);
     for s in &matrix.sections {
-        if s.number.contains(['"', '\\']) {
+        if !crate::canonical::spelled_verbatim(&s.number) {
             continue;
         }
         let quoted = format!("\"{}\"", s.number);
@@ -352,7 +352,7 @@ fn locate_ids(matrix: &Matrix, text: &str) -> HashMap<String, usize> {
     for (_, a) in matrix.activities() {
         // Only ids as a canonical file spells them: a search that cannot succeed would scan
         // the rest of the file for every activity.
-        if a.id.is_empty() || a.id.contains(['"', '\\']) {
+        if a.id.is_empty() || !crate::canonical::spelled_verbatim(&a.id) {
             continue;
         }
         let quoted = format!("\"{}\"", a.id);

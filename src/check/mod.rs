@@ -314,9 +314,11 @@ fn profile_findings(
     catalogue: &Catalogue,
 ) -> Vec<Finding> {
     let mut seen = Vec::new();
+    // Keyed by the whole finding, so that dropping repeats stays linear in the findings.
+    let mut keys = std::collections::HashSet::new();
     for m in documents {
         for f in validate::profile(profile, &m.matrix, catalogue).1 {
-            if !seen.contains(&f) {
+            if keys.insert(format!("{f:?}")) {
                 seen.push(f);
             }
         }

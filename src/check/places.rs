@@ -29,7 +29,7 @@ impl<'a> Places<'a> {
             let quoted = format!("\"{}\"", a.id);
             // Only ids as a canonical file spells them: a search that cannot succeed would
             // scan the rest of the text for every activity.
-            let findable = !markdown && !a.id.contains(['"', '\\']);
+            let findable = !markdown && crate::canonical::spelled_verbatim(&a.id);
             match findable
                 .then(|| text.get(cursor..)?.find(&quoted))
                 .flatten()

@@ -365,8 +365,10 @@ impl<'a> Importer<'a> {
                 }
             }
         }
-        self.check_limits(&matrix)?;
         ids::assign_ids(&mut matrix);
+        // After the ids are derived: the canonical file carries them, and the loader checks
+        // them like any text.
+        self.check_limits(&matrix)?;
 
         let mut activity_lines = HashMap::new();
         let mut cell_columns = HashMap::new();
