@@ -51,6 +51,7 @@ REST = ",Nordwind,CTR-1,3,2026-12-01,draft,WAW,data-processing,customer,Anna Sch
 for name, size in (("cell-1k.csv", 1_000), ("cell-100k.csv", 100_000), ("cell-10mb.csv", 10_000_000)):
     with open(name, "w") as f:
         f.write(HEADER + '"' + ("Nordwind " * (size // 9 + 1))[:size] + '"' + REST)
+page("emphasis.md", "## 1. Marks\n\n" + HEAD + "".join(f"| {'*a_' * 33_000} | RA | CI |\n" for _ in range(100)))
 page("cell-10mb.md", "## 1. Big cell\n\n" + HEAD + "| Do | RA | " + "C" * 10_000_000 + " |\n")
 # A 19 MiB page: activities whose canonical form is larger than the page.
 n = 19 * 1024 * 1024 // 60
@@ -91,6 +92,7 @@ run check-letters-5mb       "$ANNEX" check activity-5mb-letters.md
 run check-nesting-32        "$ANNEX" check nesting-32.md
 run check-nesting-3000      "$ANNEX" check nesting-3000.md
 run render-nesting-3000     "$ANNEX" render --matrix nesting-3000.md --out out/n3000 --force
+run check-emphasis          "$ANNEX" check emphasis.md
 run check-cell-10mb         "$ANNEX" check cell-10mb.md
 run batch-csv-cell-1k       "$ANNEX" batch cell-1k.csv --out out/csv1k --force
 run batch-csv-cell-100k     "$ANNEX" batch cell-100k.csv --out out/csv100k --force

@@ -35,6 +35,11 @@ pub const MAX_VARIANTS: usize = 16;
 /// one table row; published activities have under 100 words.
 pub const MAX_TEXT_CHARS: usize = 50_000;
 
+/// Markdown pages: most `*` in a line that also has more than this many `_` (and the
+/// reverse). pulldown-cmark matches interleaved emphasis marks (`*a_*a_…`) in time
+/// quadratic in their number; real lines have a handful.
+pub const MAX_MIXED_EMPHASIS: usize = 100;
+
 /// Longest text of a profile, in characters: a name, an address, a reference, an id. They
 /// are printed in headers and on signature lines; real ones are under 200 characters.
 pub const MAX_PROFILE_TEXT_CHARS: usize = 1_000;
@@ -75,6 +80,7 @@ pub const ALL: &[(&str, usize, &str)] = &[
     ("MAX_VARIANTS", MAX_VARIANTS, "variants"),
     ("MAX_TEXT_CHARS", MAX_TEXT_CHARS, "characters"),
     ("MAX_CELL_CHARS", MAX_CELL_CHARS, "characters"),
+    ("MAX_MIXED_EMPHASIS", MAX_MIXED_EMPHASIS, "marks"),
     (
         "MAX_PROFILE_TEXT_CHARS",
         MAX_PROFILE_TEXT_CHARS,

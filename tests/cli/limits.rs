@@ -341,3 +341,17 @@ fn profile_texts_up_to_the_limit_and_not_one_more() {
         assert!(!d.join("out").exists());
     }
 }
+
+#[test]
+fn interleaved_emphasis_marks_up_to_the_limit_and_not_one_more() {
+    use annex::limits::MAX_MIXED_EMPHASIS;
+    // `*a_` repeated: the Markdown parser's worst case (quadratic in the marks). Many marks
+    // of one kind alone are fine.
+    let row = |n: usize, tail: &str| format!("| {}{tail} | RA | CI |\n", "*a_".repeat(n));
+    let ok = page(&(row(MAX_MIXED_EMPHASIS, "") + &row(0, &"*a".repeat(20_000))));
+    accepts_and_refuses(
+        &ok,
+        &page(&row(MAX_MIXED_EMPHASIS + 1, "")),
+        "line 7: the line has 101 `*` and 101 `_`",
+    );
+}
