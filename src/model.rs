@@ -586,6 +586,46 @@ mod tests {
     }
 
     #[test]
+    fn limits_name_the_place_and_the_constant() {
+        use crate::limits::{MAX_PARTIES, MAX_SECTION_DEPTH, MAX_TEXT_CHARS};
+        let mut m: Matrix = toml::from_str(crate::load::DEFAULT_MATRIX).unwrap();
+        assert!(m.limits().is_empty());
+        m.sections[1].number = vec!["1"; MAX_SECTION_DEPTH].join(".");
+        m.sections[1].activities[0].text = "x".repeat(MAX_TEXT_CHARS);
+        assert!(m.limits().is_empty());
+        m.sections[1].number.push_str(".1");
+        m.sections[1].activities[0].text.push('é');
+        let party = m.parties[0].clone();
+        m.parties.extend(std::iter::repeat_n(
+            party,
+            MAX_PARTIES + 1 - m.parties.len(),
+        ));
+        let found: Vec<(LimitPlace, &str, usize)> = m
+            .limits()
+            .iter()
+            .map(|e| (e.place, e.name, e.size))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (LimitPlace::Matrix, "MAX_PARTIES", MAX_PARTIES + 1),
+                (
+                    LimitPlace::Section(1),
+                    "MAX_SECTION_DEPTH",
+                    MAX_SECTION_DEPTH + 1
+                ),
+                (
+                    LimitPlace::Activity(1, 0),
+                    "MAX_TEXT_CHARS",
+                    MAX_TEXT_CHARS + 1
+                ),
+            ]
+        );
+        let message = m.limits()[2].to_string();
+        assert!(message.ends_with("text has 50,001 characters, over the limit of 50,000 (annex refuses larger inputs: limits::MAX_TEXT_CHARS)"), "{message}");
+    }
+
+    #[test]
     fn depth_comes_from_the_number() {
         let s = |n: &str| Section {
             number: n.into(),

@@ -275,6 +275,10 @@ impl<'a> Importer<'a> {
                 .find(|r| r.section == i && r.activity == j)
                 .map(|r| r.line),
             LimitPlace::Section(i) => self.section_lines.get(&matrix.sections[i].number).copied(),
+            // Too many rows: the first row over the limit.
+            LimitPlace::Matrix if first.name == "MAX_ACTIVITIES" => {
+                self.rows.get(first.limit).map(|r| r.line)
+            }
             _ => None,
         };
         let more = match exceeded.len() {

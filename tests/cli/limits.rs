@@ -147,8 +147,10 @@ fn activities_up_to_the_limit_and_not_one_more() {
             .map(|i| format!("| Patch server {i} | RA | CI |\n"))
             .collect()
     };
+    // The line of the first row over the limit: 6 lines of heading and table header.
     let message = format!(
-        "the matrix has {} activities, over the limit of {} ",
+        "line {}: the matrix has {} activities, over the limit of {} ",
+        MAX_ACTIVITIES + 7,
         annex::limits::thousands(MAX_ACTIVITIES + 1),
         annex::limits::thousands(MAX_ACTIVITIES)
     );
