@@ -440,7 +440,7 @@ impl View<'_> {
 /// `text` as a report shows it: whole, or cut in the middle to [`MAX_MESSAGE_CHARS`]
 /// characters with `…` (a message may quote a cell of any length; its end usually says
 /// what is wrong).
-fn cut(text: &str) -> String {
+pub fn cut(text: &str) -> String {
     let n = text.chars().count();
     if n <= MAX_MESSAGE_CHARS {
         return text.to_owned();

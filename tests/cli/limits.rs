@@ -357,3 +357,23 @@ fn interleaved_emphasis_marks_up_to_the_limit_and_not_one_more() {
         "line 7: the line has 101 `*` and 101 `_`",
     );
 }
+
+#[test]
+fn the_import_report_shows_the_first_notes_of_each_rule_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 1,000 rows with letters out of R-A-C-I order, each an `import::letter-order` note.
+    let rows: String = (0..1_000)
+        .map(|i| format!("| Row {i} | AR | IC |\n"))
+        .collect();
+    let p = write(d, "p.md", &page(&rows));
+    let out = annex(d, &["import", &p, "-o", "m.toml"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let text = stderr(&out);
+    assert_eq!(text.matches("[import::letter-order]").count(), 20, "{text}");
+    assert!(
+        text.contains("... and 1,980 more import::letter-order notes"),
+        "{text}"
+    );
+    assert!(text.contains("2000 repairs or oddities"), "{text}");
+}
