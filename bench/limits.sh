@@ -52,6 +52,7 @@ for name, size in (("cell-1k.csv", 1_000), ("cell-100k.csv", 100_000), ("cell-10
     with open(name, "w") as f:
         f.write(HEADER + '"' + ("Nordwind " * (size // 9 + 1))[:size] + '"' + REST)
 page("emphasis.md", "## 1. Marks\n\n" + HEAD + "".join(f"| {'*a_' * 33_000} | RA | CI |\n" for _ in range(100)))
+page("prose-19mb.md", "## 1. Prose\n\n" + ("word [x](y) *e* " * 1_200_000)[:19_000_000] + "\n\n" + HEAD + "| a | RA | CI |\n")
 page("cell-10mb.md", "## 1. Big cell\n\n" + HEAD + "| Do | RA | " + "C" * 10_000_000 + " |\n")
 # A 19 MiB page: activities whose canonical form is larger than the page.
 n = 19 * 1024 * 1024 // 60
@@ -93,6 +94,7 @@ run check-nesting-32        "$ANNEX" check nesting-32.md
 run check-nesting-3000      "$ANNEX" check nesting-3000.md
 run render-nesting-3000     "$ANNEX" render --matrix nesting-3000.md --out out/n3000 --force
 run check-emphasis          "$ANNEX" check emphasis.md
+run check-prose-19mb        "$ANNEX" check prose-19mb.md
 run check-cell-10mb         "$ANNEX" check cell-10mb.md
 run batch-csv-cell-1k       "$ANNEX" batch cell-1k.csv --out out/csv1k --force
 run batch-csv-cell-100k     "$ANNEX" batch cell-100k.csv --out out/csv100k --force

@@ -35,6 +35,10 @@ pub const MAX_VARIANTS: usize = 16;
 /// one table row; published activities have under 100 words.
 pub const MAX_TEXT_CHARS: usize = 50_000;
 
+/// Longest line of a Markdown page, in characters: a table row with one cell at
+/// [`MAX_CELL_CHARS`] and room for the others; a prose line or heading is far shorter.
+pub const MAX_LINE_CHARS: usize = 2 * MAX_CELL_CHARS;
+
 /// Markdown pages: most `*` in a line that also has more than this many `_` (and the
 /// reverse). pulldown-cmark matches interleaved emphasis marks (`*a_*a_…`) in time
 /// quadratic in their number; real lines have a handful.
@@ -80,6 +84,7 @@ pub const ALL: &[(&str, usize, &str)] = &[
     ("MAX_VARIANTS", MAX_VARIANTS, "variants"),
     ("MAX_TEXT_CHARS", MAX_TEXT_CHARS, "characters"),
     ("MAX_CELL_CHARS", MAX_CELL_CHARS, "characters"),
+    ("MAX_LINE_CHARS", MAX_LINE_CHARS, "characters"),
     ("MAX_MIXED_EMPHASIS", MAX_MIXED_EMPHASIS, "marks"),
     (
         "MAX_PROFILE_TEXT_CHARS",

@@ -89,7 +89,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use crate::limits::{thousands, MAX_INPUT_BYTES, MAX_MIXED_EMPHASIS};
+use crate::limits::{thousands, MAX_INPUT_BYTES, MAX_LINE_CHARS, MAX_MIXED_EMPHASIS};
 use crate::model::Matrix;
 
 use importer::Importer;
@@ -268,11 +268,32 @@ pub fn import_markdown(text: &str, source: &str) -> Result<Imported, ImportError
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
     for (i, line) in lines.iter().enumerate() {
+        line_length(i + 1, line)?;
         mixed_emphasis(i + 1, line)?;
     }
     let mut importer = Importer::new(&lines, source);
     importer.run();
     importer.finish()
+}
+
+/// Refuses a line over [`MAX_LINE_CHARS`], before its inline Markdown is parsed (the parser
+/// holds an event tree many times the size of the line).
+fn line_length(line: usize, text: &str) -> Result<(), ImportError> {
+    // Bytes bound characters from above: most lines need no count at all.
+    if text.len() > MAX_LINE_CHARS {
+        let n = text.chars().count();
+        if n > MAX_LINE_CHARS {
+            return Err(ImportError::Limit {
+                line,
+                message: format!(
+                    "the line has {} characters, over the limit of {} (annex refuses larger inputs: limits::MAX_LINE_CHARS)",
+                    thousands(n),
+                    thousands(MAX_LINE_CHARS)
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a line with more than [`MAX_MIXED_EMPHASIS`] `*` and as many `_`: pulldown-cmark

@@ -377,3 +377,15 @@ fn the_import_report_shows_the_first_notes_of_each_rule_and_counts_the_rest() {
     );
     assert!(text.contains("2000 repairs or oddities"), "{text}");
 }
+
+#[test]
+fn page_lines_up_to_the_limit_and_not_one_more() {
+    use annex::limits::MAX_LINE_CHARS;
+    // Prose after the table is not imported, but it is still read.
+    let prose = |n: usize| page(&format!("| Do | RA | CI |\n\n{}\n", "w".repeat(n)));
+    accepts_and_refuses(
+        &prose(MAX_LINE_CHARS),
+        &prose(MAX_LINE_CHARS + 1),
+        "line 9: the line has 200,001 characters, over the limit of 200,000",
+    );
+}
