@@ -68,6 +68,28 @@ pub fn to_toml(m: &Matrix) -> String {
     w.out
 }
 
+/// Refuses a canonical text the loader would refuse for its size: quoting can make the
+/// canonical file larger than the page it comes from (`"` → `\"`), and a file `annex
+/// import` writes must always load. `page` names the page in the message.
+pub fn within_limits(text: &str, page: &str) -> anyhow::Result<()> {
+    use crate::limits::{thousands, MAX_INPUT_BYTES};
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(crate::error::Invalid::input(format!(
+            "{page}: its canonical matrix would be {} bytes, over the {} MiB ({} bytes) every input is limited to (limits::MAX_INPUT_BYTES): split the page",
+            thousands(text.len()),
+            MAX_INPUT_BYTES / (1024 * 1024),
+            thousands(MAX_INPUT_BYTES)
+        )));
+    }
+    Ok(())
+}
+
+/// Whether both writers put `s` in a file as it is between its quotes (no escape), so that
+/// a reader may find it by searching for `"s"`.
+pub fn spelled_verbatim(s: &str) -> bool {
+    !s.contains(|c: char| c == '"' || c == '\\' || c.is_control())
+}
+
 /// Canonical JSON text of a matrix: pretty-printed with 2-space indentation, keys in struct
 /// order, ending with a newline.
 pub fn to_json(m: &Matrix) -> String {

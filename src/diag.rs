@@ -4,14 +4,25 @@
 //! Invariant: a finding carries a stable rule code (`profile::unknown-region`, …) and, where
 //! the problem has a place in a file, the byte range of that place in the text that was read,
 //! so that the line and column printed are the ones an editor shows.
+//!
+//! A report stays in proportion to its input: at most [`MAX_SHOWN_PER_RULE`] findings of a
+//! rule and [`MAX_SHOWN_PER_LINE`] of a source line are shown, the rest counted ("… and N
+//! more"), and a source line longer than [`MAX_SNIPPET_CHARS`] is shown as a window around
+//! the place, cut with `…`. Places are computed with a [`LineIndex`] built once per text, so
+//! placing n findings in a text of m bytes costs O(m + n log m), not O(n × m).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::Range;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor};
 use serde::Serialize;
+
+use crate::limits::{
+    thousands, MAX_MESSAGE_CHARS, MAX_SHOWN_PER_LINE, MAX_SHOWN_PER_RULE, MAX_SNIPPET_CHARS,
+};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -106,23 +117,14 @@ impl Finding {
     }
 }
 
-/// Builds a [`Location`] for a byte range of a text.
+/// Builds a [`Location`] for a byte range of a text. Costs a pass over the text: to place
+/// many findings in one text, build a [`LineIndex`] once.
 pub fn locate(file: &str, text: &str, span: Range<usize>, label: Option<String>) -> Location {
-    let start = span.start.min(text.len());
-    let before = &text[..floor_char(text, start)];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    Location {
-        file: file.to_owned(),
-        line,
-        column,
-        span,
-        label,
-    }
+    LineIndex::new(text).locate(file, text, span, label)
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
     }
@@ -130,45 +132,182 @@ fn floor_char(text: &str, mut i: usize) -> usize {
 }
 
 /// The byte range of 1-based `line` (without its line break), for sources whose reader
-/// reports lines rather than byte offsets.
+/// reports lines rather than byte offsets. Costs a pass over the text (see [`LineIndex`]).
 pub fn line_span(text: &str, line: usize) -> Range<usize> {
-    let mut start = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            let trimmed = l.trim_end_matches(['\n', '\r']);
-            return start..start + trimmed.len();
+    LineIndex::new(text).line_span(text, line)
+}
+
+/// Where the lines of one text start: turns byte offsets into lines and columns, and lines
+/// into byte ranges, without rescanning the text. Columns are counted from the previous
+/// place when it is on the same line and before, so that many places on one long line
+/// (10,000 ids in one array) cost the line's length once, not once per place.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    /// Byte offset and 1-based column of the last place located.
+    last: Cell<(usize, usize)>,
+}
+
+impl LineIndex {
+    /// Indexes the lines of `text` (one pass).
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex {
+            starts,
+            last: Cell::new((0, 1)),
         }
-        start += l.len();
     }
-    text.len()..text.len()
+
+    /// The 0-based line holding byte `offset`.
+    fn line_index(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte range of 1-based `line` of `text` (the indexed one), without its line break;
+    /// an empty range at the end for a line past the end.
+    pub fn line_span(&self, text: &str, line: usize) -> Range<usize> {
+        if line == 0 || line > self.starts.len() {
+            return text.len()..text.len();
+        }
+        let start = self.starts[line - 1].min(text.len());
+        let end = self.starts.get(line).map_or(text.len(), |&n| n);
+        let trimmed = text[start..end].trim_end_matches(['\n', '\r']);
+        if line == self.starts.len() && start == text.len() {
+            // The empty "line" after a final line break is not a line.
+            return text.len()..text.len();
+        }
+        start..start + trimmed.len()
+    }
+
+    /// A [`Location`] for `span` of `text` (the indexed one).
+    pub fn locate(
+        &self,
+        file: &str,
+        text: &str,
+        span: Range<usize>,
+        label: Option<String>,
+    ) -> Location {
+        let start = floor_char(text, span.start);
+        let line = self.line_index(start);
+        let line_start = self.starts[line];
+        let (last_at, last_col) = self.last.get();
+        let column = if (line_start..=start).contains(&last_at) {
+            last_col + text[last_at..start].chars().count()
+        } else {
+            text[line_start..start].chars().count() + 1
+        };
+        self.last.set((start, column));
+        Location {
+            file: file.to_owned(),
+            line: line + 1,
+            column,
+            span,
+            label,
+        }
+    }
+
+    /// Places `f` at `span` of `file`, whose text is `text` (the indexed one).
+    pub fn place(&self, mut f: Finding, file: &str, text: &str, span: Range<usize>) -> Finding {
+        f.location = Some(self.locate(file, text, span, None));
+        f
+    }
+}
+
+/// Which findings a report shows, and how many of each rule it leaves out: at most
+/// [`MAX_SHOWN_PER_RULE`] of a rule and [`MAX_SHOWN_PER_LINE`] of a line, first ones first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shown {
+    /// Indices of the findings shown, in order.
+    pub indices: Vec<usize>,
+    /// Rule code → findings of it not shown, in order of the rule's first finding.
+    pub omitted: Vec<(String, usize)>,
+}
+
+impl Shown {
+    /// Caps `findings` (in the order given).
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Shown {
+        let mut per_rule: HashMap<&str, usize> = HashMap::new();
+        let mut per_line: HashMap<(&str, usize), usize> = HashMap::new();
+        let mut omitted: Vec<(String, usize)> = Vec::new();
+        let mut omitted_at: HashMap<&str, usize> = HashMap::new();
+        let mut indices = Vec::new();
+        for (i, f) in findings.into_iter().enumerate() {
+            let rule = per_rule.entry(f.code.as_str()).or_default();
+            let line = f
+                .location
+                .as_ref()
+                .map(|l| per_line.entry((l.file.as_str(), l.line)).or_default());
+            let line_full = line.as_ref().is_some_and(|n| **n >= MAX_SHOWN_PER_LINE);
+            if *rule < MAX_SHOWN_PER_RULE && !line_full {
+                *rule += 1;
+                if let Some(n) = line {
+                    *n += 1;
+                }
+                indices.push(i);
+            } else {
+                let at = *omitted_at.entry(f.code.as_str()).or_insert_with(|| {
+                    omitted.push((f.code.clone(), 0));
+                    omitted.len() - 1
+                });
+                omitted[at].1 += 1;
+            }
+        }
+        Shown { indices, omitted }
+    }
+
+    /// The lines that say what was left out: `... and 9,990 more profile::unknown-service
+    /// findings (…)`.
+    pub fn omitted_lines(&self) -> String {
+        self.omitted
+            .iter()
+            .map(|(code, n)| {
+                format!(
+                    "... and {} more {code} finding{} (a report shows at most {MAX_SHOWN_PER_RULE} per rule and {MAX_SHOWN_PER_LINE} per line)\n",
+                    thousands(*n),
+                    if *n == 1 { "" } else { "s" }
+                )
+            })
+            .collect()
+    }
 }
 
 /// The texts of the files findings point into, so that they can be shown with snippets.
+#[derive(Default)]
 pub struct Sources {
-    files: SimpleFiles<String, String>,
+    files: Vec<SourceText>,
     ids: HashMap<String, usize>,
 }
 
-impl Default for Sources {
-    fn default() -> Sources {
-        Sources {
-            files: SimpleFiles::new(),
-            ids: HashMap::new(),
-        }
-    }
+struct SourceText {
+    name: String,
+    text: String,
+    index: LineIndex,
 }
 
 impl Sources {
     /// Registers the text of `name`.
     pub fn add(&mut self, name: &str, text: &str) {
         if !self.ids.contains_key(name) {
-            let id = self.files.add(name.to_owned(), text.to_owned());
-            self.ids.insert(name.to_owned(), id);
+            self.files.push(SourceText {
+                name: name.to_owned(),
+                text: text.to_owned(),
+                index: LineIndex::new(text),
+            });
+            self.ids.insert(name.to_owned(), self.files.len() - 1);
         }
     }
 
     /// Renders findings like a compiler does: severity, code, message, `file:line:col`, the
-    /// source line with the offending part underlined, and notes.
+    /// source line with the offending part underlined, and notes. Capped as [`Shown`] says,
+    /// with a line per rule saying how many were left out; long lines are windowed.
     pub fn render(&self, findings: &[Finding], color: bool) -> String {
         let mut buffer = if color {
             termcolor::Buffer::ansi()
@@ -176,46 +315,234 @@ impl Sources {
             termcolor::Buffer::no_color()
         };
         let config = term::Config::default();
-        for f in findings {
-            let diag = self.diagnostic(f);
+        let shown = Shown::of(findings);
+        for &i in &shown.indices {
+            let f = &findings[i];
+            let mut view = View {
+                sources: self,
+                windows: Vec::new(),
+            };
+            let diag = view.diagnostic(f);
             // Writing into an in-memory buffer cannot fail short of a bug in the spans.
-            if term::emit(&mut buffer, &config, &self.files, &diag).is_err() {
+            if term::emit(&mut buffer, &config, &view, &diag).is_err() {
                 let _ =
                     std::io::Write::write_all(&mut buffer, format!("{}\n", f.message).as_bytes());
             }
         }
-        String::from_utf8_lossy(buffer.as_slice()).into_owned()
+        let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+        out.push_str(&shown.omitted_lines());
+        out
     }
+}
 
-    fn diagnostic(&self, f: &Finding) -> Diagnostic<usize> {
+/// The files one finding's snippet is drawn from: the registered texts, and a window of
+/// each line too long to show whole.
+struct View<'s> {
+    sources: &'s Sources,
+    windows: Vec<Window>,
+}
+
+/// A piece of one long source line, shown in its place: `…` + at most
+/// [`MAX_SNIPPET_CHARS`] characters + `…`.
+struct Window {
+    name: String,
+    text: String,
+    /// 1-based line of the source it comes from.
+    line: usize,
+    /// 1-based column, in the source line, of the first character after the leading `…`.
+    first_column: usize,
+    /// Bytes of the leading `…` (0 when the window starts the line).
+    prefix: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileId {
+    Whole(usize),
+    Window(usize),
+}
+
+impl View<'_> {
+    fn diagnostic(&mut self, f: &Finding) -> Diagnostic<FileId> {
         let diag = match f.severity {
             Severity::Error => Diagnostic::error(),
             Severity::Warning => Diagnostic::warning(),
             Severity::Note => Diagnostic::note(),
         };
         let mut labels = Vec::new();
-        let mut notes = f.notes.clone();
-        let mut push = |loc: &Location, primary: bool| match self.ids.get(&loc.file) {
-            Some(&id) => {
+        let mut notes: Vec<String> = f.notes.iter().map(|n| cut(n)).collect();
+        let mut push = |view: &mut Self, loc: &Location, primary: bool| match view.label_place(loc)
+        {
+            Some((id, span)) => {
                 let label = if primary {
-                    Label::primary(id, loc.span.clone())
+                    Label::primary(id, span)
                 } else {
-                    Label::secondary(id, loc.span.clone())
+                    Label::secondary(id, span)
                 };
-                labels.push(label.with_message(loc.label.clone().unwrap_or_default()));
+                labels.push(label.with_message(cut(loc.label.as_deref().unwrap_or(""))));
             }
             None => notes.push(format!("at {}:{}:{}", loc.file, loc.line, loc.column)),
         };
         if let Some(loc) = &f.location {
-            push(loc, true);
+            push(self, loc, true);
         }
         for loc in &f.related {
-            push(loc, false);
+            push(self, loc, false);
         }
-        diag.with_message(&f.message)
+        diag.with_message(cut(&f.message))
             .with_code(&f.code)
             .with_labels(labels)
             .with_notes(notes)
+    }
+
+    /// The file and span a label is drawn at: its line in the registered text, or a window
+    /// of that line when it is too long. A span running over several lines is cut at the
+    /// end of its first line.
+    fn label_place(&mut self, loc: &Location) -> Option<(FileId, Range<usize>)> {
+        let &id = self.sources.ids.get(&loc.file)?;
+        let source = &self.sources.files[id];
+        let text = source.text.as_str();
+        let start = floor_char(text, loc.span.start);
+        let line = source.index.line_index(start) + 1;
+        let line_span = source.index.line_span(text, line);
+        let end = floor_char(text, loc.span.end.clamp(start, line_span.end.max(start)));
+        let line_text = &text[line_span.start..line_span.end.max(line_span.start)];
+        if line_text.len() <= MAX_SNIPPET_CHARS || line_text.chars().count() <= MAX_SNIPPET_CHARS {
+            return Some((FileId::Whole(id), start..end));
+        }
+        // A window starting a quarter of its width before the place.
+        let before: Vec<usize> = text[line_span.start..start]
+            .char_indices()
+            .map(|(i, _)| line_span.start + i)
+            .collect();
+        let lead = MAX_SNIPPET_CHARS / 4;
+        let from = before.len().saturating_sub(lead);
+        let w_start = before.get(from).copied().unwrap_or(start);
+        let w_end = text[w_start..line_span.end]
+            .char_indices()
+            .nth(MAX_SNIPPET_CHARS)
+            .map_or(line_span.end, |(i, _)| w_start + i);
+        let prefix = if w_start > line_span.start { "…" } else { "" };
+        let suffix = if w_end < line_span.end { "…" } else { "" };
+        let window = Window {
+            name: source.name.clone(),
+            text: format!("{prefix}{}{suffix}", &text[w_start..w_end]),
+            line,
+            first_column: from + 1,
+            prefix: prefix.len(),
+        };
+        let shift = |b: usize| b.clamp(w_start, w_end) - w_start + prefix.len();
+        let span = shift(start)..shift(end);
+        self.windows.push(window);
+        Some((FileId::Window(self.windows.len() - 1), span))
+    }
+}
+
+/// `text` as a report shows it: whole, or cut in the middle to [`MAX_MESSAGE_CHARS`]
+/// characters with `…` (a message may quote a cell of any length; its end usually says
+/// what is wrong).
+pub fn cut(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= MAX_MESSAGE_CHARS {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(MAX_MESSAGE_CHARS * 3 / 4).collect();
+    let tail: String = text.chars().skip(n - MAX_MESSAGE_CHARS / 4).collect();
+    format!("{head}…{tail}")
+}
+
+impl<'a> Files<'a> for View<'_> {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(match id {
+            FileId::Whole(i) => {
+                &self
+                    .sources
+                    .files
+                    .get(i)
+                    .ok_or(FilesError::FileMissing)?
+                    .name
+            }
+            FileId::Window(i) => &self.windows.get(i).ok_or(FilesError::FileMissing)?.name,
+        })
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(match id {
+            FileId::Whole(i) => {
+                &self
+                    .sources
+                    .files
+                    .get(i)
+                    .ok_or(FilesError::FileMissing)?
+                    .text
+            }
+            FileId::Window(i) => &self.windows.get(i).ok_or(FilesError::FileMissing)?.text,
+        })
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        match id {
+            FileId::Whole(i) => {
+                let file = self.sources.files.get(i).ok_or(FilesError::FileMissing)?;
+                Ok(file.index.line_index(byte_index))
+            }
+            FileId::Window(_) => Ok(0),
+        }
+    }
+
+    fn line_number(&'a self, id: FileId, line_index: usize) -> Result<usize, FilesError> {
+        match id {
+            FileId::Whole(_) => Ok(line_index + 1),
+            FileId::Window(i) => Ok(self.windows.get(i).ok_or(FilesError::FileMissing)?.line),
+        }
+    }
+
+    fn column_number(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+        byte_index: usize,
+    ) -> Result<usize, FilesError> {
+        match id {
+            FileId::Whole(_) => {
+                let source = self.source(id)?;
+                let range = self.line_range(id, line_index)?;
+                let at = floor_char(source, byte_index.clamp(range.start, range.end));
+                Ok(source[range.start..at].chars().count() + 1)
+            }
+            FileId::Window(i) => {
+                let w = self.windows.get(i).ok_or(FilesError::FileMissing)?;
+                let at = floor_char(&w.text, byte_index.max(w.prefix));
+                Ok(w.first_column + w.text[w.prefix..at].chars().count())
+            }
+        }
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        match id {
+            FileId::Whole(i) => {
+                let file = self.sources.files.get(i).ok_or(FilesError::FileMissing)?;
+                let starts = &file.index.starts;
+                let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge {
+                    given: line_index,
+                    max: starts.len() - 1,
+                })?;
+                let end = starts
+                    .get(line_index + 1)
+                    .copied()
+                    .unwrap_or(file.text.len());
+                Ok(start..end)
+            }
+            FileId::Window(i) => Ok(0..self
+                .windows
+                .get(i)
+                .ok_or(FilesError::FileMissing)?
+                .text
+                .len()),
+        }
     }
 }
 
@@ -276,6 +603,82 @@ mod tests {
     fn suggestions_are_close_words_only() {
         assert_eq!(suggest("GRAA", ["GRA", "SBG", "WAW"]), Some("GRA"));
         assert_eq!(suggest("zzzzzz", ["GRA", "SBG"]), None);
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_a_scan_in_any_order() {
+        let text = "ab\r\nçd é\n\nlast";
+        let index = LineIndex::new(text);
+        let naive = |at: usize| {
+            let before = &text[..at];
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            (line, before[start..].chars().count() + 1)
+        };
+        let offsets: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        // Forwards (the incremental column), then backwards (a fresh count each time).
+        for &at in offsets.iter().chain(offsets.iter().rev()) {
+            let loc = index.locate("f", text, at..at, None);
+            assert_eq!((loc.line, loc.column), naive(at), "offset {at}");
+        }
+        assert_eq!(&text[index.line_span(text, 1)], "ab");
+        assert_eq!(&text[index.line_span(text, 2)], "çd é");
+        assert_eq!(&text[index.line_span(text, 3)], "");
+        assert_eq!(&text[index.line_span(text, 4)], "last");
+        assert_eq!(index.line_span(text, 5), text.len()..text.len());
+        assert_eq!(index.line_span(text, 0), text.len()..text.len());
+        let ended = "one\n";
+        assert_eq!(line_span(ended, 2), ended.len()..ended.len());
+    }
+
+    #[test]
+    fn reports_show_the_first_findings_of_each_rule_and_line_and_count_the_rest() {
+        let text = format!("{}\nshort\n", "x".repeat(1_000));
+        let mut findings = Vec::new();
+        for i in 0..30 {
+            findings.push(Finding::error("a::one-line", "on line 1").at("f", &text, i..i + 1));
+        }
+        for _ in 0..25 {
+            findings.push(Finding::warning("b::nowhere", "no place"));
+        }
+        let shown = Shown::of(&findings);
+        assert_eq!(shown.indices.len(), MAX_SHOWN_PER_LINE + MAX_SHOWN_PER_RULE);
+        assert_eq!(
+            shown.omitted,
+            [
+                ("a::one-line".to_owned(), 30 - MAX_SHOWN_PER_LINE),
+                ("b::nowhere".to_owned(), 25 - MAX_SHOWN_PER_RULE)
+            ]
+        );
+        let mut sources = Sources::default();
+        sources.add("f", &text);
+        let out = sources.render(&findings, false);
+        assert!(
+            out.contains("... and 20 more a::one-line findings"),
+            "{out}"
+        );
+        assert!(out.contains("... and 5 more b::nowhere findings"), "{out}");
+        // The 1,000-character line is shown as a window: `…` only after it.
+        assert!(
+            out.contains(&format!("1 │ {}…\n", "x".repeat(MAX_SNIPPET_CHARS))),
+            "{out}"
+        );
+        assert!(
+            out.lines()
+                .all(|l| l.chars().count() < MAX_SNIPPET_CHARS + 20),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_in_the_middle() {
+        let long = format!("{}{}", "a".repeat(1_000), "the end");
+        let cut = cut(&long);
+        assert_eq!(cut.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(cut.ends_with("aathe end") && cut.contains('…'));
+        assert_eq!(super::cut("short"), "short");
     }
 
     #[test]

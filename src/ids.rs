@@ -26,8 +26,9 @@
 //! changed and are reserved before any id is derived, so a derived id never takes an
 //! explicit one; duplicates among explicit ids are left alone for the linter to report.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use crate::limits::{MAX_EDIT_DISTANCE_CHARS, MAX_FUZZY_CANDIDATES};
 use crate::model::Matrix;
 
 /// Maximum length, in characters, of the slug part of an activity id.
@@ -100,6 +101,9 @@ pub fn assign_ids(matrix: &mut Matrix) {
         .filter(|a| !a.id.is_empty())
         .map(|a| a.id.clone())
         .collect();
+    // The next suffix to try for each base: ids are only ever added, so every suffix below
+    // it is still taken, and n copies of one text cost n probes, not n².
+    let mut next: HashMap<String, usize> = HashMap::new();
     for section in &mut matrix.sections {
         for activity in &mut section.activities {
             if !activity.id.is_empty() {
@@ -107,10 +111,10 @@ pub fn assign_ids(matrix: &mut Matrix) {
             }
             let base = derive_id(&section.number, &activity.text);
             let mut id = base.clone();
-            let mut n = 2;
+            let n = next.entry(base.clone()).or_insert(2);
             while taken.contains(&id) {
                 id = format!("{base}-{n}");
-                n += 1;
+                *n += 1;
             }
             taken.insert(id.clone());
             activity.id = id;
@@ -125,7 +129,8 @@ pub fn assign_ids(matrix: &mut Matrix) {
 /// An activity of `new` matches an activity of `previous` with the same text (whitespace and
 /// case folded) — in the same section first, then anywhere — or, failing that, the most
 /// similar text of the same section when at least 85% of it is unchanged (a typo fix, a
-/// reworded word order). Each
+/// reworded word order; texts over [`MAX_EDIT_DISTANCE_CHARS`] by their words only, and
+/// at most the first [`MAX_FUZZY_CANDIDATES`] unmatched activities of the section). Each
 /// previous id is used at most once; activities that match nothing keep the derived id,
 /// re-derived so that it never collides with a carried one.
 pub fn carry_over(new: &mut Matrix, previous: &Matrix) -> usize {
@@ -139,20 +144,41 @@ pub fn carry_over(new: &mut Matrix, previous: &Matrix) -> usize {
         .activities()
         .map(|(s, a)| (s.number.as_str(), key(&a.text), a.id.as_str()))
         .collect();
+    // Lookups instead of scans, so that carrying n ids costs O(n), not O(n²): the first
+    // activity with a (section, text); the activities with a text, and of a section, in
+    // order, with a cursor past the used ones (an activity is only ever marked used).
+    let mut first_here: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut with_text: HashMap<&str, (Vec<usize>, usize)> = HashMap::new();
+    let mut in_section: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (s, t, _)) in old.iter().enumerate() {
+        first_here.entry((s, t.as_str())).or_insert(i);
+        with_text.entry(t.as_str()).or_default().0.push(i);
+        in_section.entry(s).or_default().push(i);
+    }
     let mut used = vec![false; old.len()];
     let mut carried = 0;
     for section in &mut new.sections {
         for activity in &mut section.activities {
             let k = key(&activity.text);
-            let exact_here = old
-                .iter()
-                .position(|(s, t, _)| *s == section.number && *t == k);
+            let exact_here = first_here
+                .get(&(section.number.as_str(), k.as_str()))
+                .copied();
             let pick = exact_here
                 .filter(|&i| !used[i])
-                .or_else(|| (0..old.len()).find(|&i| !used[i] && old[i].1 == k))
                 .or_else(|| {
-                    (0..old.len())
-                        .filter(|&i| !used[i] && old[i].0 == section.number)
+                    let (list, cursor) = with_text.get_mut(k.as_str())?;
+                    while *cursor < list.len() && used[list[*cursor]] {
+                        *cursor += 1;
+                    }
+                    list.get(*cursor).copied()
+                })
+                .or_else(|| {
+                    in_section
+                        .get(section.number.as_str())?
+                        .iter()
+                        .copied()
+                        .filter(|&i| !used[i])
+                        .take(MAX_FUZZY_CANDIDATES)
                         .map(|i| (similarity(&old[i].1, &k), i))
                         .filter(|(score, _)| *score >= 0.85)
                         .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -175,7 +201,11 @@ pub fn carry_over(new: &mut Matrix, previous: &Matrix) -> usize {
 /// How alike two texts are, from 0 to 1: the better of the share of characters left
 /// unchanged (typo fixes) and the share of words in common (reworded word order).
 fn similarity(a: &str, b: &str) -> f64 {
-    char_similarity(a, b).max(word_similarity(a, b))
+    let words = word_similarity(a, b);
+    if a.len().max(b.len()) > MAX_EDIT_DISTANCE_CHARS {
+        return words;
+    }
+    char_similarity(a, b).max(words)
 }
 
 /// Dice coefficient of the two texts' word sets.

@@ -21,6 +21,7 @@ pub mod error;
 pub mod escape;
 pub mod ids;
 pub mod kind;
+pub mod limits;
 pub mod model;
 pub mod output;
 pub mod profile;

@@ -10,16 +10,14 @@ use crate::catalogue::{self, Catalogue};
 use crate::diag::{self, Finding};
 use crate::error::Invalid;
 use crate::import;
-use crate::model::Matrix;
+use crate::limits::{thousands, MAX_INPUT_BYTES};
+use crate::model::{LimitPlace, Matrix, SCHEMA_VERSION};
 use crate::profile::{self, RawProfile};
 
 /// The seed matrix rendered when no `--matrix` is given.
 pub const DEFAULT_MATRIX: &str = include_str!("../data/matrices/ovhcloud-data-processing.toml");
 /// The name the default matrix is reported under.
 pub const DEFAULT_MATRIX_NAME: &str = "data/matrices/ovhcloud-data-processing.toml";
-
-/// Refuse inputs larger than this: Typst has no cancellation, so size is our only bound.
-pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
 
 /// The text of an input file and the name to report it under.
 #[derive(Debug, Clone)]
@@ -93,9 +91,10 @@ pub fn read_text(path: &Path) -> anyhow::Result<SourceFile> {
         std::fs::read(path).map_err(|e| Invalid::input(format!("cannot read {name}: {e}")))?;
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(Invalid::input(format!(
-            "{name}: file is {} MiB; inputs are limited to {} MiB",
-            bytes.len() / (1024 * 1024),
-            MAX_INPUT_BYTES / (1024 * 1024)
+            "{name}: file is {} bytes; inputs are limited to {} MiB ({} bytes, limits::MAX_INPUT_BYTES)",
+            thousands(bytes.len()),
+            MAX_INPUT_BYTES / (1024 * 1024),
+            thousands(MAX_INPUT_BYTES)
         )));
     }
     if bytes.contains(&0) {
@@ -155,30 +154,98 @@ pub fn matrix_from_source(source: SourceFile) -> anyhow::Result<LoadedMatrix> {
                     &source,
                 )
             })?;
-            Ok(canonical_loaded(matrix, source, format))
+            canonical_loaded(matrix, source, format)
         }
         MatrixFormat::Toml => {
             let matrix: Matrix = toml::from_str(&source.text)
                 .map_err(|e| findings_error(vec![toml_finding("matrix", &e, &source)], &source))?;
-            Ok(canonical_loaded(matrix, source, format))
+            canonical_loaded(matrix, source, format)
         }
     }
 }
 
-/// A canonical matrix as loaded: ids filled in where the file leaves them out, and the line
-/// of each activity found for diagnostics.
-fn canonical_loaded(mut matrix: Matrix, source: SourceFile, format: MatrixFormat) -> LoadedMatrix {
-    crate::ids::assign_ids(&mut matrix);
+/// A canonical matrix as loaded: its schema version the supported one, within the limits
+/// of [`crate::limits`] (the importer applies the same [`Matrix::limits`]), ids filled in
+/// where the file leaves them out, and the line of each activity found for diagnostics.
+fn canonical_loaded(
+    mut matrix: Matrix,
+    source: SourceFile,
+    format: MatrixFormat,
+) -> anyhow::Result<LoadedMatrix> {
+    if matrix.schema != SCHEMA_VERSION {
+        let span = schema_span(&source.text).unwrap_or(0..0);
+        let f = Finding::error(
+            "matrix::schema",
+            format!(
+                "{}: schema {} is not supported: this annex reads schema {SCHEMA_VERSION} only",
+                source.name, matrix.schema
+            ),
+        )
+        .at(&source.name, &source.text, span)
+        .label(format!("supported: schema = {SCHEMA_VERSION}"))
+        .note("a newer annex wrote this file, or it was edited by hand: re-import the page with this annex, or use the annex that wrote it");
+        return Err(findings_error(vec![f], &source));
+    }
+    let exceeded = matrix.limits();
     let activity_lines = locate_ids(&matrix, &source.text);
-    LoadedMatrix {
+    if !exceeded.is_empty() {
+        let index = diag::LineIndex::new(&source.text);
+        let findings = exceeded
+            .iter()
+            .map(|e| {
+                let f = Finding::error("matrix::limit", format!("{}: {e}", source.name));
+                let line = match e.place {
+                    LimitPlace::Activity(i, j) => activity_lines
+                        .get(&matrix.sections[i].activities[j].id)
+                        .copied(),
+                    _ => None,
+                };
+                match line {
+                    Some(line) => {
+                        let span = index.line_span(&source.text, line);
+                        let span = span.start..span.start;
+                        index
+                            .place(f, &source.name, &source.text, span)
+                            .label("here")
+                    }
+                    None => f,
+                }
+            })
+            .collect();
+        return Err(findings_error(findings, &source));
+    }
+    crate::ids::assign_ids(&mut matrix);
+    let section_lines = locate_sections(&matrix, &source.text);
+    Ok(LoadedMatrix {
         matrix,
         source,
         format,
         import_notes: Vec::new(),
         activity_lines,
         cell_columns: HashMap::new(),
-        section_lines: HashMap::new(),
+        section_lines,
+    })
+}
+
+/// The `schema = …` (TOML) or `"schema": …` (JSON) value of a canonical file.
+fn schema_span(text: &str) -> Option<std::ops::Range<usize>> {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let key = t
+            .strip_prefix("\"schema\"")
+            .or_else(|| t.strip_prefix("schema"));
+        if let Some(rest) = key.filter(|r| r.trim_start().starts_with(['=', ':'])) {
+            let value = rest.trim_start()[1..].trim_start();
+            let at = start + (line.len() - value.len());
+            let len = value
+                .find(|c: char| c.is_whitespace() || matches!(c, ',' | '#' | '}'))
+                .unwrap_or(value.len());
+            return Some(at..at + len);
+        }
+        start += line.len();
     }
+    None
 }
 
 /// Loads the profile at `path`, or the embedded sample profile.
@@ -247,14 +314,95 @@ fn line_col_span(text: &str, line: usize, column: usize) -> std::ops::Range<usiz
     start + offset..start + offset
 }
 
-/// Finds the line of each activity's `id` in a canonical file, for diagnostics.
-fn locate_ids(matrix: &Matrix, text: &str) -> HashMap<String, usize> {
+/// Finds the line of each section's `number` in a canonical file, for diagnostics: in file
+/// order, each after the previous one, like [`locate_ids`].
+fn locate_sections(matrix: &Matrix, text: &str) -> HashMap<String, usize> {
     let mut lines = HashMap::new();
-    for (_, a) in matrix.activities() {
-        let quoted = format!("\"{}\"", a.id);
-        if let Some(at) = text.find(&quoted) {
-            lines.insert(a.id.clone(), text[..at].matches('\n').count() + 1);
+    let (mut cursor, mut line) = (0, 1);
+    for s in &matrix.sections {
+        if !crate::canonical::spelled_verbatim(&s.number) {
+            continue;
+        }
+        let quoted = format!("\"{}\"", s.number);
+        let mut from = cursor;
+        while let Some(at) = text[from..].find(&quoted) {
+            let at = from + at;
+            let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1).max(cursor);
+            if text[line_start..at].contains("number") {
+                line += text.as_bytes()[cursor..at]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                cursor = at + quoted.len();
+                lines.entry(s.number.clone()).or_insert(line);
+                break;
+            }
+            from = at + quoted.len();
         }
     }
     lines
+}
+
+/// Finds the line of each activity's `id` in a canonical file, for diagnostics. Ids are
+/// searched in file order, each after the previous one, and lines counted incrementally, so
+/// that this is linear in the file.
+fn locate_ids(matrix: &Matrix, text: &str) -> HashMap<String, usize> {
+    let mut lines = HashMap::new();
+    let (mut cursor, mut line) = (0, 1);
+    for (_, a) in matrix.activities() {
+        // Only ids as a canonical file spells them: a search that cannot succeed would scan
+        // the rest of the file for every activity.
+        if a.id.is_empty() || !crate::canonical::spelled_verbatim(&a.id) {
+            continue;
+        }
+        let quoted = format!("\"{}\"", a.id);
+        if let Some(at) = text[cursor..].find(&quoted) {
+            let at = cursor + at;
+            line += text.as_bytes()[cursor..at]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            cursor = at + quoted.len();
+            lines.entry(a.id.clone()).or_insert(line);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(name: &str, text: &str) -> SourceFile {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn only_the_supported_schema_loads() {
+        let text = DEFAULT_MATRIX.replace("\nschema = 1\n", "\nschema = 2\n");
+        let err = matrix_from_source(source("m.toml", &text)).unwrap_err();
+        let report = crate::error::report(&err);
+        assert!(report.contains("error[matrix::schema]"), "{report}");
+        assert!(report.contains("schema 2 is not supported"), "{report}");
+        assert_eq!(schema_span("a = 1\n  schema = 7 # x\n"), Some(17..18));
+        assert_eq!(schema_span("{\n  \"schema\": 12,\n"), Some(14..16));
+        assert_eq!(schema_span("schemas = 1\n"), None);
+        assert!(matrix_from_source(source("m.toml", DEFAULT_MATRIX)).is_ok());
+    }
+
+    #[test]
+    fn lines_of_ids_and_sections_are_found_in_one_pass() {
+        let m = matrix(None).unwrap();
+        for (s, a) in m.matrix.activities() {
+            let line = m.activity_lines[&a.id];
+            let text = m.source.text.lines().nth(line - 1).unwrap();
+            assert_eq!(text, format!("id = \"{}\"", a.id));
+            let line = m.section_lines[&s.number];
+            let text = m.source.text.lines().nth(line - 1).unwrap();
+            assert_eq!(text, format!("number = \"{}\"", s.number));
+        }
+    }
 }

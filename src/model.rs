@@ -361,6 +361,208 @@ impl Matrix {
     }
 }
 
+/// Where in a matrix a limit of [`crate::limits`] is exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitPlace {
+    /// The matrix as a whole (a count, or a top-level text).
+    Matrix,
+    /// Party `i`.
+    Party(usize),
+    /// Legend entry `i`.
+    Legend(usize),
+    /// Variant `i`.
+    Variant(usize),
+    /// Section `i`.
+    Section(usize),
+    /// Activity `j` of section `i`.
+    Activity(usize, usize),
+}
+
+/// A limit of [`crate::limits`] that a matrix exceeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitExceeded {
+    /// Where.
+    pub place: LimitPlace,
+    /// What, for people: `activity 3.1/patch: text`, `the matrix: activities`.
+    pub what: String,
+    /// The size found.
+    pub size: usize,
+    /// The limit.
+    pub limit: usize,
+    /// Unit of both: `characters`, `activities`, `levels`.
+    pub unit: &'static str,
+    /// The constant's name in [`crate::limits`].
+    pub name: &'static str,
+}
+
+impl fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::limits::thousands;
+        write!(
+            f,
+            "{} has {} {}, over the limit of {} (annex refuses larger inputs: limits::{})",
+            self.what,
+            thousands(self.size),
+            self.unit,
+            thousands(self.limit),
+            self.name
+        )
+    }
+}
+
+impl Matrix {
+    /// Every limit of [`crate::limits`] this matrix exceeds (counts, nesting, text lengths),
+    /// in source order; the one rule the importer and the loader both apply. Linear in the
+    /// matrix.
+    pub fn limits(&self) -> Vec<LimitExceeded> {
+        use crate::limits::*;
+        let mut out = Limits(Vec::new());
+        let m = LimitPlace::Matrix;
+        let activities: usize = self.sections.iter().map(|s| s.activities.len()).sum();
+        let what = || "the matrix".to_owned();
+        out.count(
+            m,
+            what,
+            activities,
+            MAX_ACTIVITIES,
+            "activities",
+            "MAX_ACTIVITIES",
+        );
+        out.count(
+            m,
+            what,
+            self.sections.len(),
+            MAX_SECTIONS,
+            "sections",
+            "MAX_SECTIONS",
+        );
+        out.count(
+            m,
+            what,
+            self.parties.len(),
+            MAX_PARTIES,
+            "parties",
+            "MAX_PARTIES",
+        );
+        out.count(
+            m,
+            what,
+            self.variants.len(),
+            MAX_VARIANTS,
+            "variants",
+            "MAX_VARIANTS",
+        );
+        out.text(m, || "the matrix: title".into(), &self.title);
+        for s in [&self.provider, &self.service, &self.language] {
+            out.text(m, || "the matrix: a field".into(), s);
+        }
+        for s in [&self.excerpt, &self.version, &self.source]
+            .into_iter()
+            .flatten()
+        {
+            out.text(m, || "the matrix: a field".into(), s);
+        }
+        for (i, p) in self.parties.iter().enumerate() {
+            let place = LimitPlace::Party(i);
+            out.text(place, || format!("party {}: id", i + 1), &p.id);
+            out.text(place, || format!("party {}: name", i + 1), &p.name);
+        }
+        for (i, e) in self.legend.iter().enumerate() {
+            let what = || format!("legend entry {}: meaning", i + 1);
+            out.text(LimitPlace::Legend(i), what, &e.meaning);
+        }
+        for (i, v) in self.variants.iter().enumerate() {
+            let place = LimitPlace::Variant(i);
+            out.text(place, || format!("variant {}: id", i + 1), &v.id);
+            out.text(place, || format!("variant {}: name", i + 1), &v.name);
+        }
+        for (i, s) in self.sections.iter().enumerate() {
+            let place = LimitPlace::Section(i);
+            out.text(place, || format!("section {}: number", i + 1), &s.number);
+            // A number of n levels has at least 2n - 1 characters: most need no count.
+            if s.number.len() > MAX_SECTION_DEPTH {
+                let what = || format!("section {}: number", i + 1);
+                out.count(
+                    place,
+                    what,
+                    s.depth(),
+                    MAX_SECTION_DEPTH,
+                    "levels",
+                    "MAX_SECTION_DEPTH",
+                );
+            }
+            let number = short_name(&s.number);
+            out.text(place, || format!("section {number}: title"), &s.title);
+            if let Some(note) = &s.note {
+                out.text(place, || format!("section {number}: note"), note);
+            }
+            for (j, a) in s.activities.iter().enumerate() {
+                let place = LimitPlace::Activity(i, j);
+                let id = short_name(&a.id);
+                out.text(place, || format!("activity {id}: id"), &a.id);
+                out.text(place, || format!("activity {id}: text"), &a.text);
+                for l in &a.links {
+                    out.text(place, || format!("activity {id}: link text"), &l.text);
+                    out.text(place, || format!("activity {id}: link url"), &l.url);
+                }
+            }
+        }
+        out.0
+    }
+}
+
+/// An id or number as messages name it: whole when short, else its start and `…`.
+fn short_name(s: &str) -> String {
+    if s.len() <= 80 {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(60).collect();
+        format!("{cut}…")
+    }
+}
+
+/// What [`Matrix::limits`] has found so far.
+struct Limits(Vec<LimitExceeded>);
+
+impl Limits {
+    fn count(
+        &mut self,
+        place: LimitPlace,
+        what: impl FnOnce() -> String,
+        size: usize,
+        limit: usize,
+        unit: &'static str,
+        name: &'static str,
+    ) {
+        if size > limit {
+            self.0.push(LimitExceeded {
+                place,
+                what: what(),
+                size,
+                limit,
+                unit,
+                name,
+            });
+        }
+    }
+
+    fn text(&mut self, place: LimitPlace, what: impl FnOnce() -> String, s: &str) {
+        use crate::limits::MAX_TEXT_CHARS;
+        // Bytes bound characters from above: most texts need no count at all.
+        if s.len() > MAX_TEXT_CHARS {
+            let n = s.chars().count();
+            self.count(
+                place,
+                what,
+                n,
+                MAX_TEXT_CHARS,
+                "characters",
+                "MAX_TEXT_CHARS",
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +583,46 @@ mod tests {
         assert_eq!(set.to_string(), "R");
         assert_eq!(bad, vec!['X', '?']);
         assert!("RX".parse::<Letters>().is_err());
+    }
+
+    #[test]
+    fn limits_name_the_place_and_the_constant() {
+        use crate::limits::{MAX_PARTIES, MAX_SECTION_DEPTH, MAX_TEXT_CHARS};
+        let mut m: Matrix = toml::from_str(crate::load::DEFAULT_MATRIX).unwrap();
+        assert!(m.limits().is_empty());
+        m.sections[1].number = vec!["1"; MAX_SECTION_DEPTH].join(".");
+        m.sections[1].activities[0].text = "x".repeat(MAX_TEXT_CHARS);
+        assert!(m.limits().is_empty());
+        m.sections[1].number.push_str(".1");
+        m.sections[1].activities[0].text.push('é');
+        let party = m.parties[0].clone();
+        m.parties.extend(std::iter::repeat_n(
+            party,
+            MAX_PARTIES + 1 - m.parties.len(),
+        ));
+        let found: Vec<(LimitPlace, &str, usize)> = m
+            .limits()
+            .iter()
+            .map(|e| (e.place, e.name, e.size))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (LimitPlace::Matrix, "MAX_PARTIES", MAX_PARTIES + 1),
+                (
+                    LimitPlace::Section(1),
+                    "MAX_SECTION_DEPTH",
+                    MAX_SECTION_DEPTH + 1
+                ),
+                (
+                    LimitPlace::Activity(1, 0),
+                    "MAX_TEXT_CHARS",
+                    MAX_TEXT_CHARS + 1
+                ),
+            ]
+        );
+        let message = m.limits()[2].to_string();
+        assert!(message.ends_with("text has 50,001 characters, over the limit of 50,000 (annex refuses larger inputs: limits::MAX_TEXT_CHARS)"), "{message}");
     }
 
     #[test]

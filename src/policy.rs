@@ -178,6 +178,14 @@ pub const RULES: &[Rule] = &[
     ),
     fixed("matrix::missing-key", "a required matrix key is missing"),
     fixed(
+        "matrix::schema",
+        "a canonical matrix of a schema version this annex does not read",
+    ),
+    fixed(
+        "matrix::limit",
+        "a canonical matrix over a documented limit (activities, text length, nesting, …)",
+    ),
+    fixed(
         "matrix::unknown-condition-value",
         "an applicability condition names a value no catalogue entry has",
     ),
@@ -191,6 +199,10 @@ pub const RULES: &[Rule] = &[
     ),
     fixed("profile::missing-key", "a required profile key is missing"),
     fixed("profile::empty-field", "a required profile value is empty"),
+    fixed(
+        "profile::too-long",
+        "a profile value over limits::MAX_PROFILE_TEXT_CHARS characters",
+    ),
     fixed(
         "profile::invalid-date",
         "contract.effective-date is not a date",

@@ -1,7 +1,7 @@
 //! Cross-document checks: activities that two matrices (two versions, a page and its
 //! translation, or two parts of a composed profile) assign differently.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::places::Places;
 use super::rows::{short, show};
@@ -57,6 +57,9 @@ pub(super) fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<
             first_ordinals(&earlier.matrix),
             first_ordinals(&later.matrix),
         );
+        // Rows already paired, on either side: sets, so that pairing stays linear.
+        let mut paired_later: HashSet<usize> = pairs.iter().map(|p| p.0).collect();
+        let mut paired_earlier: HashSet<usize> = pairs.iter().map(|p| p.1).collect();
         for s in &later.matrix.sections {
             let (Some(&(from_a, n)), Some(&(from_b, m))) = (sa.get(&s.number), sb.get(&s.number))
             else {
@@ -67,7 +70,9 @@ pub(super) fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<
             }
             for j in 0..n {
                 let (k, i) = (from_a + j, from_b + j);
-                if !pairs.iter().any(|(pk, pi, _)| *pk == k || *pi == i) {
+                if !paired_later.contains(&k) && !paired_earlier.contains(&i) {
+                    paired_later.insert(k);
+                    paired_earlier.insert(i);
                     pairs.push((
                         k,
                         i,

@@ -143,10 +143,10 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
         };
         let span = match note.column {
             Some((start, end)) => places.columns(note.line, start, end),
-            None => diag::line_span(&loaded.source.text, note.line),
+            None => places.line(note.line),
         };
-        let f = Finding::warning(code, note.message.clone())
-            .at(&loaded.source.name, &loaded.source.text, span)
+        let f = places
+            .at(Finding::warning(code, note.message.clone()), span)
             .note(format!("importer: {}", note.code));
         out.push(Checked::new(f, None));
     }
@@ -314,9 +314,11 @@ fn profile_findings(
     catalogue: &Catalogue,
 ) -> Vec<Finding> {
     let mut seen = Vec::new();
+    // Keyed by the whole finding, so that dropping repeats stays linear in the findings.
+    let mut keys = std::collections::HashSet::new();
     for m in documents {
         for f in validate::profile(profile, &m.matrix, catalogue).1 {
-            if !seen.contains(&f) {
+            if keys.insert(format!("{f:?}")) {
                 seen.push(f);
             }
         }

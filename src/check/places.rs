@@ -13,6 +13,8 @@ pub(super) struct Places<'a> {
     markdown: bool,
     /// Canonical files: byte range of each activity's quoted id, by ordinal.
     ids: Vec<Option<Range<usize>>>,
+    /// Built once, so that placing a finding does not rescan the text.
+    index: diag::LineIndex,
 }
 
 impl<'a> Places<'a> {
@@ -25,7 +27,10 @@ impl<'a> Places<'a> {
         let mut cursor = 0;
         for (_, a) in loaded.matrix.activities() {
             let quoted = format!("\"{}\"", a.id);
-            match (!markdown)
+            // Only ids as a canonical file spells them: a search that cannot succeed would
+            // scan the rest of the text for every activity.
+            let findable = !markdown && crate::canonical::spelled_verbatim(&a.id);
+            match findable
                 .then(|| text.get(cursor..)?.find(&quoted))
                 .flatten()
             {
@@ -41,6 +46,7 @@ impl<'a> Places<'a> {
             loaded,
             markdown,
             ids,
+            index: diag::LineIndex::new(text),
         }
     }
 
@@ -49,12 +55,23 @@ impl<'a> Places<'a> {
     }
 
     pub(super) fn location(&self, span: Range<usize>, label: &str) -> Location {
-        diag::locate(
+        self.index.locate(
             &self.loaded.source.name,
             self.text(),
             span,
             Some(label.to_owned()),
         )
+    }
+
+    /// The byte range of 1-based `line`, without its line break.
+    pub(super) fn line(&self, line: usize) -> Range<usize> {
+        self.index.line_span(self.text(), line)
+    }
+
+    /// Places `f` at `span`.
+    pub(super) fn at(&self, f: Finding, span: Range<usize>) -> Finding {
+        self.index
+            .place(f, &self.loaded.source.name, self.text(), span)
     }
 
     /// Places `f` at `span` with `label`, or leaves it without a place.
@@ -65,16 +82,14 @@ impl<'a> Places<'a> {
         label: impl Into<String>,
     ) -> Finding {
         match span {
-            Some(span) => f
-                .at(&self.loaded.source.name, self.text(), span)
-                .label(label),
+            Some(span) => self.at(f, span).label(label),
             None => f,
         }
     }
 
     /// Byte range of 1-based character columns `start..end` on 1-based `line`.
     pub(super) fn columns(&self, line: usize, start: usize, end: usize) -> Range<usize> {
-        let span = diag::line_span(self.text(), line);
+        let span = self.line(line);
         let l = &self.text()[span.clone()];
         let byte = |col: usize| {
             span.start
@@ -94,7 +109,13 @@ impl<'a> Places<'a> {
     fn letters(&self, k: usize) -> Option<Range<usize>> {
         let id = self.id(k)?;
         let text = self.text();
-        let rest = &text[id.end..];
+        // Searches stop at the next activity's id, so that each activity costs its own
+        // length, not the rest of the file.
+        let next = (k + 1..self.ids.len())
+            .take(1)
+            .find_map(|n| self.id(n))
+            .map_or(text.len(), |r| r.start);
+        let rest = &text[id.end..next.max(id.end)];
         // The activity ends where the next one (or any table) starts.
         let bound = [rest.find("[["), rest.find("\"id\"")]
             .into_iter()
@@ -134,7 +155,7 @@ impl<'a> Places<'a> {
                     .loaded
                     .activity_lines
                     .get(&a.id)
-                    .map(|&line| diag::line_span(self.text(), line)),
+                    .map(|&line| self.line(line)),
             };
         }
         self.letters(k).or_else(|| self.id(k))
@@ -163,7 +184,7 @@ impl<'a> Places<'a> {
     /// Markdown: the section's heading line; canonical: its `number = "…"` line.
     pub(super) fn section(&self, number: &str) -> Option<Range<usize>> {
         if let Some(&line) = self.loaded.section_lines.get(number) {
-            return Some(diag::line_span(self.text(), line));
+            return Some(self.line(line));
         }
         let text = self.text();
         let quoted = format!("\"{number}\"");

@@ -39,12 +39,29 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             );
         }
         CheckFormat::Json => {
+            // The same cap as the human report: the first findings of each rule, and a count
+            // of the rest per rule; the summary counts them all.
+            let shown = diag::Shown::of(report.checked.iter().map(|c| &c.finding));
+            // One index per input, so that end positions cost no rescan of the text.
+            let texts: HashMap<&str, (&str, diag::LineIndex)> = report
+                .texts
+                .iter()
+                .map(|(name, text)| (name.as_str(), (text.as_str(), diag::LineIndex::new(text))))
+                .collect();
             let json = JsonReport {
                 schema: JSON_SCHEMA,
-                findings: report
-                    .checked
+                findings: shown
+                    .indices
                     .iter()
-                    .map(|c| JsonFinding::new(c, &report.texts))
+                    .map(|&i| JsonFinding::new(&report.checked[i], &texts))
+                    .collect(),
+                omitted: shown
+                    .omitted
+                    .iter()
+                    .map(|(code, count)| JsonOmitted {
+                        code: code.clone(),
+                        count: *count,
+                    })
                     .collect(),
                 policy: report.policy,
                 inputs: report.inputs,
@@ -64,6 +81,9 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// Each input's text and line index, by name.
+type Texts<'a> = HashMap<&'a str, (&'a str, diag::LineIndex)>;
+
 /// `annex check --format json`: the whole report (documented in the README).
 #[derive(Debug, Serialize)]
 struct JsonReport {
@@ -71,7 +91,15 @@ struct JsonReport {
     policy: String,
     inputs: Vec<String>,
     findings: Vec<JsonFinding>,
+    omitted: Vec<JsonOmitted>,
     summary: JsonSummary,
+}
+
+/// Findings of one rule left out of `findings` (see `limits::MAX_SHOWN_PER_RULE`).
+#[derive(Debug, Serialize)]
+struct JsonOmitted {
+    code: String,
+    count: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,7 +131,7 @@ struct JsonLocation {
 }
 
 impl JsonFinding {
-    fn new(c: &Checked, texts: &HashMap<String, String>) -> JsonFinding {
+    fn new(c: &Checked, texts: &Texts) -> JsonFinding {
         let f = &c.finding;
         JsonFinding {
             severity: f.severity,
@@ -122,10 +150,10 @@ impl JsonFinding {
 }
 
 impl JsonLocation {
-    fn new(l: &Location, texts: &HashMap<String, String>) -> JsonLocation {
+    fn new(l: &Location, texts: &Texts) -> JsonLocation {
         let end = texts
-            .get(&l.file)
-            .map(|t| diag::locate(&l.file, t, l.span.end..l.span.end, None));
+            .get(l.file.as_str())
+            .map(|(t, index)| index.locate(&l.file, t, l.span.end..l.span.end, None));
         JsonLocation {
             file: l.file.clone(),
             line: l.line,

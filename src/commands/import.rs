@@ -1,11 +1,13 @@
 //! `annex import`: a provider's Markdown page → canonical matrix (TOML or JSON), with a
 //! report of every repair on stderr.
 
+use std::collections::HashMap;
 use std::io::Write as _;
 
 use crate::cli::{Format, ImportArgs};
 use crate::error::{Invalid, EXIT_OK};
-use crate::{canonical, ids, import, load, output};
+use crate::limits::{thousands, MAX_SHOWN_PER_RULE};
+use crate::{canonical, diag, ids, import, load, output};
 
 /// Runs `annex import`.
 pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
@@ -21,7 +23,20 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
     };
     let m = &imported.matrix;
     let mut stderr = std::io::stderr().lock();
+    // Like every report, capped per rule (the rest counted), with long messages cut: a page
+    // may have a quirk on each of its 10,000 rows.
+    let mut shown: HashMap<&str, usize> = HashMap::new();
+    let mut omitted: Vec<(&str, usize)> = Vec::new();
     for note in &imported.notes {
+        let n = shown.entry(note.code).or_default();
+        if *n >= MAX_SHOWN_PER_RULE {
+            match omitted.iter_mut().find(|(code, _)| *code == note.code) {
+                Some((_, count)) => *count += 1,
+                None => omitted.push((note.code, 1)),
+            }
+            continue;
+        }
+        *n += 1;
         // The report reads like a compiler's: "note", not the model's "info".
         let severity = match note.severity {
             import::NoteSeverity::Info => "note",
@@ -31,7 +46,18 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
         let _ = writeln!(
             stderr,
             "{}:{}{column}: {severity}[{}]: {}",
-            source.name, note.line, note.code, note.message
+            source.name,
+            note.line,
+            note.code,
+            diag::cut(&note.message)
+        );
+    }
+    for (code, count) in omitted {
+        let _ = writeln!(
+            stderr,
+            "... and {} more {code} note{} (a report shows at most {MAX_SHOWN_PER_RULE} per rule)",
+            thousands(count),
+            if count == 1 { "" } else { "s" }
         );
     }
     let warnings = imported
@@ -59,6 +85,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
         Format::Toml => canonical::to_toml(m),
         Format::Json => canonical::to_json(m),
     };
+    canonical::within_limits(&text, &source.name)?;
     match &args.output {
         Some(path) => {
             output::write_atomic(path, text.as_bytes(), args.force)?;

@@ -5,6 +5,8 @@
 //! disagrees with the page's usual one is reported by [`Importer::level_slips`]); a repeated
 //! number keeps the line of its first heading.
 
+use std::collections::HashMap;
+
 use crate::model::Section;
 
 use super::importer::{Ctx, Importer};
@@ -189,12 +191,17 @@ impl Importer<'_> {
             .iter()
             .map(|h| h.level as isize - h.depth as isize)
             .collect();
-        let Some(&mode) = offsets.iter().max_by_key(|&&o| {
-            // Most frequent offset; on a tie the one met first wins (hence the negated index).
-            let count = offsets.iter().filter(|&&x| x == o).count();
-            let first = offsets.iter().position(|&x| x == o).unwrap_or(0);
-            (count, usize::MAX - first)
-        }) else {
+        // Most frequent offset; on a tie the one met first wins. Counted in one pass: a
+        // page may have thousands of headings.
+        let mut tally: HashMap<isize, (usize, usize)> = HashMap::new();
+        for (i, &o) in offsets.iter().enumerate() {
+            tally.entry(o).or_insert((0, i)).0 += 1;
+        }
+        let Some(mode) = tally
+            .iter()
+            .max_by_key(|(_, &(count, first))| (count, usize::MAX - first))
+            .map(|(&o, _)| o)
+        else {
             return;
         };
         let mut slips = Vec::new();

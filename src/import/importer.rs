@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::ids;
-use crate::model::{LegendEntry, Matrix, Party, Section, Variant, SCHEMA_VERSION};
+use crate::model::{LegendEntry, LimitPlace, Matrix, Party, Section, Variant, SCHEMA_VERSION};
 
 use super::cells::{legend_entry, strip_bullet};
 use super::dates::{normalise_date, parse_date, updated_line};
@@ -85,6 +85,8 @@ pub(super) struct Importer<'a> {
     body_version: Option<(usize, String)>,
     pub(super) first_h1: Option<String>,
     pub(super) header_language: Option<&'static str>,
+    /// The first limit of [`crate::limits`] the page exceeds while it is read.
+    pub(super) limit: Option<ImportError>,
 }
 
 impl<'a> Importer<'a> {
@@ -116,6 +118,7 @@ impl<'a> Importer<'a> {
             body_version: None,
             first_h1: None,
             header_language: None,
+            limit: None,
         }
     }
 
@@ -258,7 +261,40 @@ impl<'a> Importer<'a> {
         }
     }
 
+    /// The importer refuses what the loader would refuse ([`Matrix::limits`]), naming the
+    /// line of the first place over a limit.
+    fn check_limits(&self, matrix: &Matrix) -> Result<(), ImportError> {
+        let exceeded = matrix.limits();
+        let Some(first) = exceeded.first() else {
+            return Ok(());
+        };
+        let line = match first.place {
+            LimitPlace::Activity(i, j) => self
+                .rows
+                .iter()
+                .find(|r| r.section == i && r.activity == j)
+                .map(|r| r.line),
+            LimitPlace::Section(i) => self.section_lines.get(&matrix.sections[i].number).copied(),
+            // Too many rows: the first row over the limit.
+            LimitPlace::Matrix if first.name == "MAX_ACTIVITIES" => {
+                self.rows.get(first.limit).map(|r| r.line)
+            }
+            _ => None,
+        };
+        let more = match exceeded.len() {
+            1 => String::new(),
+            n => format!(" (and {} more places over a limit)", n - 1),
+        };
+        Err(ImportError::Limit {
+            line: line.unwrap_or(1),
+            message: format!("{first}{more}"),
+        })
+    }
+
     pub(super) fn finish(mut self) -> Result<Imported, ImportError> {
+        if let Some(e) = self.limit.take() {
+            return Err(e);
+        }
         if self.raci_tables == 0 {
             return Err(ImportError::NoRaciTable);
         }
@@ -334,6 +370,9 @@ impl<'a> Importer<'a> {
             }
         }
         ids::assign_ids(&mut matrix);
+        // After the ids are derived: the canonical file carries them, and the loader checks
+        // them like any text.
+        self.check_limits(&matrix)?;
 
         let mut activity_lines = HashMap::new();
         let mut cell_columns = HashMap::new();

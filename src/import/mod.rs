@@ -10,8 +10,10 @@
 //! # Invariants
 //!
 //! - Never panics, whatever the input; refuses only inputs that cannot be a page
-//!   ([`ImportError`]: binary, not UTF-8, too large, empty, no RACI table at all). Anything
-//!   else is imported as well as possible and reported as notes.
+//!   ([`ImportError`]: binary, not UTF-8, too large, empty, no RACI table at all) and pages
+//!   over a limit of [`crate::limits`] (the same [`Matrix::limits`] the loader applies, so
+//!   that whatever is imported loads). Anything else is imported as well as possible and
+//!   reported as notes.
 //! - Activity text is verbatim: the cell's visible text trimmed at both ends, inner spaces,
 //!   typos and doubled words kept. Markdown markup is dropped (`**bold**` → `bold`,
 //!   `[text](url){.external}` → `text`, the URL going to [`Activity::links`]); a cell
@@ -87,6 +89,7 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::limits::{thousands, MAX_INPUT_BYTES, MAX_LINE_CHARS, MAX_MIXED_EMPHASIS};
 use crate::model::Matrix;
 
 use importer::Importer;
@@ -105,9 +108,6 @@ mod tables;
 mod test_support;
 #[cfg(test)]
 mod tests;
-
-/// Largest input accepted by [`import_bytes`]: real pages are a few tens of KiB.
-pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Provider name used when no table column can be identified as the provider.
 pub const DEFAULT_PROVIDER: &str = "OVHcloud";
@@ -173,7 +173,7 @@ impl fmt::Display for NoteSeverity {
 /// Why a page could not be imported at all.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ImportError {
-    /// The input is larger than [`MAX_INPUT_BYTES`].
+    /// The input is larger than [`crate::limits::MAX_INPUT_BYTES`].
     #[error(
         "input is {size} bytes, over the {} MiB limit: this is not a responsibility-matrix page",
         limit / (1024 * 1024)
@@ -204,6 +204,15 @@ pub enum ImportError {
         line: usize,
         /// 0-based byte offset of the first invalid byte.
         offset: usize,
+    },
+    /// The page exceeds a limit of [`crate::limits`] (cell length, text length, rows,
+    /// section depth, …): the loader would refuse the matrix, so the importer does too.
+    #[error("line {line}: {message}")]
+    Limit {
+        /// 1-based line of the first place over a limit (1 for the matrix as a whole).
+        line: usize,
+        /// What exceeds which limit.
+        message: String,
     },
     /// The input is empty or only whitespace.
     #[error("input is empty")]
@@ -258,9 +267,52 @@ pub fn import_markdown(text: &str, source: &str) -> Result<Imported, ImportError
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
+    for (i, line) in lines.iter().enumerate() {
+        line_length(i + 1, line)?;
+        mixed_emphasis(i + 1, line)?;
+    }
     let mut importer = Importer::new(&lines, source);
     importer.run();
     importer.finish()
+}
+
+/// Refuses a line over [`MAX_LINE_CHARS`], before its inline Markdown is parsed (the parser
+/// holds an event tree many times the size of the line).
+fn line_length(line: usize, text: &str) -> Result<(), ImportError> {
+    // Bytes bound characters from above: most lines need no count at all.
+    if text.len() > MAX_LINE_CHARS {
+        let n = text.chars().count();
+        if n > MAX_LINE_CHARS {
+            return Err(ImportError::Limit {
+                line,
+                message: format!(
+                    "the line has {} characters, over the limit of {} (annex refuses larger inputs: limits::MAX_LINE_CHARS)",
+                    thousands(n),
+                    thousands(MAX_LINE_CHARS)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a line with more than [`MAX_MIXED_EMPHASIS`] `*` and as many `_`: pulldown-cmark
+/// matches such interleaved emphasis marks (`*a_*a_…`) in time quadratic in their number
+/// (100,000 characters of them: 0.7 s a cell). Real lines hold a handful.
+fn mixed_emphasis(line: usize, text: &str) -> Result<(), ImportError> {
+    let count = |c: u8| text.bytes().filter(|&b| b == c).count();
+    let (stars, underscores) = (count(b'*'), count(b'_'));
+    if stars > MAX_MIXED_EMPHASIS && underscores > MAX_MIXED_EMPHASIS {
+        return Err(ImportError::Limit {
+            line,
+            message: format!(
+                "the line has {} `*` and {} `_`; a line may have more than {MAX_MIXED_EMPHASIS} of one of them, not of both (annex refuses larger inputs: limits::MAX_MIXED_EMPHASIS)",
+                thousands(stars),
+                thousands(underscores)
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {

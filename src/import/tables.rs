@@ -16,7 +16,9 @@ use super::cells::{
 use super::importer::{Importer, LegendSource, RowInfo};
 use super::inline::{inline, Inline};
 use super::lines::{split_row, RawRow};
+use super::ImportError;
 use super::{NoteSeverity, DEFAULT_PROVIDER};
+use crate::limits::{thousands, MAX_CELL_CHARS};
 
 fn plural(n: usize) -> &'static str {
     if n == 1 {
@@ -33,6 +35,26 @@ impl<'a> Importer<'a> {
         let rows: Vec<RawRow<'a>> = (start..end)
             .map(|i| split_row(i + 1, self.lines[i]))
             .collect();
+        if self.limit.is_none() {
+            // Columns count characters: a cell's length is the difference.
+            let long = rows.iter().find_map(|r| {
+                let c = r
+                    .cells
+                    .iter()
+                    .find(|c| c.cols.1 - c.cols.0 > MAX_CELL_CHARS)?;
+                Some((r.line, c.cols))
+            });
+            if let Some((line, (from, to))) = long {
+                self.limit = Some(ImportError::Limit {
+                    line,
+                    message: format!(
+                        "table cell at column {from} has {} characters, over the limit of {} (annex refuses larger inputs: limits::MAX_CELL_CHARS)",
+                        thousands(to - from),
+                        thousands(MAX_CELL_CHARS)
+                    ),
+                });
+            }
+        }
         let mut starts = vec![0];
         for k in 1..rows.len().saturating_sub(1) {
             if !rows[k].is_delimiter() && rows[k + 1].is_delimiter() && is_header_like(&rows[k]) {

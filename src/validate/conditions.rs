@@ -35,6 +35,7 @@ pub fn conditions(matrix: &LoadedMatrix, catalogue: &Catalogue) -> Vec<Finding> 
         ("qualification", ids(&catalogue.qualifications), false),
     ];
     let mut findings = Vec::new();
+    let index = crate::diag::LineIndex::new(text);
     let mut check = |condition: &Condition, owner: &str, from: usize| {
         let lists = [
             &condition.services,
@@ -65,7 +66,8 @@ pub fn conditions(matrix: &LoadedMatrix, catalogue: &Catalogue) -> Vec<Finding> 
                 let quoted = format!("\"{value}\"");
                 if let Some(at) = text.get(from..).and_then(|t| t.find(&quoted)) {
                     let start = from + at;
-                    f = f.at(file, text, start..start + quoted.len()).label(format!(
+                    let span = start..start + quoted.len();
+                    f = index.place(f, file, text, span).label(format!(
                         "not {} {field} of the catalogue",
                         if *field == "option" { "an" } else { "a" }
                     ));
@@ -77,11 +79,12 @@ pub fn conditions(matrix: &LoadedMatrix, catalogue: &Catalogue) -> Vec<Finding> 
             }
         }
     };
-    let line_start = |line: usize| crate::diag::line_span(text, line).start;
+    let line_start = |line: usize| index.line_span(text, line).start;
     for section in &m.sections {
-        let section_at = text
-            .find(&format!("number = \"{}\"", section.number))
-            .unwrap_or(0);
+        let section_at = matrix
+            .section_lines
+            .get(&section.number)
+            .map_or(0, |&l| line_start(l));
         if let Some(c) = &section.applies {
             check(c, &format!("section {}", section.number), section_at);
         }

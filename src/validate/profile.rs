@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use crate::catalogue::{Catalogue, Region};
 use crate::diag::{self, Finding};
+use crate::limits::{thousands, MAX_PROFILE_TEXT_CHARS};
 use crate::load::LoadedProfile;
 use crate::model::{Matrix, PartyRole};
 use crate::profile::{self, Contract, Customer, Profile, Signatory};
@@ -17,12 +18,14 @@ use crate::profile::{self, Contract, Customer, Profile, Signatory};
 struct Findings<'a> {
     file: &'a str,
     text: &'a str,
+    /// Built once: a profile may hold thousands of bad values.
+    index: diag::LineIndex,
     list: Vec<Finding>,
 }
 
 impl Findings<'_> {
     fn at(&self, f: Finding, span: Range<usize>) -> Finding {
-        f.at(self.file, self.text, span)
+        self.index.place(f, self.file, self.text, span)
     }
 
     fn push_at(&mut self, f: Finding, span: Range<usize>) {
@@ -64,8 +67,10 @@ pub fn profile(
     let mut findings = Findings {
         file: &loaded.source.name,
         text: &loaded.source.text,
+        index: diag::LineIndex::new(&loaded.source.text),
         list: Vec::new(),
     };
+    text_limits(loaded, &mut findings);
     let (customer, contract) = customer_and_contract(loaded, &mut findings);
     let region = region(loaded, catalogue, &mut findings);
     subscription(loaded, matrix, catalogue, &mut findings);
@@ -93,6 +98,104 @@ pub fn profile(
         signatories,
     };
     (Some(profile), findings)
+}
+
+/// Every text of the profile within [`MAX_PROFILE_TEXT_CHARS`]: a name or an address is
+/// printed on every page, and a megabyte of it would take minutes to lay out.
+fn text_limits(loaded: &LoadedProfile, findings: &mut Findings) {
+    let raw = &loaded.raw;
+    let c = &raw.customer;
+    let mut fields: Vec<(String, &str, Option<Range<usize>>)> = vec![
+        (
+            "customer.legal-name".into(),
+            c.legal_name.get_ref(),
+            Some(c.legal_name.span()),
+        ),
+        ("contract.reference".into(), &raw.contract.reference, None),
+        (
+            "location.region".into(),
+            raw.location.region.get_ref(),
+            Some(raw.location.region.span()),
+        ),
+    ];
+    let optional = [
+        ("customer.short-name", &c.short_name),
+        ("customer.address", &c.address),
+        ("customer.registration", &c.registration),
+        ("contract.annex-title", &raw.contract.annex_title),
+    ];
+    for (field, value) in optional {
+        if let Some(v) = value {
+            fields.push((field.into(), v, None));
+        }
+    }
+    if let Some(contact) = &c.contact {
+        fields.push(("customer.contact.name".into(), &contact.name, None));
+        for (field, value) in [
+            ("customer.contact.email", &contact.email),
+            ("customer.contact.phone", &contact.phone),
+        ] {
+            if let Some(v) = value {
+                fields.push((field.into(), v, None));
+            }
+        }
+    }
+    for (i, s) in raw.signatories.iter().enumerate() {
+        let n = i + 1;
+        fields.push((
+            format!("signatories {n}: party"),
+            s.party.get_ref(),
+            Some(s.party.span()),
+        ));
+        fields.push((format!("signatories {n}: name"), &s.name, None));
+        fields.push((format!("signatories {n}: title"), &s.title, None));
+    }
+    let sub = &raw.subscription;
+    let lists = [
+        ("subscription.services", sub.services.get_ref()),
+        ("subscription.options", &sub.options),
+        ("subscription.qualifications", &sub.qualifications),
+        ("subscription.matrices", &sub.matrices),
+    ];
+    for (field, values) in lists {
+        for v in values {
+            fields.push((field.into(), v.get_ref(), Some(v.span())));
+        }
+    }
+    if let Some(v) = &sub.variant {
+        fields.push(("subscription.variant".into(), v.get_ref(), Some(v.span())));
+    }
+    // Searching costs a pass over the text: only for as many as a report shows.
+    let mut searches = crate::limits::MAX_SHOWN_PER_RULE;
+    for (field, value, span) in fields {
+        // Bytes bound characters from above: most values need no count at all.
+        if value.len() <= MAX_PROFILE_TEXT_CHARS {
+            continue;
+        }
+        let n = value.chars().count();
+        if n <= MAX_PROFILE_TEXT_CHARS {
+            continue;
+        }
+        let f = Finding::error(
+            "profile::too-long",
+            format!(
+                "{field} has {} characters, over the limit of {} (annex refuses larger inputs: limits::MAX_PROFILE_TEXT_CHARS)",
+                thousands(n),
+                thousands(MAX_PROFILE_TEXT_CHARS)
+            ),
+        );
+        // Fields read without a place are found by their first characters.
+        let span = span.or_else(|| {
+            searches = searches.checked_sub(1)?;
+            let head: String = value.chars().take(40).collect();
+            let at = findings.text.find(&head)?;
+            Some(at..at + value.len().min(findings.text.len() - at))
+        });
+        match span {
+            Some(span) => findings.push_at(f, span),
+            None => findings.list.push(f),
+        }
+    }
 }
 
 /// `[customer]` and `[contract]`: non-empty legal name and annex number, a plain date.

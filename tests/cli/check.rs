@@ -319,8 +319,9 @@ fn the_json_report_follows_its_documented_schema() {
         .collect();
     assert_eq!(
         keys,
-        BTreeSet::from(["schema", "policy", "inputs", "findings", "summary"])
+        BTreeSet::from(["schema", "policy", "inputs", "findings", "omitted", "summary"])
     );
+    assert_eq!(report["omitted"], serde_json::json!([]));
     assert_eq!(report["schema"], 1);
     assert_eq!(report["policy"], "default");
     assert_eq!(

@@ -7,6 +7,7 @@ mod batch;
 mod check;
 mod import;
 mod layout;
+mod limits;
 mod render;
 mod sandbox;
 mod seal;

@@ -1,0 +1,139 @@
+//! Every documented limit on the inputs and on what is reported about them, in one place.
+//!
+//! Foundation (no stage). Typst has no cancellation and contract text is never cut, so the
+//! only defence against an input that would take minutes or gigabytes is to refuse it up
+//! front, with a message naming the file, the place and the limit. Every stage is linear in
+//! its input; these limits bound that input.
+//!
+//! Invariants: the importer and the loader apply the same limits (`Matrix::limits`, in
+//! `model`, for the matrix itself; [`MAX_INPUT_BYTES`] for the file, the canonical output
+//! included),
+//! so a file `annex import` writes always loads; the README's "Limits" section lists every
+//! constant here with its value (a test keeps them in step).
+
+/// Largest input file (matrix, page, profile, catalogue, policy), and largest canonical
+/// matrix `annex import` writes: real pages are a few tens of KiB.
+pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
+
+/// Most activities (table rows) in one matrix: published matrices have a few hundred.
+pub const MAX_ACTIVITIES: usize = 10_000;
+
+/// Most sections (numbered headings, and tables outside them) in one matrix.
+pub const MAX_SECTIONS: usize = 10_000;
+
+/// Deepest section number: `1.2.3` has depth 3; published pages go to 4.
+pub const MAX_SECTION_DEPTH: usize = 32;
+
+/// Most parties (letter columns) in one matrix.
+pub const MAX_PARTIES: usize = 16;
+
+/// Most offering variants (applicability columns) in one matrix.
+pub const MAX_VARIANTS: usize = 16;
+
+/// Longest text of a matrix, in characters (Unicode scalar values): an activity, a section
+/// title or note, a party name, a legend meaning, a link. About 8,000 words, 15 pages of
+/// one table row; published activities have under 100 words.
+pub const MAX_TEXT_CHARS: usize = 50_000;
+
+/// Longest line of a Markdown page, in characters: a table row with one cell at
+/// [`MAX_CELL_CHARS`] and room for the others; a prose line or heading is far shorter.
+pub const MAX_LINE_CHARS: usize = 2 * MAX_CELL_CHARS;
+
+/// Markdown pages: most `*` in a line that also has more than this many `_` (and the
+/// reverse). pulldown-cmark matches interleaved emphasis marks (`*a_*a_…`) in time
+/// quadratic in their number; real lines have a handful.
+pub const MAX_MIXED_EMPHASIS: usize = 100;
+
+/// Longest text of a profile, in characters: a name, an address, a reference, an id. They
+/// are printed in headers and on signature lines; real ones are under 200 characters.
+pub const MAX_PROFILE_TEXT_CHARS: usize = 1_000;
+
+/// Longest table cell of a Markdown page, in characters, before its markup is read: room
+/// for the longest text plus its links and emphasis.
+pub const MAX_CELL_CHARS: usize = 2 * MAX_TEXT_CHARS;
+
+/// Findings shown per rule code in a report; the rest are counted ("… and N more").
+pub const MAX_SHOWN_PER_RULE: usize = 20;
+
+/// Findings shown per source line in a report; the rest are counted with their rule.
+pub const MAX_SHOWN_PER_LINE: usize = 10;
+
+/// Longest source line shown whole under a finding, in characters; a longer one is shown
+/// as a window of this many characters around the place, cut with `…`.
+pub const MAX_SNIPPET_CHARS: usize = 200;
+
+/// Longest message, note or label shown for a finding, in characters; a longer one (quoting
+/// a huge cell) is cut in the middle with `…`.
+pub const MAX_MESSAGE_CHARS: usize = 400;
+
+/// `annex import --previous`: most unmatched activities of a section compared with one new
+/// activity for a similar text (published sections have under 50 rows).
+pub const MAX_FUZZY_CANDIDATES: usize = 256;
+
+/// `annex import --previous`: longest texts compared character by character (an edit
+/// distance costs the product of the lengths); longer ones are compared by their words.
+pub const MAX_EDIT_DISTANCE_CHARS: usize = 2_000;
+
+/// Every limit above with its name, value and unit, for the README's table (and its test).
+pub const ALL: &[(&str, usize, &str)] = &[
+    ("MAX_INPUT_BYTES", MAX_INPUT_BYTES, "bytes"),
+    ("MAX_ACTIVITIES", MAX_ACTIVITIES, "activities"),
+    ("MAX_SECTIONS", MAX_SECTIONS, "sections"),
+    ("MAX_SECTION_DEPTH", MAX_SECTION_DEPTH, "levels"),
+    ("MAX_PARTIES", MAX_PARTIES, "parties"),
+    ("MAX_VARIANTS", MAX_VARIANTS, "variants"),
+    ("MAX_TEXT_CHARS", MAX_TEXT_CHARS, "characters"),
+    ("MAX_CELL_CHARS", MAX_CELL_CHARS, "characters"),
+    ("MAX_LINE_CHARS", MAX_LINE_CHARS, "characters"),
+    ("MAX_MIXED_EMPHASIS", MAX_MIXED_EMPHASIS, "marks"),
+    (
+        "MAX_PROFILE_TEXT_CHARS",
+        MAX_PROFILE_TEXT_CHARS,
+        "characters",
+    ),
+    ("MAX_SHOWN_PER_RULE", MAX_SHOWN_PER_RULE, "findings"),
+    ("MAX_SHOWN_PER_LINE", MAX_SHOWN_PER_LINE, "findings"),
+    ("MAX_SNIPPET_CHARS", MAX_SNIPPET_CHARS, "characters"),
+    ("MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS, "characters"),
+    ("MAX_FUZZY_CANDIDATES", MAX_FUZZY_CANDIDATES, "activities"),
+    (
+        "MAX_EDIT_DISTANCE_CHARS",
+        MAX_EDIT_DISTANCE_CHARS,
+        "characters",
+    ),
+];
+
+/// `n` with thousands separators (`20,000`), as limits are written in messages.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(20_000), "20,000");
+        assert_eq!(thousands(20_971_520), "20,971,520");
+    }
+
+    #[test]
+    fn the_readme_lists_every_limit_with_its_value() {
+        let readme = include_str!("../README.md");
+        for (name, value, _) in ALL {
+            let row = format!("| `{name}` | {} |", thousands(*value));
+            assert!(readme.contains(&row), "README.md lacks the row `{row}`");
+        }
+    }
+}
