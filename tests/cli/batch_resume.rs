@@ -159,3 +159,54 @@ fn temp_files_of_killed_runs_are_removed_and_no_others() {
     assert!(!render_dir.join(&stale).exists(), "stale temp file removed");
     assert_eq!(named(&render_dir, ".pdf").len(), 1);
 }
+
+#[test]
+fn profiles_whose_file_name_is_not_utf8_are_rendered_or_fail_by_name() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles");
+    let names = generate_profiles(&profiles, 3);
+    // p0000.toml stays; p0001 becomes `caf<E9>.toml` (Latin-1 é); p0002 `bad<FF>.toml`,
+    // broken.
+    let good = profiles.join(OsStr::from_bytes(b"caf\xe9.toml"));
+    std::fs::rename(profiles.join(&names[1]), &good).unwrap();
+    let bad = profiles.join(OsStr::from_bytes(b"bad\xff.toml"));
+    let text = std::fs::read_to_string(profiles.join(&names[2]))
+        .unwrap()
+        .replace("region = \"GRA\"", "region = \"XXX\"");
+    std::fs::write(&bad, text).unwrap();
+    std::fs::remove_file(profiles.join(&names[2])).unwrap();
+
+    let out = annex(
+        dir.path(),
+        &[
+            "batch",
+            "profiles",
+            "--out",
+            "out",
+            "--report",
+            "report.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("rendered 2, skipped 0, failed 1"),
+        "{}",
+        show(&out)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(r"failed: bad\xFF.toml"), "{err}");
+    let written = named(&dir.path().join("out"), ".pdf");
+    assert!(written.contains("customer-0001-annex.pdf"), "{written:?}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let profiles: Vec<&str> = report["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["profile"].as_str().unwrap())
+        .collect();
+    assert!(profiles.contains(&r"caf\xE9.toml"), "{profiles:?}");
+}
