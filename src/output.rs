@@ -79,15 +79,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()
     Ok(())
 }
 
-/// Runs [`clean_stale`] on `dir` once per process: a batch writes thousands of files into
-/// one folder and lists it once.
+/// Folders this process has cleaned: a batch writes thousands of files into one folder and
+/// lists it once.
+static CLEANED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+
+/// Runs [`clean_stale`] on `dir` unless this process already did.
 fn clean_stale_once(dir: &Path) {
-    static CLEANED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
-    let mut cleaned = CLEANED.lock().unwrap_or_else(|e| e.into_inner());
-    if cleaned
+    let done = CLEANED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
         .get_or_insert_with(HashSet::new)
-        .insert(dir.to_path_buf())
-    {
+        .contains(dir);
+    if !done {
         clean_stale(dir);
     }
 }
@@ -95,6 +98,11 @@ fn clean_stale_once(dir: &Path) {
 /// Removes the temporary files that killed runs left in `dir` (see the module comment for
 /// the rule) and returns their paths. Best effort: what cannot be listed or removed stays.
 pub fn clean_stale(dir: &Path) -> Vec<PathBuf> {
+    CLEANED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashSet::new)
+        .insert(dir.to_path_buf());
     let mut removed = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return removed;

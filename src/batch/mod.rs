@@ -374,8 +374,7 @@ pub fn run(
 
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create folder {}", options.out.display()))?;
-    // Before anything is written: what a killed run left behind goes (and `write_atomic`
-    // will not list the folder again in this process).
+    // Before anything is written (even if nothing will be): what a killed run left behind.
     output::clean_stale(&options.out);
     let own_name = manifest_name(options.shard);
     let (own, known) = read_manifests(&options.out, &own_name);
