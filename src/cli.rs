@@ -37,7 +37,7 @@ pub enum Command {
     Render(RenderArgs),
     /// Render one document per profile of a folder (or CSV), in parallel, incrementally.
     #[command(
-        after_help = "Examples:\n  annex batch data/profiles/ --out output/\n  annex batch profiles.csv --out output/ --jobs 2 --report report.json\n  annex batch data/profiles/ --out output/ --shard 3/16   # shard 3 of 0..15\n  annex batch data/profiles/ --out output/ --force --quiet\n\nExit codes: 0 all rendered or skipped, 1 any profile failed (the others are still rendered), 2 tool failure."
+        after_help = "Examples:\n  annex batch data/profiles/ --out output/\n  annex batch profiles.csv --out output/ --jobs 2 --report report.json\n  annex batch data/profiles/ --out output/ --shard 3/16   # shard 3 of 0..15\n  annex batch data/profiles/ --out output/ --force --quiet\n\nExit codes: 0 all rendered or skipped, 1 any profile failed (the others are still rendered), 2 tool failure, 130/143 interrupted by SIGINT/SIGTERM (the manifest is written: rerun to finish)."
     )]
     Batch(BatchArgs),
     /// Import a provider's published Markdown page into a canonical matrix.

@@ -84,20 +84,24 @@ pub(super) fn entry(o: &Output) -> ManifestEntry {
     }
 }
 
-/// Records a rendered output, saving the manifest at most every 2 s: a run that is killed
-/// then loses at most 2 s of skips, and its files are known as ours on the next run.
+/// Records a rendered output, saving the manifest on the first output and then at most
+/// every 2 s: a run that is killed (SIGKILL: a handled signal writes the whole manifest)
+/// loses at most 2 s of records, and the files recorded are known as ours on the next run.
 pub(super) fn record(
-    manifest: &Mutex<(Manifest, Instant)>,
+    manifest: &Mutex<(Manifest, Option<Instant>)>,
     path: &Path,
     file_name: &str,
     output: &Output,
 ) {
     let mut guard = manifest.lock().unwrap_or_else(|e| e.into_inner());
     guard.0.outputs.insert(file_name.to_owned(), entry(output));
-    if guard.1.elapsed() > Duration::from_secs(2) {
+    if guard
+        .1
+        .is_none_or(|saved| saved.elapsed() > Duration::from_secs(2))
+    {
         guard.0.tool = tool();
         let _ = write_manifest(path, &guard.0);
-        guard.1 = Instant::now();
+        guard.1 = Some(Instant::now());
     }
 }
 

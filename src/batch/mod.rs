@@ -20,15 +20,19 @@
 //!   flat however many documents are rendered.
 //! - Nothing here prints: each outcome is handed to the caller's `progress` callback as it
 //!   happens (the command layer draws the progress bar and the summary).
+//! - Stopping (`BatchOptions::stop`, raised by the command layer on SIGINT/SIGTERM) starts
+//!   no new profile; documents in flight finish (or fail and remove their temp file), and
+//!   the manifest then records everything written, so the same command resumes the batch.
+//! - Temp files that a killed run left in the output folder are removed first
+//!   (`output::clean_stale`: only ours, only of processes that are gone).
 
 pub mod manifest;
 pub mod profiles;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -101,6 +105,16 @@ pub struct BatchOptions {
     pub report: Option<PathBuf>,
     /// PDF creation date override (seconds since the epoch).
     pub source_date_epoch: Option<i64>,
+    /// Raised to stop the batch (e.g. by a signal handler): no new profile is started,
+    /// documents in flight finish, the manifest is written; the rest is
+    /// [`Outcome::Cancelled`].
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+impl BatchOptions {
+    fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
+    }
 }
 
 /// What a batch did.
@@ -133,6 +147,11 @@ impl Summary {
     /// Number failed.
     pub fn failed(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Failed { .. }))
+    }
+
+    /// Number not started because the batch was stopped.
+    pub fn cancelled(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Cancelled { .. }))
     }
 }
 
@@ -192,6 +211,11 @@ pub enum Outcome {
         /// Why, as `annex render` would print it.
         reason: String,
     },
+    /// Not started: the batch was stopped first (a rerun renders it).
+    Cancelled {
+        /// The profile.
+        profile: String,
+    },
 }
 
 /// An output file.
@@ -222,10 +246,14 @@ pub struct Report {
     pub skipped: usize,
     /// Number failed.
     pub failed: usize,
+    /// Number not started because the batch was stopped (SIGINT/SIGTERM).
+    pub cancelled: usize,
     /// Every output (rendered or skipped), in profile order.
     pub outputs: Vec<Outcome>,
     /// Every failure, in profile order.
     pub failures: Vec<Outcome>,
+    /// The profiles not started, in profile order.
+    pub not_started: Vec<String>,
 }
 
 /// The tool and Typst versions, as recorded in manifests and reports.
@@ -312,9 +340,17 @@ pub fn run(
     // Parse fonts and build the library before the workers race for them.
     pdf::preload();
 
-    // Plan: validate every profile and name its output.
-    let planned: Vec<anyhow::Result<Planned>> =
-        pool.install(|| items.par_iter().map(|i| plan(shared, i, options)).collect());
+    // Plan: validate every profile and name its output (none once stopped: the workers
+    // below turn those into `Cancelled`).
+    let planned: Vec<anyhow::Result<Planned>> = pool.install(|| {
+        items
+            .par_iter()
+            .map(|i| match options.stopped() {
+                true => Err(anyhow::anyhow!("stopped")),
+                false => plan(shared, i, options),
+            })
+            .collect()
+    });
     let mut by_file: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in planned.iter().enumerate() {
         if let Ok(p) = p {
@@ -338,13 +374,20 @@ pub fn run(
 
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create folder {}", options.out.display()))?;
+    // Before anything is written (even if nothing will be): what a killed run left behind.
+    output::clean_stale(&options.out);
     let own_name = manifest_name(options.shard);
     let (own, known) = read_manifests(&options.out, &own_name);
-    let manifest = Mutex::new((own, Instant::now()));
+    let manifest = Mutex::new((own, None));
     let manifest_path = options.out.join(&own_name);
 
     let outcomes: Vec<Outcome> = on_workers(items.len(), jobs, |i| {
         let (item, planned) = (&items[i], &planned[i]);
+        if options.stopped() {
+            return Outcome::Cancelled {
+                profile: item.label.clone(),
+            };
+        }
         let outcome = match (planned, collisions.get(&i)) {
             (Err(e), _) => Outcome::Failed {
                 profile: item.label.clone(),
@@ -391,8 +434,17 @@ pub fn run(
         let (failures, outputs) = summary
             .outcomes
             .iter()
+            .filter(|o| !matches!(o, Outcome::Cancelled { .. }))
             .cloned()
             .partition(|o| matches!(o, Outcome::Failed { .. }));
+        let not_started = summary
+            .outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Cancelled { profile } => Some(profile.clone()),
+                _ => None,
+            })
+            .collect();
         let report = Report {
             tool: tool(),
             kind: options.kind.name().to_owned(),
@@ -400,8 +452,10 @@ pub fn run(
             rendered: summary.rendered(),
             skipped: summary.skipped(),
             failed: summary.failed(),
+            cancelled: summary.cancelled(),
             outputs,
             failures,
+            not_started,
         };
         let json = serde_json::to_vec_pretty(&report).context("cannot serialise the report")?;
         output::write_atomic(path, &json, true)?;

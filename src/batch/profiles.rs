@@ -46,15 +46,16 @@ pub fn list(path: &Path) -> anyhow::Result<Vec<Item>> {
         for entry in entries {
             let entry = entry.with_context(|| format!("cannot list {}", path.display()))?;
             let file = entry.path();
-            let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
+            // A name that is not UTF-8 is still a profile: it is rendered (its output is
+            // named by the customer's short name, like any other) and called by its
+            // escaped name in messages, never skipped unsaid.
+            let name = escaped_name(&entry.file_name());
             if name.starts_with('.') || !name.ends_with(".toml") || !file.is_file() {
                 continue;
             }
             items.push(Item {
-                label: name.to_owned(),
-                key: name.to_owned(),
+                label: name.clone(),
+                key: name,
                 origin: Origin::File(file.clone()),
             });
         }
@@ -70,6 +71,30 @@ pub fn list(path: &Path) -> anyhow::Result<Vec<Item>> {
         let source = load::read_text(path)?;
         csv_items(&source)
     }
+}
+
+/// A file name as text: itself if it is UTF-8, else its UTF-8 parts with every other byte
+/// written `\xNN`. Unlike a lossy conversion, two names never read the same, so labels
+/// (and shard keys) stay distinct.
+fn escaped_name(name: &std::ffi::OsStr) -> String {
+    if let Some(name) = name.to_str() {
+        return name.to_owned();
+    }
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                let _ = write!(out, "\\x{byte:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    name.to_string_lossy().into_owned()
 }
 
 /// Columns whose cell is a `;`-separated list.
@@ -209,6 +234,17 @@ fn row_to_toml(headers: &[String], record: &csv::StringRecord) -> Result<String,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_distinct() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let a = escaped_name(std::ffi::OsStr::from_bytes(b"caf\xe9.toml"));
+        let b = escaped_name(std::ffi::OsStr::from_bytes(b"caf\xe8.toml"));
+        assert_eq!(a, "caf\\xE9.toml");
+        assert_ne!(a, b);
+        assert_eq!(escaped_name(std::ffi::OsStr::new("café.toml")), "café.toml");
+    }
 
     #[test]
     fn a_csv_row_becomes_profile_toml() {

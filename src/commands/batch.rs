@@ -1,10 +1,14 @@
 //! `annex batch`: one document per profile of a folder or CSV file; draws the progress
 //! (a bar on a terminal, a line per document otherwise), then prints every failure with
 //! its reason and a summary line.
+//!
+//! SIGINT and SIGTERM stop the batch cleanly (see [`Stop`]): exit code 128 + the signal
+//! (130, 143) after the manifest is written; a second signal ends the process at once.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -25,6 +29,8 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         ));
     }
     let started = Instant::now();
+    // Before anything long: a signal from here on stops the batch cleanly.
+    let stop = Stop::install()?;
     let shared = Shared::load(&args.input.options())?;
     if !args.quiet {
         for n in &shared.notices {
@@ -40,6 +46,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         force: args.force,
         report: args.report.clone(),
         source_date_epoch: args.source_date_epoch,
+        stop: Some(Arc::clone(&stop.raised)),
     };
     if let Some(floor) = args.bench_floor {
         let items = batch::list(&args.profiles)?;
@@ -52,6 +59,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
             Outcome::Rendered(o) => ("rendered", o.path.as_str()),
             Outcome::Skipped(o) => ("skipped", o.path.as_str()),
             Outcome::Failed { profile, .. } => ("failed", profile.as_str()),
+            Outcome::Cancelled { profile } => ("not started", profile.as_str()),
         };
         progress.tick(what, name);
     })?;
@@ -62,6 +70,16 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         }
     }
     let (rendered, skipped, failed) = (summary.rendered(), summary.skipped(), summary.failed());
+    if let Some(signal) = stop.signal() {
+        // Always said, even with --quiet: the run did not do what was asked.
+        eprintln!(
+            "interrupted by {}: rendered {rendered}, skipped {skipped}, failed {failed}, not started {}; \
+             the manifest records every file written: run the same command again to finish",
+            signal_name(signal),
+            summary.cancelled(),
+        );
+        return Ok(128u8.saturating_add(u8::try_from(signal).unwrap_or(0)));
+    }
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
         println!(
@@ -73,6 +91,56 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(if failed > 0 { EXIT_INVALID } else { EXIT_OK })
+}
+
+/// The signal handlers of a batch: the first SIGINT or SIGTERM raises `raised` (the batch
+/// starts no new profile, finishes those in flight, writes its manifest) and records which
+/// signal it was; a second one while stopping exits at once with 128 + its number (temp
+/// files then left are removed by the next run).
+struct Stop {
+    raised: Arc<AtomicBool>,
+    signal: Arc<AtomicUsize>,
+}
+
+impl Stop {
+    fn install() -> anyhow::Result<Stop> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let stop = Stop {
+            raised: Arc::new(AtomicBool::new(false)),
+            signal: Arc::new(AtomicUsize::new(0)),
+        };
+        for signal in [SIGINT, SIGTERM] {
+            // Handlers run in the order registered: the exit checks the flag before the
+            // first signal raises it.
+            signal_hook::flag::register_conditional_shutdown(
+                signal,
+                128 + signal,
+                Arc::clone(&stop.raised),
+            )
+            .context("cannot install the signal handlers")?;
+            signal_hook::flag::register_usize(signal, Arc::clone(&stop.signal), signal as usize)
+                .context("cannot install the signal handlers")?;
+            signal_hook::flag::register(signal, Arc::clone(&stop.raised))
+                .context("cannot install the signal handlers")?;
+        }
+        Ok(stop)
+    }
+
+    /// The signal that stopped the batch, if one did.
+    fn signal(&self) -> Option<i32> {
+        match self.signal.load(Ordering::SeqCst) {
+            0 => None,
+            n => i32::try_from(n).ok(),
+        }
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    match signal {
+        signal_hook::consts::SIGINT => "SIGINT".to_owned(),
+        signal_hook::consts::SIGTERM => "SIGTERM".to_owned(),
+        n => format!("signal {n}"),
+    }
 }
 
 fn indent(text: &str) -> String {

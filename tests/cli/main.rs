@@ -4,6 +4,7 @@
 
 mod architecture;
 mod batch;
+mod batch_resume;
 mod check;
 mod import;
 mod layout;
