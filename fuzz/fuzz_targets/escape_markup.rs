@@ -12,9 +12,38 @@ fn fold(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether a soft-dotted Latin letter is directly followed by a combining mark.
+fn soft_dotted_then_mark(text: &str) -> bool {
+    let soft_dotted = |c: char| {
+        matches!(
+            c,
+            'i' | 'j' | '\u{12F}' | '\u{249}' | '\u{268}' | '\u{29D}' | '\u{2B2}' | '\u{3F3}'
+                | '\u{456}' | '\u{458}' | '\u{1D62}' | '\u{1D96}' | '\u{1DA4}' | '\u{1DA8}'
+                | '\u{1E2D}' | '\u{1ECB}' | '\u{2071}' | '\u{2148}' | '\u{2149}' | '\u{2C7C}'
+        ) || ('\u{1D422}'..='\u{1D693}').contains(&c)
+    };
+    let mark = |c: char| {
+        ('\u{300}'..='\u{36F}').contains(&c)
+            || ('\u{1AB0}'..='\u{1AFF}').contains(&c)
+            || ('\u{1DC0}'..='\u{1DFF}').contains(&c)
+            || ('\u{20D0}'..='\u{20FF}').contains(&c)
+            || ('\u{FE20}'..='\u{FE2F}').contains(&c)
+    };
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).any(|w| soft_dotted(w[0]) && mark(w[1]))
+}
+
 fuzz_target!(|text: &str| {
     // Long inputs only slow the search down: the escaper works character by character.
     if text.chars().count() > 200 {
+        return;
+    }
+    // Known upstream bug, typst/typst#8767 (open): a soft-dotted letter (i, j, …) followed
+    // by a combining mark that the font lays out through a dotless form gets the whole
+    // cluster in the PDF's ToUnicode twice. The text is not lost, but it does not read back
+    // as itself; annex's layout check refuses such an activity (tests/cli/layout.rs), and
+    // SECURITY.md lists it. Skip the class here so the search goes on for new failures.
+    if soft_dotted_then_mark(text) {
         return;
     }
     let files = HashMap::new();
