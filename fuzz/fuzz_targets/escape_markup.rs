@@ -14,14 +14,8 @@ fn fold(s: &str) -> String {
 
 /// Whether a soft-dotted Latin letter is directly followed by a combining mark.
 fn soft_dotted_then_mark(text: &str) -> bool {
-    let soft_dotted = |c: char| {
-        matches!(
-            c,
-            'i' | 'j' | '\u{12F}' | '\u{249}' | '\u{268}' | '\u{29D}' | '\u{2B2}' | '\u{3F3}'
-                | '\u{456}' | '\u{458}' | '\u{1D62}' | '\u{1D96}' | '\u{1DA4}' | '\u{1DA8}'
-                | '\u{1E2D}' | '\u{1ECB}' | '\u{2071}' | '\u{2148}' | '\u{2149}' | '\u{2C7C}'
-        ) || ('\u{1D422}'..='\u{1D693}').contains(&c)
-    };
+    const SOFT_DOTTED: &str = "ijįɉɨʝʲϳіјᵢᶖᶤᶨḭịⁱⅈⅉⱼ";
+    let soft_dotted = |c: char| SOFT_DOTTED.contains(c) || ('\u{1D422}'..='\u{1D693}').contains(&c);
     let mark = |c: char| {
         ('\u{300}'..='\u{36F}').contains(&c)
             || ('\u{1AB0}'..='\u{1AFF}').contains(&c)
