@@ -4,7 +4,7 @@
 //! input: slow (tens of executions per second), but it is the guarantee itself.
 #![no_main]
 
-use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 
@@ -40,7 +40,8 @@ fuzz_target!(|text: &str| {
     if soft_dotted_then_mark(text) {
         return;
     }
-    let files = HashMap::new();
+    static TEMPLATES: OnceLock<annex::templates::TemplateSet> = OnceLock::new();
+    let templates = TEMPLATES.get_or_init(annex::templates::TemplateSet::builtin);
     let source = format!(
         // No line breaking, no hyphenation: the laid-out text is one line per input line.
         "#set page(width: auto, height: auto)\n#set text(hyphenate: false)\n{}\n",
@@ -49,7 +50,7 @@ fuzz_target!(|text: &str| {
     let compiled = annex::pdf::compile(annex::pdf::Job {
         main_name: "fuzz.typ",
         source,
-        files: &files,
+        templates,
         data: Vec::new(),
         date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         timestamp: None,
