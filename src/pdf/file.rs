@@ -7,6 +7,10 @@
 //!   one. Earlier signatures, which cover earlier revisions byte for byte, stay valid.
 //! - Only files with classic cross-reference tables are updated (what Typst writes and what
 //!   this module appends); anything else is refused with a clear message.
+//! - No byte reaches the parser before a linear scan has bounded how deep arrays and
+//!   dictionaries nest ([`MAX_NESTING`]): the parser recurses once per level, and a crafted
+//!   file of `[[[[…` would otherwise overflow the stack. Every walk of the object graph here
+//!   carries a depth or a visited set.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -40,6 +44,8 @@ pub struct SigField {
     pub reason: Option<String>,
     /// `/SubFilter`.
     pub sub_filter: Option<String>,
+    /// The DocMDP permission (`P`, 1 to 3) when the signature certifies the document.
+    pub docmdp: Option<i64>,
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -55,15 +61,106 @@ fn text(bytes: &[u8]) -> String {
     }
 }
 
+/// How deep arrays and dictionaries may nest in a PDF we read. Real documents stay under
+/// 20; the parser uses a few hundred bytes of stack per level.
+pub const MAX_NESTING: usize = 512;
+
+/// Checks, in one pass, that no array or dictionary nests deeper than [`MAX_NESTING`].
+///
+/// Literal and hex strings and comments are skipped as the parser skips them. Stream data
+/// (after a `stream` keyword met outside any array or dictionary) is scanned too, with its
+/// own count, so that an object the cross-reference table places inside a stream is
+/// bounded as well; an `endstream` inside stream data returns to the count outside.
+pub fn check_nesting(bytes: &[u8]) -> Result<(), String> {
+    let (mut depth, mut outside) = (0usize, 0usize);
+    let mut in_stream = false;
+    let mut i = 0;
+    let n = bytes.len();
+    let deep = |at: usize| {
+        Err(format!(
+            "arrays or dictionaries nest deeper than {MAX_NESTING} levels (at byte {at}): not a PDF annex reads"
+        ))
+    };
+    while i < n {
+        match bytes[i] {
+            b'%' => {
+                while i < n && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'(' => {
+                let mut level = 0usize;
+                while i < n {
+                    match bytes[i] {
+                        b'\\' => i += 1,
+                        b'(' => level += 1,
+                        b')' => {
+                            level -= 1;
+                            if level == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                i += 1;
+                if depth > MAX_NESTING {
+                    return deep(i);
+                }
+            }
+            b'<' => {
+                while i < n && bytes[i] != b'>' {
+                    i += 1;
+                }
+            }
+            b'[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return deep(i);
+                }
+            }
+            b'>' if bytes.get(i + 1) == Some(&b'>') => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b']' => depth = depth.saturating_sub(1),
+            b's' if !in_stream && depth == 0 && bytes[i..].starts_with(b"stream") => {
+                in_stream = true;
+                outside = depth;
+                i += 5;
+            }
+            b'e' if in_stream && bytes[i..].starts_with(b"endstream") => {
+                in_stream = false;
+                depth = outside;
+                i += 8;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 impl PdfFile {
-    /// Parses `bytes`.
+    /// Parses `bytes`, after [`check_nesting`].
     pub fn open(bytes: &[u8]) -> Result<PdfFile, String> {
+        check_nesting(bytes)?;
         let pdf = Pdf::new(Arc::new(bytes.to_vec()))
             .map_err(|e| format!("not a readable PDF ({e:?})"))?;
         Ok(PdfFile { pdf })
     }
 
-    fn catalog(&self) -> Option<Dict<'_>> {
+    /// An object by number (generation 0 first, then the one the reference names).
+    pub fn object(&self, r: ObjRef) -> Option<Object<'_>> {
+        self.pdf.xref().get::<Object<'_>>(r.into())
+    }
+
+    /// The document catalogue.
+    pub fn catalog(&self) -> Option<Dict<'_>> {
         self.pdf.xref().get::<Dict<'_>>(self.pdf.xref().root_id())
     }
 
@@ -97,7 +194,7 @@ impl PdfFile {
         self.pdf.metadata().keywords.as_deref().map(text)
     }
 
-    /// The signature fields with a value, in `/Fields` order.
+    /// The signature fields with a value, in signing order (where their byte ranges end).
     pub fn signatures(&self) -> Vec<SigField> {
         let mut out = Vec::new();
         let Some(fields) = self
@@ -137,9 +234,56 @@ impl PdfFile {
                 sub_filter: value
                     .get::<Name<'_>>(b"SubFilter")
                     .map(|n| n.as_str().to_owned()),
+                docmdp: value.get::<Array<'_>>(b"Reference").and_then(|refs| {
+                    refs.iter::<Dict<'_>>()
+                        .find(|r| {
+                            r.get::<Name<'_>>(b"TransformMethod")
+                                .is_some_and(|m| m.as_str() == "DocMDP")
+                        })
+                        .map(|r| {
+                            r.get::<Dict<'_>>(b"TransformParams")
+                                .and_then(|p| p.get::<f64>(b"P"))
+                                .map_or(2, |p| p as i64)
+                        })
+                }),
             });
         }
+        out.sort_by_key(|s| match s.byte_range.as_slice() {
+            [_, _, b, c] => b.saturating_add(*c),
+            _ => i64::MAX,
+        });
         out
+    }
+
+    /// Every signature field of the form: reference, name (`/T`), whether it has a value.
+    pub fn signature_fields(&self) -> Vec<(ObjRef, String, bool)> {
+        let Some(fields) = self
+            .catalog()
+            .and_then(|c| c.get::<Dict<'_>>(b"AcroForm"))
+            .and_then(|f| f.get::<Array<'_>>(b"Fields"))
+        else {
+            return Vec::new();
+        };
+        fields
+            .raw_iter()
+            .filter_map(|f| match f {
+                MaybeRef::Ref(r) => Some(r),
+                MaybeRef::NotRef(_) => None,
+            })
+            .filter_map(|r| {
+                let field = self.pdf.xref().get::<Dict<'_>>(r.into())?;
+                field
+                    .get::<Name<'_>>(b"FT")
+                    .is_some_and(|n| n.as_str() == "Sig")
+                    .then(|| {
+                        let name = field
+                            .get::<hayro_syntax::object::String<'_>>(b"T")
+                            .map(|s| text(s.as_bytes()))
+                            .unwrap_or_default();
+                        (r, name, field.contains_key(b"V"))
+                    })
+            })
+            .collect()
     }
 
     /// The object references of the pages, in order, with their media box height.
@@ -376,6 +520,14 @@ pub fn last_trailer(bytes: &[u8]) -> Result<Trailer, String> {
     })
 }
 
+/// The reference after `key` (`/Info`, `/Root`) in a trailer's text.
+pub fn trailer_ref(trailer: &str, key: &str) -> Option<ObjRef> {
+    let v = value_after(trailer, key)?;
+    let mut it = v.split_whitespace();
+    let (n, g) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+    (it.next() == Some("R")).then(|| ObjRef::new(n, g))
+}
+
 /// The value after `key` in a small dictionary text: a number, or `n g R`.
 fn value_after(dict: &str, key: &str) -> Option<String> {
     let i = dict.find(key)?;
@@ -390,6 +542,116 @@ fn value_after(dict: &str, key: &str) -> Option<String> {
         [a, ..] => Some((*a).to_owned()),
         _ => None,
     }
+}
+
+/// The most revisions a file may have for [`sections`] to read it.
+pub const MAX_REVISIONS: usize = 256;
+
+/// One revision's classic cross-reference section.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Offset of its `xref` keyword.
+    pub xref: usize,
+    /// Where the revision ends: just after its `%%EOF` line.
+    pub end: usize,
+    /// (object number, generation, in use) of every entry.
+    pub entries: Vec<(i64, i64, bool)>,
+    /// The trailer dictionary, as written.
+    pub trailer: String,
+}
+
+/// The cross-reference sections of a file, oldest first, found by following `/Prev` from
+/// the last `startxref` (not by looking for `%%EOF`, which an attachment may contain).
+/// Refuses cross-reference streams, hybrid files and more than [`MAX_REVISIONS`] sections.
+pub fn sections(bytes: &[u8]) -> Result<Vec<Section>, String> {
+    let sx = rfind(bytes, b"startxref").ok_or("no startxref: not a complete PDF")?;
+    let mut at = startxref_value(bytes, sx).ok_or("unreadable startxref")?;
+    let mut out: Vec<Section> = Vec::new();
+    loop {
+        if out.len() == MAX_REVISIONS {
+            return Err(format!("more than {MAX_REVISIONS} revisions"));
+        }
+        if out.last().is_some_and(|s| at >= s.xref) {
+            return Err(format!("a /Prev at byte {at} does not point backwards"));
+        }
+        let section = section_at(bytes, at)?;
+        let prev = value_after(&section.trailer, "/Prev").map(|p| p.parse::<usize>());
+        out.push(section);
+        match prev {
+            None => break,
+            Some(Ok(p)) => at = p,
+            Some(Err(_)) => return Err("unreadable /Prev".into()),
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
+fn startxref_value(bytes: &[u8], sx: usize) -> Option<usize> {
+    let tail = bytes.get(sx + 9..(sx + 40).min(bytes.len()))?;
+    String::from_utf8_lossy(tail)
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn section_at(bytes: &[u8], at: usize) -> Result<Section, String> {
+    let rest = bytes
+        .get(at..)
+        .filter(|b| b.starts_with(b"xref"))
+        .ok_or_else(|| {
+            format!("the cross-reference section at byte {at} is a stream or missing; only classic tables are read")
+        })?;
+    let tr = find(rest, b"trailer").ok_or_else(|| format!("no trailer after byte {at}"))?;
+    let sx = find(&rest[tr..], b"startxref")
+        .map(|p| tr + p)
+        .ok_or_else(|| format!("no startxref after byte {at}"))?;
+    let eof = find(&rest[sx..], b"%%EOF")
+        .map(|p| sx + p + 5)
+        .ok_or_else(|| format!("no %%EOF after byte {at}"))?;
+    let mut end = at + eof;
+    while end < bytes.len() && (bytes[end] == b'\r' || bytes[end] == b'\n') {
+        end += 1;
+    }
+    let trailer = String::from_utf8_lossy(&rest[tr + 7..sx]).into_owned();
+    if trailer.contains("/XRefStm") || trailer.contains("/Encrypt") {
+        return Err(format!(
+            "the trailer at byte {} names a cross-reference stream or encryption",
+            at + tr
+        ));
+    }
+    let table = String::from_utf8_lossy(&rest[4..tr]).into_owned();
+    let mut tokens = table.split_whitespace();
+    let mut entries = Vec::new();
+    let bad = || format!("unreadable cross-reference section at byte {at}");
+    while let Some(first) = tokens.next() {
+        let start: i64 = first.parse().map_err(|_| bad())?;
+        let count: usize = tokens.next().and_then(|t| t.parse().ok()).ok_or_else(bad)?;
+        if count > table.len() / 18 + 1 {
+            return Err(bad());
+        }
+        for k in 0..count {
+            let (_, g, t) = (tokens.next(), tokens.next(), tokens.next());
+            let gen: i64 = g.and_then(|g| g.parse().ok()).ok_or_else(bad)?;
+            let in_use = match t {
+                Some("n") => true,
+                Some("f") => false,
+                _ => return Err(bad()),
+            };
+            entries.push((start + k as i64, gen, in_use));
+        }
+    }
+    Ok(Section {
+        xref: at,
+        end,
+        entries,
+        trailer,
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Byte offsets where each revision ends (just after its `%%EOF` line).

@@ -8,6 +8,7 @@ mod check;
 mod import;
 mod render;
 mod seal;
+mod sign;
 mod tailor;
 
 use std::path::{Path, PathBuf};
