@@ -7,10 +7,8 @@
 //!   one. Earlier signatures, which cover earlier revisions byte for byte, stay valid.
 //! - Only files with classic cross-reference tables are updated (what Typst writes and what
 //!   this module appends); anything else is refused with a clear message.
-//! - No byte reaches the parser before a linear scan has bounded how deep arrays and
-//!   dictionaries nest ([`MAX_NESTING`]): the parser recurses once per level, and a crafted
-//!   file of `[[[[…` would otherwise overflow the stack. Every walk of the object graph here
-//!   carries a depth or a visited set.
+//! - No byte reaches the parser before [`guard`] has bounded its recursion (nesting,
+//!   `/Kids` trees). Every walk of the object graph here carries a depth or a visited set.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,6 +16,8 @@ use std::sync::Arc;
 
 use hayro_syntax::object::{Array, Dict, MaybeRef, Name, ObjRef, Object, Stream};
 use hayro_syntax::Pdf;
+
+use super::guard::{self, find};
 
 /// Dictionary entries as (key without the slash, serialised value).
 pub type Entries = Vec<(String, String)>;
@@ -61,94 +61,11 @@ fn text(bytes: &[u8]) -> String {
     }
 }
 
-/// How deep arrays and dictionaries may nest in a PDF we read. Real documents stay under
-/// 20; the parser uses a few hundred bytes of stack per level.
-pub const MAX_NESTING: usize = 512;
-
-/// Checks, in one pass, that no array or dictionary nests deeper than [`MAX_NESTING`].
-///
-/// Literal and hex strings and comments are skipped as the parser skips them. Stream data
-/// (after a `stream` keyword met outside any array or dictionary) is scanned too, with its
-/// own count, so that an object the cross-reference table places inside a stream is
-/// bounded as well; an `endstream` inside stream data returns to the count outside.
-pub fn check_nesting(bytes: &[u8]) -> Result<(), String> {
-    let (mut depth, mut outside) = (0usize, 0usize);
-    let mut in_stream = false;
-    let mut i = 0;
-    let n = bytes.len();
-    let deep = |at: usize| {
-        Err(format!(
-            "arrays or dictionaries nest deeper than {MAX_NESTING} levels (at byte {at}): not a PDF annex reads"
-        ))
-    };
-    while i < n {
-        match bytes[i] {
-            b'%' => {
-                while i < n && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-            }
-            b'(' => {
-                let mut level = 0usize;
-                while i < n {
-                    match bytes[i] {
-                        b'\\' => i += 1,
-                        b'(' => level += 1,
-                        b')' => {
-                            level -= 1;
-                            if level == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
-            b'<' if bytes.get(i + 1) == Some(&b'<') => {
-                depth += 1;
-                i += 1;
-                if depth > MAX_NESTING {
-                    return deep(i);
-                }
-            }
-            b'<' => {
-                while i < n && bytes[i] != b'>' {
-                    i += 1;
-                }
-            }
-            b'[' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return deep(i);
-                }
-            }
-            b'>' if bytes.get(i + 1) == Some(&b'>') => {
-                depth = depth.saturating_sub(1);
-                i += 1;
-            }
-            b']' => depth = depth.saturating_sub(1),
-            b's' if !in_stream && depth == 0 && bytes[i..].starts_with(b"stream") => {
-                in_stream = true;
-                outside = depth;
-                i += 5;
-            }
-            b'e' if in_stream && bytes[i..].starts_with(b"endstream") => {
-                in_stream = false;
-                depth = outside;
-                i += 8;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
 impl PdfFile {
-    /// Parses `bytes`, after [`check_nesting`].
+    /// Parses `bytes`, after [`guard::check_nesting`] and [`guard::check_trees`].
     pub fn open(bytes: &[u8]) -> Result<PdfFile, String> {
-        check_nesting(bytes)?;
+        guard::check_nesting(bytes)?;
+        guard::check_trees(bytes)?;
         let pdf = Pdf::new(Arc::new(bytes.to_vec()))
             .map_err(|e| format!("not a readable PDF ({e:?})"))?;
         Ok(PdfFile { pdf })
@@ -648,10 +565,6 @@ fn section_at(bytes: &[u8], at: usize) -> Result<Section, String> {
         entries,
         trailer,
     })
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Byte offsets where each revision ends (just after its `%%EOF` line).

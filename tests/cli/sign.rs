@@ -433,6 +433,77 @@ fn deeply_nested(depth: usize) -> Vec<u8> {
     out
 }
 
+/// A minimal PDF whose page tree is `depth` /Pages nodes, each the only kid of the last.
+fn deep_page_tree(depth: usize) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = vec![out.len()];
+    out.extend(b"1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n");
+    for n in 2..depth + 2 {
+        offsets.push(out.len());
+        out.extend(
+            format!(
+                "{n} 0 obj\n<</Type/Pages/Kids[{} 0 R]/Count 1>>\nendobj\n",
+                n + 1
+            )
+            .as_bytes(),
+        );
+    }
+    offsets.push(out.len());
+    out.extend(
+        format!(
+            "{} 0 obj\n<</Type/Page/MediaBox[0 0 9 9]>>\nendobj\n",
+            depth + 2
+        )
+        .as_bytes(),
+    );
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f\r\n", offsets.len() + 1).as_bytes());
+    for o in &offsets {
+        out.extend(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+            offsets.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// #11 item 4 (the same crash through the page tree, which the parser walks recursively
+/// when it opens a file): 100,000 nested /Pages nodes, or a cycle, exit 1 with a message.
+#[test]
+fn a_deep_or_cyclic_page_tree_is_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tree.pdf"), deep_page_tree(100_000)).unwrap();
+    let out = annex(dir.path(), &["verify", "tree.pdf"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("a /Kids tree is deeper than 64 levels"),
+        "{}",
+        show(&out)
+    );
+    let out = sign(dir.path(), &dir.path().join("tree.pdf"), "provider");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("deeper than 64 levels"),
+        "{}",
+        show(&out)
+    );
+    assert!(PdfFile::open(&deep_page_tree(20)).is_ok());
+    let cycle = String::from_utf8(deep_page_tree(3))
+        .unwrap()
+        .replace("/Kids[4 0 R]", "/Kids[2 0 R]");
+    assert!(annex::pdf::guard::check_trees(cycle.as_bytes())
+        .unwrap_err()
+        .contains("a cycle"));
+    let hidden = b"1 0 obj <</Type/Obj#53tm/N 1/First 4/Length 0>>stream\nendstream endobj";
+    assert!(annex::pdf::guard::check_trees(hidden)
+        .unwrap_err()
+        .contains("object streams"));
+}
+
 /// #11 item 4: 100,000 nested arrays (~200 KB) make `verify` and `sign` exit 1 with a
 /// message, not overflow the stack; a shallow one is still read.
 #[test]
@@ -459,7 +530,7 @@ fn a_deeply_nested_pdf_is_refused_with_a_message() {
     let mut dicts = b"1 0 obj <<".to_vec();
     dicts.extend(b"/A <<".repeat(600));
     assert!(
-        file::check_nesting(&dicts).is_err(),
+        annex::pdf::guard::check_nesting(&dicts).is_err(),
         "dictionaries count too"
     );
     // Brackets in strings and comments do not count.
@@ -467,7 +538,7 @@ fn a_deeply_nested_pdf_is_refused_with_a_message() {
     quoted.extend(b"[".repeat(2000));
     quoted.extend(b")\n%");
     quoted.extend(b"<<".repeat(2000));
-    assert!(file::check_nesting(&quoted).is_ok());
+    assert!(annex::pdf::guard::check_nesting(&quoted).is_ok());
 }
 
 /// #11 item 10 (RSA): `sign` refuses an RSA key under 2048 bits; a signature made with
