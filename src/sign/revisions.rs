@@ -84,10 +84,16 @@ pub fn analyse(bytes: &[u8], signed_end: usize) -> Result<Vec<Update>, String> {
         .position(|s| s.end == signed_end)
         .ok_or_else(|| format!("byte {signed_end} is not the end of a revision"))?;
     let mut out = Vec::new();
+    let mut previous: Option<PdfFile> = None;
     for i in first + 1..sections.len() {
-        let old = PdfFile::open(&bytes[..sections[i - 1].end])?;
+        // Each revision is parsed once: the new one is the next update's old one.
+        let old = match previous.take() {
+            Some(p) => p,
+            None => PdfFile::open(&bytes[..sections[i - 1].end])?,
+        };
         let new = PdfFile::open(&bytes[..sections[i].end])?;
         let mut update = judge(&old, &new, &sections[i - 1].trailer, &sections[i], i + 1);
+        previous = Some(new);
         if update.violations.len() > MAX_LISTED {
             let more = update.violations.len() - MAX_LISTED;
             update.violations.truncate(MAX_LISTED);
