@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # pyHanko and `annex verify` must agree (#11): run by .ci/run with the venv it made.
 #   1. an annex signed by both signatories (`annex sign` twice): both say valid;
-#   2. the same annex with page 1 overdrawn after signature 1, then countersigned by
-#      pyHanko itself (`annex sign` refuses to): both reject it.
+#   2. the same annex changed after signature 1 (a red box drawn over page 1, a FreeText
+#      annotation, a replaced attachment), then countersigned by pyHanko itself (`annex
+#      sign` refuses to): both reject each, annex naming the revision and the object.
 # Usage: scripts/pyhanko-check.sh PYTHON (a python with pyHanko installed).
 # Prints one line per check; exits 1 if any check failed. Nothing is skipped.
 set -uo pipefail
@@ -43,17 +44,24 @@ check "annex verify accepts the countersigned annex" 0 "$annex" verify "$pdf" --
 check "pyHanko accepts both signatures of the countersigned annex" 0 \
   "$python" scripts/pyhanko_check.py validate "$ca" "$pdf"
 
-check "pyHanko overdraws page 1 after signature 1 and countersigns" 0 \
-  "$python" scripts/pyhanko_check.py tamper-countersign "$work/once.pdf" "$work/tampered.pdf" \
-  "$pki/TEST-ONLY-customer.key.pem" "$pki/TEST-ONLY-customer.cert.pem" "$ca"
-check "annex sign refuses to countersign the overdrawn annex" 1 sign "$work/tampered.pdf.tampered" customer
-check "annex verify rejects the tampered-then-countersigned annex" 1 \
-  "$annex" verify "$work/tampered.pdf" --trust "$ca"
-grep -q "FAILED  revision 3 (after signature 1) changes object [0-9]* 0 (page 1: /Contents)" "$work/log" ||
-  { echo "FAILED  annex verify names revision 3 and page 1's /Contents"; sed 's/^/        /' "$work/log"; failed=1; }
-check "pyHanko rejects the tampered-then-countersigned annex" 1 \
-  "$python" scripts/pyhanko_check.py validate "$ca" "$work/tampered.pdf"
-grep -q "signature 1 .*INVALID intact=True valid=True trusted=True docmdp_ok=False" "$work/log" ||
-  { echo "FAILED  pyHanko rejects signature 1 for the modification, not for another reason"; sed 's/^/        /' "$work/log"; failed=1; }
+# Each change after signature 1, countersigned by pyHanko; the line annex verify must print.
+for case in \
+  "red-box|changes object [0-9]* 0 (page 1: /Contents)" \
+  "free-text|adds object [0-9]* 0 to page 1's /Annots, which is not a new signature" \
+  "attachment|changes object [0-9]* 0 (embedded file catalogue.toml: "; do
+  kind=${case%%|*} line=${case#*|}
+  out=$work/$kind.pdf
+  check "$kind: pyHanko changes the annex after signature 1 and countersigns" 0 \
+    "$python" scripts/pyhanko_check.py tamper-countersign "$kind" "$work/once.pdf" "$out" \
+    "$pki/TEST-ONLY-customer.key.pem" "$pki/TEST-ONLY-customer.cert.pem" "$ca"
+  check "$kind: annex sign refuses to countersign it" 1 sign "$out.tampered" customer
+  check "$kind: annex verify rejects the countersigned file" 1 "$annex" verify "$out" --trust "$ca"
+  grep -q "FAILED  revision 3 (after signature 1) $line" "$work/log" ||
+    { echo "FAILED  $kind: annex verify names revision 3 and the object"; sed 's/^/        /' "$work/log"; failed=1; }
+  check "$kind: pyHanko rejects the countersigned file" 1 \
+    "$python" scripts/pyhanko_check.py validate "$ca" "$out"
+  grep -q "signature 1 .*INVALID intact=True valid=True trusted=True docmdp_ok=False" "$work/log" ||
+    { echo "FAILED  $kind: pyHanko rejects signature 1 for the modification, not another reason"; sed 's/^/        /' "$work/log"; failed=1; }
+done
 
 exit $failed

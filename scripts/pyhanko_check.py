@@ -5,11 +5,13 @@ Usage:
       Validates every signature and prints one line per signature. Exit code 0 when every
       signature is intact, valid, trusted and within the document modification policy
       (pyHanko's `bottom_line`), 1 otherwise.
-  pyhanko_check.py tamper-countersign IN.pdf OUT.pdf KEY.pem CERT.pem CA.pem
-      Appends an incremental update that draws a red box over page 1 (a new content
-      stream), then countersigns with pyHanko in the next empty signature field: the file
-      an attacker would hand to the second signatory, made without `annex sign` (which
-      refuses it).
+  pyhanko_check.py tamper-countersign KIND IN.pdf OUT.pdf KEY.pem CERT.pem CA.pem
+      Appends an incremental update that changes IN.pdf (KIND: `red-box`, a new content
+      stream drawn over page 1; `free-text`, a FreeText annotation on page 1; `attachment`,
+      the first embedded file replaced), then countersigns with pyHanko in the next empty
+      signature field: the file an attacker would hand to the second signatory, made
+      without `annex sign` (which refuses it). Writes OUT.pdf.tampered (before the
+      countersignature) and OUT.pdf.
 """
 
 import sys
@@ -21,7 +23,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
 
-def tamper_countersign(src, dst, key, cert, ca) -> int:
+def tamper_countersign(kind, src, dst, key, cert, ca) -> int:
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -30,12 +32,40 @@ def tamper_countersign(src, dst, key, cert, ca) -> int:
         writer = IncrementalPdfFileWriter(f, strict=False)
         page_ref = writer.root["/Pages"]["/Kids"][0]
         page = page_ref.get_object()
-        box = generic.StreamObject(stream_data=b"q 1 0 0 rg 50 500 400 200 re f Q")
-        box_ref = writer.add_object(box)
-        contents = page["/Contents"]
-        items = list(contents) if isinstance(contents, generic.ArrayObject) else [page.raw_get("/Contents")]
-        page["/Contents"] = generic.ArrayObject(items + [box_ref])
-        writer.update_container(page)
+        if kind == "red-box":
+            box = generic.StreamObject(stream_data=b"q 1 0 0 rg 50 500 400 200 re f Q")
+            box_ref = writer.add_object(box)
+            contents = page["/Contents"]
+            items = list(contents) if isinstance(contents, generic.ArrayObject) else [page.raw_get("/Contents")]
+            page["/Contents"] = generic.ArrayObject(items + [box_ref])
+            writer.update_container(page)
+        elif kind == "free-text":
+            annot = generic.DictionaryObject(
+                {
+                    generic.NameObject("/Type"): generic.NameObject("/Annot"),
+                    generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+                    generic.NameObject("/Rect"): generic.ArrayObject(
+                        [generic.NumberObject(n) for n in (50, 500, 450, 700)]
+                    ),
+                    generic.NameObject("/Contents"): generic.TextStringObject("Void"),
+                    generic.NameObject("/DA"): generic.TextStringObject("/Helv 12 Tf"),
+                }
+            )
+            annots = list(page.get("/Annots", generic.ArrayObject()))
+            page["/Annots"] = generic.ArrayObject(annots + [writer.add_object(annot)])
+            writer.update_container(page)
+        elif kind == "attachment":
+            tree = writer.root["/Names"]["/EmbeddedFiles"]
+            spec = tree["/Names"][1].get_object()
+            ef_ref = spec["/EF"].raw_get("/F")
+            stream = generic.StreamObject(
+                {generic.NameObject("/Type"): generic.NameObject("/EmbeddedFile")},
+                stream_data=b'status = "final"\n',
+            )
+            writer.objects[(ef_ref.generation, ef_ref.idnum)] = stream
+        else:
+            print(f"unknown kind {kind}")
+            return 2
         with open(dst + ".tampered", "wb") as out:
             writer.write(out)
     with open(dst + ".tampered", "rb") as f:
@@ -57,13 +87,13 @@ def tamper_countersign(src, dst, key, cert, ca) -> int:
                 signer=signer,
                 output=out,
             )
-    print(f"{dst}: page 1 overdrawn after signature 1, then countersigned in {empty[0]!r}")
+    print(f"{dst}: {kind} after signature 1, then countersigned in {empty[0]!r}")
     return 0
 
 
 def main() -> int:
     if sys.argv[1] == "tamper-countersign":
-        return tamper_countersign(*sys.argv[2:7])
+        return tamper_countersign(*sys.argv[2:8])
     ca, path = sys.argv[2], sys.argv[3]
     context = ValidationContext(
         trust_roots=[load_cert_from_pemder(ca)],
