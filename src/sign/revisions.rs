@@ -130,7 +130,7 @@ fn same(a: &Object<'_>, b: &Object<'_>, depth: usize) -> bool {
         (Object::Null(_), Object::Null(_)) => true,
         (Object::Boolean(x), Object::Boolean(y)) => x == y,
         (Object::Number(x), Object::Number(y)) => x.as_f64() == y.as_f64(),
-        (Object::String(x), Object::String(y)) => x.as_bytes() == y.as_bytes(),
+        (Object::String(x), Object::String(y)) => same_text(x.as_bytes(), y.as_bytes()),
         (Object::Name(x), Object::Name(y)) => x.as_ref() == y.as_ref(),
         (Object::Array(x), Object::Array(y)) => same_array(x, y, depth),
         (Object::Dict(x), Object::Dict(y)) => changed_keys(x, y, &[], depth).is_empty(),
@@ -140,6 +140,74 @@ fn same(a: &Object<'_>, b: &Object<'_>, depth: usize) -> bool {
         }
         _ => false,
     }
+}
+
+/// PDFDocEncoding where it differs from Latin-1: bytes 0x18–0x1F, then 0x80–0xA0 (`None`:
+/// undefined).
+const PDFDOC_LOW: [char; 8] = ['˘', 'ˇ', 'ˆ', '˙', '˝', '˛', '˚', '˜'];
+const PDFDOC_HIGH: [Option<char>; 33] = [
+    Some('•'),
+    Some('†'),
+    Some('‡'),
+    Some('…'),
+    Some('—'),
+    Some('–'),
+    Some('ƒ'),
+    Some('⁄'),
+    Some('‹'),
+    Some('›'),
+    Some('−'),
+    Some('‰'),
+    Some('„'),
+    Some('“'),
+    Some('”'),
+    Some('‘'),
+    Some('’'),
+    Some('‚'),
+    Some('™'),
+    Some('ﬁ'),
+    Some('ﬂ'),
+    Some('Ł'),
+    Some('Œ'),
+    Some('Š'),
+    Some('Ÿ'),
+    Some('Ž'),
+    Some('ı'),
+    Some('ł'),
+    Some('œ'),
+    Some('š'),
+    Some('ž'),
+    None,
+    Some('€'),
+];
+
+/// Equal strings, or the same text encoded differently (PDFDocEncoding and UTF-16BE): a
+/// writer may re-encode a text string it copies.
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    fn decode(s: &[u8]) -> Option<String> {
+        if !s.starts_with(&[0xfe, 0xff]) {
+            return s
+                .iter()
+                .map(|&b| match b {
+                    0x18..=0x1f => Some(PDFDOC_LOW[(b - 0x18) as usize]),
+                    0x7f | 0xad => None,
+                    0x80..=0xa0 => PDFDOC_HIGH[(b - 0x80) as usize],
+                    _ => Some(b as char),
+                })
+                .collect();
+        }
+        match s.strip_prefix(&[0xfe, 0xff]) {
+            Some(units) if units.len() % 2 == 0 => String::from_utf16(
+                &units
+                    .chunks(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect::<Vec<_>>(),
+            )
+            .ok(),
+            _ => None,
+        }
+    }
+    a == b || decode(a).is_some_and(|t| decode(b) == Some(t))
 }
 
 fn same_array(x: &Array<'_>, y: &Array<'_>, depth: usize) -> bool {
@@ -734,5 +802,28 @@ fn grows_by(
     }
     if !inline_after.is_empty() {
         violations.push(format!("adds an inline entry to {what}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_strings_compare_by_text() {
+        assert!(same_text(b"Annex", b"\xfe\xff\0A\0n\0n\0e\0x"));
+        assert!(!same_text(b"Annex", b"\xfe\xff\0A\0n\0n\0e\0y"));
+        assert!(
+            same_text(b"\xe9\x85", b"\xfe\xff\0\xe9\x20\x13"),
+            "é – in PDFDocEncoding"
+        );
+        assert!(
+            !same_text(b"\x9f", b"\xfe\xff\0\x9f"),
+            "undefined bytes never match"
+        );
+        assert!(
+            !same_text(b"\xfe\xff\xd8\0", b"\xfe\xff\xd8\x01"),
+            "invalid UTF-16 never matches"
+        );
     }
 }
