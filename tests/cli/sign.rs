@@ -352,6 +352,56 @@ fn a_change_between_two_signatures_fails_verify_and_sign_refuses_it() {
     let sigs = doc.signatures();
     assert_eq!(sigs[0].docmdp, Some(2));
     assert_eq!(sigs[1].docmdp, None, "only the first signature certifies");
+
+    // Validation data appended later (a /DSS with a certificate) is allowed; the same
+    // update also adding a /Collection to the catalogue is not.
+    let size = file::last_trailer(&twice).unwrap().size;
+    let root = doc.root_ref();
+    let (entries, _) = doc.dict_entries(root, &[], "").unwrap();
+    let cert = std::fs::read(fixture("seal-test-pki/TEST-ONLY-ca.pem")).unwrap();
+    let dss = |extra: &str| {
+        update(
+            &twice,
+            BTreeMap::from([
+                (
+                    root.obj_number as i64,
+                    dict(&entries, &format!("/DSS {size} 0 R{extra}")),
+                ),
+                (size, format!("<</Certs[{} 0 R]>>", size + 1).into_bytes()),
+                (
+                    size + 1,
+                    format!("<</Length {}>>stream\n", cert.len())
+                        .into_bytes()
+                        .into_iter()
+                        .chain(cert.iter().copied())
+                        .chain(b"\nendstream".iter().copied())
+                        .collect(),
+                ),
+            ]),
+        )
+    };
+    std::fs::write(dir.path().join("dss.pdf"), dss("")).unwrap();
+    let out = verify(dir.path(), &dir.path().join("dss.pdf"));
+    assert!(out.status.success(), "{}", show(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains(
+            "ok      revision 4 (after signature 2) adds validation data (/DSS), nothing else"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("after the last signature add validation data only"),
+        "{report}"
+    );
+    std::fs::write(dir.path().join("dss-lang.pdf"), dss("/Collection<<>>")).unwrap();
+    let out = verify(dir.path(), &dir.path().join("dss-lang.pdf"));
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("FAILED  revision 4 (after signature 2) changes object"),
+        "{}",
+        show(&out)
+    );
 }
 
 /// #11 item 3: two `annex sign` at once on one file: both signatures are there afterwards
