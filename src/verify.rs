@@ -348,12 +348,15 @@ fn check_signatures(
         );
     }
     // Every update after the first signature, object by object.
+    // Where each signature's revision ends (a byte range not ending at a revision failed
+    // above, and is no starting point).
     let ends: Vec<usize> = sigs
         .iter()
         .filter_map(|s| match s.byte_range.as_slice() {
             [0, _, b, c] if *b >= 0 && *c >= 0 => Some((*b + *c) as usize),
             _ => None,
         })
+        .filter(|e| revisions.contains(e))
         .collect();
     if let Some(&first) = ends.iter().min() {
         let after = |at: usize| ends.iter().filter(|e| **e < at).count();

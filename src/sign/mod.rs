@@ -26,6 +26,7 @@
 pub mod appearance;
 pub mod cms;
 pub mod revisions;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::path::Path;

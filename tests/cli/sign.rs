@@ -73,6 +73,12 @@ fn verify(dir: &Path, pdf: &Path) -> Output {
     )
 }
 
+/// Writes `bytes` to `name` in `dir` and verifies it.
+fn verify_bytes_cli(dir: &Path, name: &str, bytes: &[u8]) -> Output {
+    std::fs::write(dir.join(name), bytes).unwrap();
+    verify(dir, &dir.join(name))
+}
+
 /// The first object number of `bytes` whose body starts with `marker`.
 fn object_with(bytes: &[u8], marker: &[u8]) -> i64 {
     let at = bytes
@@ -331,6 +337,44 @@ fn a_change_between_two_signatures_fails_verify_and_sign_refuses_it() {
             "{what}: the countersignature covers the file\n{report}"
         );
     }
+
+    // A countersignature in a new visible field (it could sit over the text) is not one of
+    // the fields the certifying signature laid out.
+    let size = file::last_trailer(&once).unwrap().size;
+    let doc = PdfFile::open(&once).unwrap();
+    let root = doc.root_ref();
+    let (cat, _) = doc.dict_entries(root, &["AcroForm"], "").unwrap();
+    let mut fields = doc.form_fields();
+    fields.push(format!("{size} 0 R"));
+    let (page_n, page_entries, mut annots) = page_one(&once);
+    annots.push(format!("{size} 0 R"));
+    let extra = update(
+        &once,
+        BTreeMap::from([
+            (
+                root.obj_number as i64,
+                dict(&cat, &format!("/AcroForm<</Fields[{}]/SigFlags 3>>", fields.join(" "))),
+            ),
+            (page_n, dict(&page_entries, &format!("/Annots[{}]", annots.join(" ")))),
+            (
+                size,
+                format!(
+                    "<</Type/Annot/Subtype/Widget/FT/Sig/T(Extra)/Rect[50 500 450 700]/P {page_n} 0 R/V {} 0 R>>",
+                    size + 1
+                )
+                .into_bytes(),
+            ),
+            (size + 1, b"<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>".to_vec()),
+        ]),
+    );
+    let out = verify_bytes_cli(dir.path(), "extra-field.pdf", &extra);
+    assert!(
+        stdout(&out).contains(&format!(
+            "FAILED  revision 3 (after signature 1) adds a visible signature field \"Extra\" (object {size} 0) after the certification"
+        )),
+        "{}",
+        show(&out)
+    );
 
     // An honest countersignature passes; the first signature certifies.
     let out = sign(dir.path(), &pdf, "customer");
