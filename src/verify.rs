@@ -139,12 +139,23 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             sigs.len()
         ),
     );
-    let xmp = doc
-        .xmp()
-        .map(|x| String::from_utf8_lossy(&x).into_owned())
-        .unwrap_or_default();
+    // Decoding is bounded (`file::MAX_XMP`, `file::MAX_ATTACHMENTS`): past a limit, the
+    // file fails here, naming the stream, instead of exhausting memory.
+    let xmp = match doc.xmp() {
+        Ok(x) => String::from_utf8_lossy(&x.unwrap_or_default()).into_owned(),
+        Err(e) => {
+            report.push(Outcome::Failed, e);
+            return report;
+        }
+    };
     check_pdfa(&xmp, &mut report);
-    let attachments = doc.attachments();
+    let attachments = match doc.attachments() {
+        Ok(a) => a,
+        Err(e) => {
+            report.push(Outcome::Failed, e);
+            return report;
+        }
+    };
     let manifest = read_manifest(&attachments, &mut report);
     if let Some(m) = &manifest {
         check_attachments(&attachments, m, &mut report);
@@ -382,6 +393,15 @@ fn check_signatures(
                     }
                     for v in &u.violations {
                         report.push(Outcome::Failed, format!("{label} {v}"));
+                    }
+                    if let Some(h) = u.housekeeping_summary() {
+                        report.push(
+                            Outcome::Ok,
+                            format!(
+                                "revision {} also updates {h} (housekeeping a signer may do)",
+                                u.revision
+                            ),
+                        );
                     }
                 }
             }

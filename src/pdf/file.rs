@@ -86,24 +86,33 @@ impl PdfFile {
         self.pdf.xref().root_id().into()
     }
 
-    /// The embedded files (`/Names /EmbeddedFiles`), by name, decoded.
-    pub fn attachments(&self) -> BTreeMap<String, Vec<u8>> {
+    /// The embedded files (`/Names /EmbeddedFiles`), by name, decoded: together at most
+    /// [`MAX_ATTACHMENTS`] bytes, else an error naming the attachment that crossed it.
+    pub fn attachments(&self) -> Result<BTreeMap<String, Vec<u8>>, String> {
         let mut out = BTreeMap::new();
         let Some(tree) = self
             .catalog()
             .and_then(|c| c.get::<Dict<'_>>(b"Names"))
             .and_then(|n| n.get::<Dict<'_>>(b"EmbeddedFiles"))
         else {
-            return out;
+            return Ok(out);
         };
-        collect_names(&tree, &mut out, 0);
-        out
+        let mut left = MAX_ATTACHMENTS;
+        collect_names(&tree, &mut out, &mut left, 0)?;
+        Ok(out)
     }
 
-    /// The XMP metadata stream, decoded.
-    pub fn xmp(&self) -> Option<Vec<u8>> {
-        let stream = self.catalog()?.get::<Stream<'_>>(b"Metadata")?;
-        stream.decoded().ok().map(|d| d.into_owned())
+    /// The XMP metadata stream, decoded (at most [`MAX_XMP`] bytes, else an error).
+    pub fn xmp(&self) -> Result<Option<Vec<u8>>, String> {
+        let Some(stream) = self
+            .catalog()
+            .and_then(|c| c.get::<Stream<'_>>(b"Metadata"))
+        else {
+            return Ok(None);
+        };
+        decode(&stream, MAX_XMP)
+            .map(Some)
+            .map_err(|e| format!("the XMP metadata stream: {e}"))
     }
 
     /// The `/Info` keywords.
@@ -279,28 +288,96 @@ impl PdfFile {
     }
 }
 
-fn collect_names(node: &Dict<'_>, out: &mut BTreeMap<String, Vec<u8>>, depth: usize) {
+fn collect_names(
+    node: &Dict<'_>,
+    out: &mut BTreeMap<String, Vec<u8>>,
+    left: &mut usize,
+    depth: usize,
+) -> Result<(), String> {
     if let Some(names) = node.get::<Array<'_>>(b"Names") {
         let mut it = names.flex_iter();
         while let Some(name) = it.next::<hayro_syntax::object::String<'_>>() {
             let Some(spec) = it.next::<Dict<'_>>() else {
                 break;
             };
-            let data = spec
+            let stream = spec
                 .get::<Dict<'_>>(b"EF")
-                .and_then(|ef| ef.get::<Stream<'_>>(b"F"))
-                .and_then(|s| s.decoded().ok().map(|d| d.into_owned()));
-            if let Some(data) = data {
-                out.insert(text(name.as_bytes()), data);
+                .and_then(|ef| ef.get::<Stream<'_>>(b"F"));
+            if let Some(stream) = stream {
+                let name = text(name.as_bytes());
+                let data = decode(&stream, *left).map_err(|e| {
+                    format!(
+                        "attachment {name}: {e} (all attachments together may decode to at most {} MiB)",
+                        MAX_ATTACHMENTS >> 20
+                    )
+                })?;
+                *left -= data.len();
+                out.insert(name, data);
             }
         }
     }
     if depth < 16 {
         if let Some(kids) = node.get::<Array<'_>>(b"Kids") {
             for kid in kids.iter::<Dict<'_>>() {
-                collect_names(&kid, out, depth + 1);
+                collect_names(&kid, out, left, depth + 1)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The most bytes all attachments of a file may decode to, together.
+pub const MAX_ATTACHMENTS: usize = 64 << 20;
+
+/// The most bytes the XMP metadata stream may decode to.
+pub const MAX_XMP: usize = 4 << 20;
+
+/// A stream's data, decoded to at most `limit` bytes: inflation stops there, so a small
+/// stream that would inflate to gigabytes costs `limit` bytes, not the machine.
+/// `hayro-syntax` decodes without a limit, so only what can be bounded here is decoded:
+/// unfiltered data and `/FlateDecode` without a predictor (what Typst, pyHanko and most
+/// writers use for attachments and metadata); any other filter is refused by name.
+pub fn decode(stream: &Stream<'_>, limit: usize) -> Result<Vec<u8>, String> {
+    let dict = stream.dict();
+    let filters: Vec<String> = match dict.get::<Object<'_>>(b"Filter") {
+        None => Vec::new(),
+        Some(Object::Name(n)) => vec![n.as_str().to_owned()],
+        Some(Object::Array(a)) => a
+            .iter::<Name<'_>>()
+            .map(|n| n.as_str().to_owned())
+            .collect(),
+        Some(_) => return Err("its /Filter is not a name".into()),
+    };
+    let predictor = dict
+        .get::<Dict<'_>>(b"DecodeParms")
+        .or_else(|| {
+            dict.get::<Array<'_>>(b"DecodeParms")
+                .and_then(|a| a.iter::<Dict<'_>>().next())
+        })
+        .and_then(|p| p.get::<i64>(b"Predictor"))
+        .unwrap_or(1);
+    let raw = stream.raw_data();
+    let too_big = || format!("decodes to more than {limit} bytes");
+    match filters.as_slice() {
+        [] if raw.len() <= limit => Ok(raw.into_owned()),
+        [] => Err(too_big()),
+        [f] if (f == "FlateDecode" || f == "Fl") && predictor <= 1 => {
+            use miniz_oxide::inflate::{self, TINFLStatus};
+            inflate::decompress_to_vec_zlib_with_limit(&raw, limit)
+                .or_else(|e| match e.status {
+                    TINFLStatus::HasMoreOutput => Err(e),
+                    // Some writers omit the zlib header: raw deflate, as hayro reads it.
+                    _ => inflate::decompress_to_vec_with_limit(&raw, limit),
+                })
+                .map_err(|e| match e.status {
+                    TINFLStatus::HasMoreOutput => too_big(),
+                    s => format!("its /FlateDecode data is corrupt ({s:?})"),
+                })
+        }
+        _ => Err(format!(
+            "its filters /{} cannot be decoded within a size limit (only unfiltered or /FlateDecode without predictor)",
+            filters.join(" /")
+        )),
     }
 }
 

@@ -141,7 +141,9 @@ pub fn sign_pdf(
     unix: i64,
 ) -> anyhow::Result<(Vec<u8>, String)> {
     let doc = PdfFile::open(bytes).map_err(|e| Invalid::input(format!("{label}: {e}")))?;
-    let attachments = doc.attachments();
+    let attachments = doc
+        .attachments()
+        .map_err(|e| Invalid::input(format!("{label}: {e}")))?;
     if !attachments.contains_key(MANIFEST_NAME) {
         return Err(Invalid::input(format!(
             "{label} is not a final annex (no manifest attached): drafts carry the DRAFT watermark and cannot be signed; set status = \"final\" in the profile and render with --final"

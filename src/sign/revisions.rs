@@ -13,23 +13,46 @@
 //!   change; a page, when only `/Annots` change (keeping every annotation, adding only new
 //!   signature widgets);
 //! - validation data: the `/DSS` and what only it reaches;
-//! - an object written again with the same value.
+//! - an object written again with the same value;
+//! - housekeeping, what standard signers (pyHanko, Acrobat) update when they sign, reported
+//!   apart: the `/Info` keys in [`INFO_HOUSEKEEPING`] (any other `/Info` key, such as the
+//!   title readers show, is a violation: stricter than pyHanko, which allows any), the
+//!   catalogue's `/Extensions` (direct developer-extension dictionaries only), and the XMP
+//!   metadata stream rewritten in place with the same identity ([`values::xmp_changes`]:
+//!   title, description, creator, keywords, PDF/A part and conformance, compared by value
+//!   since a signer re-serialises the packet; a packet that cannot be read confidently is
+//!   a violation).
 //!
 //! Anything else (a new or changed content stream, font, image, annotation, embedded file,
-//! `/Info`, XMP metadata, a deleted object, a new catalogue) is reported with the revision
-//! number, the object and what it is. Every walk is bounded (depth and object count).
+//! another `/Info` key, a changed document identity in the XMP, a deleted object, a new
+//! catalogue) is reported with the revision number, the object and what it is. Every walk
+//! is bounded (depth and object count); the XMP packets decode to at most
+//! [`file::MAX_XMP`] bytes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use hayro_syntax::object::{Array, Dict, MaybeRef, Name, ObjRef, Object};
 
 use super::values::{
-    changed_keys, dict_of, entry, items, key, name_is, num, reachable, resolve, same, MAX_WALK,
+    self, changed_keys, dict_of, entry, items, key, name_is, num, reachable, resolve, same,
+    MAX_WALK,
 };
 use crate::pdf::file::{self, PdfFile};
 
 /// The most violations listed for one revision; the rest are counted.
 pub const MAX_LISTED: usize = 20;
+
+/// The `/Info` keys a signer may update as housekeeping (pyHanko and Acrobat do).
+pub const INFO_HOUSEKEEPING: [&str; 2] = ["ModDate", "Producer"];
+
+/// The keys a developer-extension dictionary in the catalogue's `/Extensions` may have.
+const EXTENSION_KEYS: [&str; 5] = [
+    "Type",
+    "BaseVersion",
+    "ExtensionLevel",
+    "ExtensionRevision",
+    "URL",
+];
 
 /// What one incremental update after a signature did.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +67,9 @@ pub struct Update {
     pub dss: bool,
     /// What it changes that no rule allows, e.g. "changes object 12 0 (page 1: /Contents)".
     pub violations: Vec<String>,
+    /// What it updates as housekeeping, allowed: "/Info ModDate, Producer", "the XMP
+    /// metadata", "the catalogue's /Extensions".
+    pub housekeeping: Vec<String>,
 }
 
 impl Update {
@@ -63,10 +89,24 @@ impl Update {
         if self.dss {
             parts.push("validation data (/DSS)".into());
         }
+        let rest = if self.housekeeping.is_empty() {
+            "nothing else"
+        } else {
+            "and housekeeping only"
+        };
         if parts.is_empty() {
             "nothing that changes the document".into()
         } else {
-            format!("{}, nothing else", parts.join(" and "))
+            format!("{}, {rest}", parts.join(" and "))
+        }
+    }
+
+    /// The housekeeping, in words ("/Info ModDate, Producer and the XMP metadata"), if any.
+    pub fn housekeeping_summary(&self) -> Option<String> {
+        match self.housekeeping.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            [init @ .., last] => Some(format!("{} and {last}", init.join(", "))),
         }
     }
 }
@@ -425,8 +465,19 @@ fn judge(
         let keys = changed_keys(oc, nc, &[], 0);
         let other: Vec<&String> = keys
             .iter()
-            .filter(|k| *k != "AcroForm" && *k != "DSS")
+            .filter(|k| *k != "AcroForm" && *k != "DSS" && *k != "Extensions")
             .collect();
+        if keys.iter().any(|k| k == "Extensions") {
+            match extensions(nc) {
+                Ok(()) => update
+                    .housekeeping
+                    .push("the catalogue's /Extensions".into()),
+                Err(e) => violations.push(format!(
+                    "changes object {} 0 (document catalogue: /Extensions {e})",
+                    num(root)
+                )),
+            }
+        }
         if written.contains(&num(root)) {
             if other.is_empty() {
                 cleared.insert(num(root));
@@ -536,6 +587,56 @@ fn judge(
         }
     }
 
+    // Housekeeping: /Info and the XMP metadata, rewritten in place.
+    if let Some(info) = file::trailer_ref(&section.trailer, "/Info")
+        .filter(|i| Some(*i) == file::trailer_ref(old_trailer, "/Info"))
+        .filter(|i| written.contains(&num(*i)))
+    {
+        if let (Some(Object::Dict(was)), Some(Object::Dict(now))) =
+            (old.object(info), new.object(info))
+        {
+            let keys = changed_keys(&was, &now, &[], 0);
+            let (kept, other): (Vec<String>, Vec<String>) = keys
+                .into_iter()
+                .partition(|k| INFO_HOUSEKEEPING.contains(&k.as_str()));
+            if !other.is_empty() {
+                violations.push(format!(
+                    "changes object {} 0 (document information /Info: /{})",
+                    num(info),
+                    other.join(" /")
+                ));
+            } else if !kept.is_empty() {
+                update
+                    .housekeeping
+                    .push(format!("/Info {}", kept.join(", ")));
+            }
+            cleared.insert(num(info));
+        }
+    }
+    let metadata = new_cat
+        .as_ref()
+        .and_then(|c| c.get_raw::<Object<'_>>(b"Metadata"));
+    if let Some(MaybeRef::Ref(m)) = metadata {
+        if written.contains(&num(m)) {
+            if let (Some(Object::Stream(was)), Some(Object::Stream(now))) =
+                (old.object(m), new.object(m))
+            {
+                if !same(
+                    &Object::Stream(was.clone()),
+                    &Object::Stream(now.clone()),
+                    0,
+                ) {
+                    match xmp_rewrite(&was, &now) {
+                        Ok(()) => update.housekeeping.push("the XMP metadata".into()),
+                        Err(e) => violations
+                            .push(format!("changes object {} 0 (XMP metadata: {e})", num(m))),
+                    }
+                }
+                cleared.insert(num(m));
+            }
+        }
+    }
+
     // Everything else: allowed only if written again unchanged.
     let (old_roles, new_roles) = (roles(old, old_trailer), roles(new, &section.trailer));
     for n in written {
@@ -574,6 +675,64 @@ fn judge(
     }
     update.violations = violations;
     update
+}
+
+/// Whether the catalogue's `/Extensions` only declares extension levels: direct
+/// dictionaries (or arrays of them) with [`EXTENSION_KEYS`] only, no references.
+fn extensions(catalogue: &Dict<'_>) -> Result<(), String> {
+    let bad = || Err("is not a direct dictionary of extension levels".to_owned());
+    let Some(MaybeRef::NotRef(Object::Dict(ext))) = catalogue.get_raw::<Object<'_>>(b"Extensions")
+    else {
+        return bad();
+    };
+    let plain = |v: &MaybeRef<Object<'_>>| {
+        matches!(
+            v,
+            MaybeRef::NotRef(Object::Name(_) | Object::Number(_) | Object::String(_))
+        )
+    };
+    let level = |d: &Dict<'_>| {
+        d.entries()
+            .all(|(k, v)| EXTENSION_KEYS.contains(&key(&k).as_str()) && plain(&v))
+    };
+    for (_, v) in ext.entries() {
+        let ok = match v {
+            MaybeRef::NotRef(Object::Dict(d)) => level(&d),
+            MaybeRef::NotRef(Object::Array(a)) => a
+                .raw_iter()
+                .all(|x| matches!(x, MaybeRef::NotRef(Object::Dict(d)) if level(&d))),
+            _ => false,
+        };
+        if !ok {
+            return bad();
+        }
+    }
+    Ok(())
+}
+
+/// Whether a rewritten XMP metadata stream keeps the document's identity; else what
+/// changed, or why it cannot be told.
+fn xmp_rewrite(
+    was: &hayro_syntax::object::Stream<'_>,
+    now: &hayro_syntax::object::Stream<'_>,
+) -> Result<(), String> {
+    let keys = changed_keys(
+        was.dict(),
+        now.dict(),
+        &["Length", "Filter", "DecodeParms"],
+        0,
+    );
+    if !keys.is_empty() {
+        return Err(format!("/{}", keys.join(" /")));
+    }
+    let decode = |s| file::decode(s, file::MAX_XMP).map_err(|e| format!("cannot be compared: {e}"));
+    let changed = values::xmp_changes(&decode(was)?, &decode(now)?)
+        .map_err(|e| format!("cannot be compared: {e}"))?;
+    if changed.is_empty() {
+        Ok(())
+    } else {
+        Err(changed.join(", "))
+    }
 }
 
 /// Checks that `after` keeps every item of `before` and adds only references in `allowed`.

@@ -221,9 +221,122 @@ pub fn reachable(doc: &PdfFile, start: MaybeRef<Object<'_>>) -> BTreeSet<i32> {
     seen
 }
 
+/// The XMP properties that say what the document is: a signer may rewrite the packet
+/// (new modification date, producer, its own prefixes and layout) but never change these.
+/// (namespace URI, local name, as messages name it).
+pub const XMP_IDENTITY: [(&str, &str, &str); 6] = [
+    ("http://purl.org/dc/elements/1.1/", "title", "dc:title"),
+    (
+        "http://purl.org/dc/elements/1.1/",
+        "description",
+        "dc:description",
+    ),
+    ("http://purl.org/dc/elements/1.1/", "creator", "dc:creator"),
+    ("http://ns.adobe.com/pdf/1.3/", "Keywords", "pdf:Keywords"),
+    ("http://www.aiim.org/pdfa/ns/id/", "part", "pdfaid:part"),
+    (
+        "http://www.aiim.org/pdfa/ns/id/",
+        "conformance",
+        "pdfaid:conformance",
+    ),
+];
+
+/// The identity properties ([`XMP_IDENTITY`]) of an XMP packet, by value: read by
+/// namespace, not prefix, from the top-level `rdf:Description`s, in either form (an
+/// attribute, or an element whose value is its text or its `rdf:li` items, each with its
+/// `xml:lang`). Fails when the packet is not well-formed XML without a DTD, has no
+/// `rdf:RDF`, or holds none of the properties: then nothing can be compared confidently.
+pub fn xmp_identity(packet: &[u8]) -> Result<BTreeMap<&'static str, Vec<String>>, String> {
+    const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+    const XML: &str = "http://www.w3.org/XML/1998/namespace";
+    let text = std::str::from_utf8(packet).map_err(|_| "not UTF-8".to_owned())?;
+    let doc = roxmltree::Document::parse(text).map_err(|e| format!("not readable XML ({e})"))?;
+    let rdf = doc
+        .descendants()
+        .find(|n| n.has_tag_name((RDF, "RDF")))
+        .ok_or("no rdf:RDF element")?;
+    let content = |n: roxmltree::Node<'_, '_>| -> String {
+        n.descendants()
+            .filter(|d| d.is_text())
+            .filter_map(|d| d.text())
+            .collect::<String>()
+            .trim()
+            .to_owned()
+    };
+    let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    for desc in rdf
+        .children()
+        .filter(|n| n.has_tag_name((RDF, "Description")))
+    {
+        for (ns, local, label) in XMP_IDENTITY {
+            for a in desc.attributes() {
+                if a.namespace() == Some(ns) && a.name() == local {
+                    out.entry(label)
+                        .or_default()
+                        .push(a.value().trim().to_owned());
+                }
+            }
+            for prop in desc.children().filter(|n| n.has_tag_name((ns, local))) {
+                let values = out.entry(label).or_default();
+                let items: Vec<_> = prop
+                    .descendants()
+                    .filter(|n| n.has_tag_name((RDF, "li")))
+                    .collect();
+                if items.is_empty() {
+                    values.push(content(prop));
+                }
+                for li in items {
+                    let lang = li.attribute((XML, "lang")).unwrap_or("");
+                    values.push(format!("[{lang}] {}", content(li)));
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(
+            "none of dc:title, dc:description, dc:creator, pdf:Keywords, pdfaid:part".into(),
+        );
+    }
+    Ok(out)
+}
+
+/// The identity properties whose values differ between two XMP packets.
+pub fn xmp_changes(old: &[u8], new: &[u8]) -> Result<Vec<&'static str>, String> {
+    let (a, b) = (xmp_identity(old)?, xmp_identity(new)?);
+    Ok(XMP_IDENTITY
+        .iter()
+        .map(|(_, _, label)| *label)
+        .filter(|l| a.get(l) != b.get(l))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xmp_identity_is_read_by_namespace_in_either_form() {
+        let typst = br#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"><dc:title><rdf:Alt><rdf:li xml:lang="x-default">Annex B</rdf:li></rdf:Alt></dc:title><pdf:Keywords>k, annex-fingerprint:ab</pdf:Keywords><pdfaid:part>3</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance><xmp:ModifyDate xmlns:xmp="http://ns.adobe.com/xap/1.0/">2027-01-15</xmp:ModifyDate></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="r"?>"#;
+        let rewritten = br#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description xmlns:ns1="http://ns.adobe.com/pdf/1.3/" xmlns:ns2="http://www.aiim.org/pdfa/ns/id/" ns1:Keywords="k, annex-fingerprint:ab" ns2:part="3" ns2:conformance="B" ns1:Producer="other" rdf:about=""><d:title xmlns:d="http://purl.org/dc/elements/1.1/"><rdf:Alt><rdf:li xml:lang="x-default">Annex B</rdf:li></rdf:Alt></d:title></rdf:Description>
+</rdf:RDF></x:xmpmeta><?xpacket end="r"?>"#;
+        assert_eq!(xmp_changes(typst, rewritten), Ok(vec![]));
+        let retitled = String::from_utf8_lossy(rewritten).replace(">Annex B<", ">Annex C<");
+        assert_eq!(
+            xmp_changes(typst, retitled.as_bytes()),
+            Ok(vec!["dc:title"])
+        );
+        let relang = String::from_utf8_lossy(rewritten).replace("x-default", "de");
+        assert_eq!(xmp_changes(typst, relang.as_bytes()), Ok(vec!["dc:title"]));
+        let no_part = String::from_utf8_lossy(rewritten).replace(r#"ns2:part="3""#, "");
+        assert_eq!(
+            xmp_changes(typst, no_part.as_bytes()),
+            Ok(vec!["pdfaid:part"])
+        );
+        assert!(xmp_changes(typst, b"<x>not xmp</x>").is_err());
+        assert!(xmp_changes(typst, b"<!DOCTYPE x [<!ENTITY a \"b\">]><x/>").is_err());
+    }
 
     #[test]
     fn text_strings_compare_by_text() {

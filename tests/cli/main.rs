@@ -9,6 +9,7 @@ mod import;
 mod render;
 mod seal;
 mod sign;
+mod sign_housekeeping;
 mod tailor;
 
 use std::path::{Path, PathBuf};

@@ -24,22 +24,22 @@ fn pki(name: &str) -> (String, String) {
     )
 }
 
-fn ca() -> String {
+pub(super) fn ca() -> String {
     fixture("seal-test-pki/TEST-ONLY-ca.pem")
         .display()
         .to_string()
 }
 
-fn stdout(out: &Output) -> String {
+pub(super) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn stderr(out: &Output) -> String {
+pub(super) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Renders nordwind's final annex into `dir/output` and signs it once (Marek Nowak).
-fn signed_once(dir: &Path) -> PathBuf {
+pub(super) fn signed_once(dir: &Path) -> PathBuf {
     let profile = repo("data/profiles/nordwind.toml").display().to_string();
     let out = annex(dir, &["render", "--profile", &profile, "--final"]);
     assert!(out.status.success(), "{}", show(&out));
@@ -49,7 +49,7 @@ fn signed_once(dir: &Path) -> PathBuf {
     pdf
 }
 
-fn sign(dir: &Path, pdf: &Path, who: &str) -> Output {
+pub(super) fn sign(dir: &Path, pdf: &Path, who: &str) -> Output {
     let (key, cert) = pki(who);
     annex(
         dir,
@@ -66,7 +66,7 @@ fn sign(dir: &Path, pdf: &Path, who: &str) -> Output {
     )
 }
 
-fn verify(dir: &Path, pdf: &Path) -> Output {
+pub(super) fn verify(dir: &Path, pdf: &Path) -> Output {
     annex(
         dir,
         &["verify", &pdf.display().to_string(), "--trust", &ca()],
@@ -97,7 +97,7 @@ fn object_with(bytes: &[u8], marker: &[u8]) -> i64 {
 }
 
 /// An update that writes `objects`, new numbers taken from `/Size`.
-fn update(bytes: &[u8], objects: BTreeMap<i64, Vec<u8>>) -> Vec<u8> {
+pub(super) fn update(bytes: &[u8], objects: BTreeMap<i64, Vec<u8>>) -> Vec<u8> {
     let trailer = file::last_trailer(bytes).unwrap();
     file::append_update(bytes, &objects, &trailer)
 }
@@ -109,7 +109,7 @@ fn page_one(bytes: &[u8]) -> (i64, Vec<(String, String)>, Vec<String>) {
     (page.obj_number as i64, entries, annots)
 }
 
-fn dict(entries: &[(String, String)], extra: &str) -> Vec<u8> {
+pub(super) fn dict(entries: &[(String, String)], extra: &str) -> Vec<u8> {
     let mut s = String::from("<<");
     for (k, v) in entries {
         s.push_str(&file::name(k));
@@ -208,7 +208,7 @@ fn retitled(bytes: &[u8]) -> Vec<u8> {
 
 /// Countersigns `bytes` in its next empty signature field, without any check: what a
 /// careless or hostile tool does. `key` may be any key, even one `annex sign` refuses.
-fn countersign_raw(bytes: &[u8], key: &cms::SigningKey, cert_pem: &str) -> Vec<u8> {
+pub(super) fn countersign_raw(bytes: &[u8], key: &cms::SigningKey, cert_pem: &str) -> Vec<u8> {
     let doc = PdfFile::open(bytes).unwrap();
     let (field, _, _) = doc
         .signature_fields()
@@ -258,7 +258,7 @@ fn countersign_raw(bytes: &[u8], key: &cms::SigningKey, cert_pem: &str) -> Vec<u
     out
 }
 
-fn customer_key() -> (cms::SigningKey, String) {
+pub(super) fn customer_key() -> (cms::SigningKey, String) {
     let (key, cert) = pki("customer");
     (
         cms::SigningKey::from_pem(&std::fs::read_to_string(key).unwrap()).unwrap(),
