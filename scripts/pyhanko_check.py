@@ -10,8 +10,13 @@ Usage:
       stream drawn over page 1; `free-text`, a FreeText annotation on page 1; `attachment`,
       the first embedded file replaced), then countersigns with pyHanko in the next empty
       signature field: the file an attacker would hand to the second signatory, made
-      without `annex sign` (which refuses it). Writes OUT.pdf.tampered (before the
-      countersignature) and OUT.pdf.
+      without `annex sign` (which refuses it). KIND `title` changes only the /Info title:
+      pyHanko accepts that, `annex verify` does not (a documented disagreement). Writes
+      OUT.pdf.tampered (before the countersignature) and OUT.pdf.
+  pyhanko_check.py countersign IN.pdf OUT.pdf KEY.pem CERT.pem CA.pem
+      Countersigns IN.pdf honestly in its next empty signature field, as a customer signing
+      in another tool does (pyHanko also updates /Info, the XMP metadata and the
+      catalogue's /Extensions). Writes OUT.pdf.
 """
 
 import sys
@@ -63,12 +68,26 @@ def tamper_countersign(kind, src, dst, key, cert, ca) -> int:
                 stream_data=b'status = "final"\n',
             )
             writer.objects[(ef_ref.generation, ef_ref.idnum)] = stream
+        elif kind == "title":
+            info = writer.trailer["/Info"]
+            info[generic.NameObject("/Title")] = generic.TextStringObject("Another annex")
+            writer.update_container(info)
         else:
             print(f"unknown kind {kind}")
             return 2
         with open(dst + ".tampered", "wb") as out:
             writer.write(out)
-    with open(dst + ".tampered", "rb") as f:
+    code = countersign(dst + ".tampered", dst, key, cert, ca)
+    if code == 0:
+        print(f"{dst}: {kind} after signature 1, then countersigned")
+    return code
+
+
+def countersign(src, dst, key, cert, ca) -> int:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    with open(src, "rb") as f:
         writer = IncrementalPdfFileWriter(f, strict=False)
         empty = [
             name
@@ -87,13 +106,15 @@ def tamper_countersign(kind, src, dst, key, cert, ca) -> int:
                 signer=signer,
                 output=out,
             )
-    print(f"{dst}: {kind} after signature 1, then countersigned in {empty[0]!r}")
+    print(f"{dst}: countersigned in {empty[0]!r}")
     return 0
 
 
 def main() -> int:
     if sys.argv[1] == "tamper-countersign":
         return tamper_countersign(*sys.argv[2:8])
+    if sys.argv[1] == "countersign":
+        return countersign(*sys.argv[2:7])
     ca, path = sys.argv[2], sys.argv[3]
     context = ValidationContext(
         trust_roots=[load_cert_from_pemder(ca)],
