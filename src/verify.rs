@@ -128,7 +128,18 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             return report;
         }
     };
-    let revisions = file::revision_ends(bytes);
+    // The revisions are those the analysis follows (`/Prev`), not every `%%EOF` in the
+    // bytes: a stream may contain one.
+    let revisions = match file::revision_ends(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            report.push(
+                Outcome::Failed,
+                format!("PDF structure: its revisions cannot be read ({e})"),
+            );
+            vec![bytes.len()]
+        }
+    };
     let first_end = revisions.first().copied().unwrap_or(bytes.len());
     let sigs = doc.signatures();
     report.push(

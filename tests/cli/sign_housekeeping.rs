@@ -216,3 +216,54 @@ fn decompression_bombs_are_refused_by_size() {
         }
     }
 }
+
+/// #11 item 1 (C): verify counts the revisions the analysis follows (`/Prev`), not every
+/// `%%EOF` in the bytes: validation data whose certificate stream contains "%%EOF" is one
+/// revision, and the countersignature after it covers revisions 1 to 4.
+#[test]
+fn a_stream_containing_eof_is_no_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = signed_once(dir.path());
+    let once = std::fs::read(&pdf).unwrap();
+    let doc = PdfFile::open(&once).unwrap();
+    let size = file::last_trailer(&once).unwrap().size;
+    let root = doc.root_ref();
+    let (entries, _) = doc.dict_entries(root, &[], "").unwrap();
+    let data = b"not a certificate\n%%EOF\n";
+    let mut stream = format!("<</Length {}>>stream\n", data.len()).into_bytes();
+    stream.extend(data);
+    stream.extend(b"\nendstream");
+    let dss = update(
+        &once,
+        BTreeMap::from([
+            (
+                root.obj_number as i64,
+                dict(&entries, &format!("/DSS {size} 0 R")),
+            ),
+            (size, format!("<</Certs[{} 0 R]>>", size + 1).into_bytes()),
+            (size + 1, stream),
+        ]),
+    );
+    std::fs::write(&pdf, &dss).unwrap();
+    let out = super::sign::sign(dir.path(), &pdf, "customer");
+    assert!(out.status.success(), "{}", show(&out));
+    let out = verify(dir.path(), &pdf);
+    assert!(out.status.success(), "{}", show(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains("ok      PDF structure: readable; 4 revision(s), 2 signature(s)"),
+        "{report}"
+    );
+    assert!(
+        report.lines().any(
+            |l| l.starts_with("ok      signature 2 (") && l.contains("covers revisions 1 to 4")
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "ok      revision 3 (after signature 1) adds validation data (/DSS), nothing else"
+        ),
+        "{report}"
+    );
+}
