@@ -87,6 +87,7 @@ out=$work/title.pdf
 check "title: pyHanko changes /Info Title after signature 1 and countersigns" 0 \
   "$python" scripts/pyhanko_check.py tamper-countersign title "$work/once.pdf" "$out" \
   "$pki/TEST-ONLY-customer.key.pem" "$pki/TEST-ONLY-customer.cert.pem" "$ca"
+check "title: annex sign refuses to countersign it" 1 sign "$out.tampered" customer
 check "title: annex verify rejects the changed /Info title" 1 "$annex" verify "$out" --trust "$ca"
 grep -q "FAILED  revision 3 (after signature 1) changes object [0-9]* 0 (document information /Info: /Title)" "$work/log" ||
   { echo "FAILED  title: annex verify names revision 3 and the /Info object"; sed 's/^/        /' "$work/log"; failed=1; }

@@ -7,7 +7,8 @@
 //! signing-certificate binding, certificate validity at the signing time, chain to
 //! `--trust`); RSA keys of at least 2048 bits; every incremental update after the first
 //! signature analysed object by object ([`revisions`]: only what a countersignature or
-//! validation data add passes, anything else fails naming the revision and the object);
+//! validation data add passes, with a signer's housekeeping reported apart, anything else
+//! fails naming the revision and the object);
 //! nothing appended after the last signature but validation data; and, with `--rebuild`,
 //! the document re-rendered from its attachments, byte for byte equal to its first
 //! revision.

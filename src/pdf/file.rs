@@ -9,6 +9,8 @@
 //!   this module appends); anything else is refused with a clear message.
 //! - No byte reaches the parser before [`guard`] has bounded its recursion (nesting,
 //!   `/Kids` trees). Every walk of the object graph here carries a depth or a visited set.
+//! - Stream data is decoded only by [`decode`], which stops at a size limit
+//!   ([`MAX_ATTACHMENTS`], [`MAX_XMP`]): a small stream never inflates past it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
