@@ -358,7 +358,7 @@ fn wanted(prepared: &Prepared, kind: Kind, asked: bool) -> anyhow::Result<bool> 
 /// (a custom `annex.typ.tera` might not call `annex-attachments()`).
 pub fn check_attached(pdf: &[u8]) -> anyhow::Result<()> {
     let file = PdfFile::open(pdf).map_err(anyhow::Error::msg)?;
-    let attached = file.attachments();
+    let attached = file.attachments().map_err(anyhow::Error::msg)?;
     if let Some(missing) = ["matrix.json", MANIFEST_NAME]
         .into_iter()
         .find(|n| !attached.contains_key(*n))

@@ -5,8 +5,13 @@
 //! against the manifest; the fingerprint recomputed from the attachments and found in the
 //! document's metadata; every signature (byte ranges, digest, signature math,
 //! signing-certificate binding, certificate validity at the signing time, chain to
-//! `--trust`); nothing appended after the last signature; and, with `--rebuild`, the
-//! document re-rendered from its attachments, byte for byte equal to its first revision.
+//! `--trust`); RSA keys of at least 2048 bits; every incremental update after the first
+//! signature analysed object by object ([`revisions`]: only what a countersignature or
+//! validation data add passes, with a signer's housekeeping reported apart, anything else
+//! fails naming the revision and the object);
+//! nothing appended after the last signature but validation data; and, with `--rebuild`,
+//! the document re-rendered from its attachments, byte for byte equal to its first
+//! revision.
 //!
 //! Invariant: any failed check makes the exit code 1; verification never writes anything
 //! but a temporary folder for the rebuild.
@@ -20,7 +25,7 @@ use crate::kind::Kind;
 use crate::pdf::file::{self, PdfFile};
 use crate::prepare::{InputOptions, Shared};
 use crate::seal::{self, Manifest, MANIFEST_NAME, SIGNATURE_FIELDS_NAME};
-use crate::sign::cms;
+use crate::sign::{cms, revisions};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +129,18 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             return report;
         }
     };
-    let revisions = file::revision_ends(bytes);
+    // The revisions are those the analysis follows (`/Prev`), not every `%%EOF` in the
+    // bytes: a stream may contain one.
+    let revisions = match file::revision_ends(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            report.push(
+                Outcome::Failed,
+                format!("PDF structure: its revisions cannot be read ({e})"),
+            );
+            vec![bytes.len()]
+        }
+    };
     let first_end = revisions.first().copied().unwrap_or(bytes.len());
     let sigs = doc.signatures();
     report.push(
@@ -135,12 +151,23 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             sigs.len()
         ),
     );
-    let xmp = doc
-        .xmp()
-        .map(|x| String::from_utf8_lossy(&x).into_owned())
-        .unwrap_or_default();
+    // Decoding is bounded (`file::MAX_XMP`, `file::MAX_ATTACHMENTS`): past a limit, the
+    // file fails here, naming the stream, instead of exhausting memory.
+    let xmp = match doc.xmp() {
+        Ok(x) => String::from_utf8_lossy(&x.unwrap_or_default()).into_owned(),
+        Err(e) => {
+            report.push(Outcome::Failed, e);
+            return report;
+        }
+    };
     check_pdfa(&xmp, &mut report);
-    let attachments = doc.attachments();
+    let attachments = match doc.attachments() {
+        Ok(a) => a,
+        Err(e) => {
+            report.push(Outcome::Failed, e);
+            return report;
+        }
+    };
     let manifest = read_manifest(&attachments, &mut report);
     if let Some(m) = &manifest {
         check_attachments(&attachments, m, &mut report);
@@ -332,8 +359,68 @@ fn check_signatures(
             &mut last_signed_end,
         );
     }
-    // Every update after the first revision is a signature's: bytes no signature covers
-    // (an appended update, or a signature made unreadable) are a change.
+    if let Some(p) = sigs.first().and_then(|s| s.docmdp) {
+        let what = match p {
+            1 => "no change at all",
+            2 => "later signatures and form filling only",
+            _ => "later signatures, form filling and annotations",
+        };
+        report.push(
+            Outcome::Ok,
+            format!("signature 1 certifies the document (DocMDP P={p}: {what} may follow)"),
+        );
+    }
+    // Every update after the first signature, object by object.
+    // Where each signature's revision ends (a byte range not ending at a revision failed
+    // above, and is no starting point).
+    let ends: Vec<usize> = sigs
+        .iter()
+        .filter_map(|s| match s.byte_range.as_slice() {
+            [0, _, b, c] if *b >= 0 && *c >= 0 => Some((*b + *c) as usize),
+            _ => None,
+        })
+        .filter(|e| revisions.contains(e))
+        .collect();
+    if let Some(&first) = ends.iter().min() {
+        let after = |at: usize| ends.iter().filter(|e| **e < at).count();
+        match revisions::analyse(bytes, first) {
+            Err(e) => report.push(
+                Outcome::Failed,
+                format!("changes after signature 1: cannot be analysed ({e})"),
+            ),
+            Ok(updates) => {
+                let certified = sigs.first().and_then(|s| s.docmdp);
+                for u in &updates {
+                    let label =
+                        format!("revision {} (after signature {})", u.revision, after(u.end));
+                    if u.violations.is_empty() {
+                        if certified == Some(1) && !u.signatures.is_empty() {
+                            report.push(
+                                Outcome::Failed,
+                                format!("{label} adds a signature, but signature 1 certified the document with DocMDP P=1 (no change)"),
+                            );
+                        } else {
+                            report.push(Outcome::Ok, format!("{label} adds {}", u.summary()));
+                        }
+                    }
+                    for v in &u.violations {
+                        report.push(Outcome::Failed, format!("{label} {v}"));
+                    }
+                    if let Some(h) = u.housekeeping_summary() {
+                        report.push(
+                            Outcome::Ok,
+                            format!(
+                                "revision {} also updates {h} (housekeeping a signer may do)",
+                                u.revision
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Bytes no signature covers: an appended update (allowed only as validation data that
+    // the analysis cleared), or a signature made unreadable.
     match last_signed_end {
         None if revisions.len() <= 1 && sigs.is_empty() => report.push(
             Outcome::Skipped,
@@ -342,6 +429,13 @@ fn check_signatures(
         Some(end) if end == bytes.len() => {
             report.push(Outcome::Ok, "no change after the last signature")
         }
+        Some(end) if trailing_only_validation(bytes, end, &ends) => report.push(
+            Outcome::Ok,
+            format!(
+                "{} bytes after the last signature add validation data only",
+                bytes.len() - end
+            ),
+        ),
         end => {
             let end = end.unwrap_or(first_end);
             report.push(
@@ -353,6 +447,16 @@ fn check_signatures(
             )
         }
     }
+}
+
+/// Whether every revision after `end` (the last signature's) only adds validation data.
+fn trailing_only_validation(bytes: &[u8], end: usize, ends: &[usize]) -> bool {
+    ends.iter().all(|e| *e <= end)
+        && file::sections(bytes).is_ok_and(|s| s.last().is_some_and(|s| s.end == bytes.len()))
+        && revisions::analyse(bytes, end).is_ok_and(|us| {
+            us.iter()
+                .all(|u| u.violations.is_empty() && u.signatures.is_empty() && u.dss)
+        })
 }
 
 fn xmp_value(xmp: &str, key: &str) -> Option<String> {
@@ -422,17 +526,27 @@ fn check_signature(
         checked
             .digest_ok
             .clone()
-            .map(|_| format!("{label}: the signed bytes match the signed digest")),
+            .map(|_| format!("{label}: the signed bytes match the signed digest"))
+            .map_err(|e| format!("{label}: {e}")),
     );
     report.result(
         checked
             .signature_ok
             .clone()
-            .map(|_| format!("{label}: signature math verifies with the signer's certificate")),
+            .map(|_| format!("{label}: signature math verifies with the signer's certificate"))
+            .map_err(|e| format!("{label}: {e}")),
     );
-    report.result(checked.cert_binding_ok.clone().map(|_| {
-        format!("{label}: signing-certificate-v2 binds the signer's certificate (PAdES B-B)")
-    }));
+    report.result(
+        checked
+            .cert_binding_ok
+            .clone()
+            .map(|_| {
+                format!(
+                    "{label}: signing-certificate-v2 binds the signer's certificate (PAdES B-B)"
+                )
+            })
+            .map_err(|e| format!("{label}: {e}")),
+    );
     if sig.sub_filter.as_deref() != Some("ETSI.CAdES.detached") {
         report.push(
             Outcome::Failed,

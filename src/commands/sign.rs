@@ -6,18 +6,26 @@ use crate::{output, sign};
 
 /// Runs `annex sign`.
 pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
+    let signer = sign::Signer::load(&args.sign_key, &args.sign_cert, args.sign_chain.as_deref())?;
+    let Some(out) = &args.output else {
+        // In place, under a lock: a second signer waits and signs on top.
+        let waiting = || {
+            eprintln!(
+                "waiting for another signer of {} to finish…",
+                args.pdf.display()
+            )
+        };
+        let place = sign::sign_in_place(&args.pdf, &signer, sign::now(), &waiting)?;
+        eprintln!("signed by {} ({place})", signer.name());
+        println!("{}", args.pdf.display());
+        return Ok(EXIT_OK);
+    };
     let bytes = std::fs::read(&args.pdf)
         .map_err(|e| Invalid::input(format!("cannot read {}: {e}", args.pdf.display())))?;
-    let signer = sign::Signer::load(&args.sign_key, &args.sign_cert, args.sign_chain.as_deref())?;
     let label = args.pdf.display().to_string();
     let (signed, place) = sign::sign_pdf(&bytes, &label, &signer, sign::now())?;
-    let out = args.output.as_ref().unwrap_or(&args.pdf);
-    // In place, the update only appends: the old file is a prefix of the new one.
-    let in_place = args.output.is_none();
-    if !in_place {
-        sign::guard_overwrite(out, args.force, false)?;
-    }
-    output::write_atomic(out, &signed, in_place || args.force)?;
+    sign::guard_overwrite(out, args.force, false)?;
+    output::write_atomic(out, &signed, args.force)?;
     eprintln!("signed by {} ({place})", signer.name());
     println!("{}", out.display());
     Ok(EXIT_OK)

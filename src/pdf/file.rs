@@ -7,6 +7,10 @@
 //!   one. Earlier signatures, which cover earlier revisions byte for byte, stay valid.
 //! - Only files with classic cross-reference tables are updated (what Typst writes and what
 //!   this module appends); anything else is refused with a clear message.
+//! - No byte reaches the parser before [`guard`] has bounded its recursion (nesting,
+//!   `/Kids` trees). Every walk of the object graph here carries a depth or a visited set.
+//! - Stream data is decoded only by [`decode`], which stops at a size limit
+//!   ([`MAX_ATTACHMENTS`], [`MAX_XMP`]): a small stream never inflates past it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,6 +18,8 @@ use std::sync::Arc;
 
 use hayro_syntax::object::{Array, Dict, MaybeRef, Name, ObjRef, Object, Stream};
 use hayro_syntax::Pdf;
+
+use super::guard::{self, find};
 
 /// Dictionary entries as (key without the slash, serialised value).
 pub type Entries = Vec<(String, String)>;
@@ -40,6 +46,8 @@ pub struct SigField {
     pub reason: Option<String>,
     /// `/SubFilter`.
     pub sub_filter: Option<String>,
+    /// The DocMDP permission (`P`, 1 to 3) when the signature certifies the document.
+    pub docmdp: Option<i64>,
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -56,14 +64,22 @@ fn text(bytes: &[u8]) -> String {
 }
 
 impl PdfFile {
-    /// Parses `bytes`.
+    /// Parses `bytes`, after [`guard::check_nesting`] and [`guard::check_trees`].
     pub fn open(bytes: &[u8]) -> Result<PdfFile, String> {
+        guard::check_nesting(bytes)?;
+        guard::check_trees(bytes)?;
         let pdf = Pdf::new(Arc::new(bytes.to_vec()))
             .map_err(|e| format!("not a readable PDF ({e:?})"))?;
         Ok(PdfFile { pdf })
     }
 
-    fn catalog(&self) -> Option<Dict<'_>> {
+    /// An object by number (generation 0 first, then the one the reference names).
+    pub fn object(&self, r: ObjRef) -> Option<Object<'_>> {
+        self.pdf.xref().get::<Object<'_>>(r.into())
+    }
+
+    /// The document catalogue.
+    pub fn catalog(&self) -> Option<Dict<'_>> {
         self.pdf.xref().get::<Dict<'_>>(self.pdf.xref().root_id())
     }
 
@@ -72,24 +88,33 @@ impl PdfFile {
         self.pdf.xref().root_id().into()
     }
 
-    /// The embedded files (`/Names /EmbeddedFiles`), by name, decoded.
-    pub fn attachments(&self) -> BTreeMap<String, Vec<u8>> {
+    /// The embedded files (`/Names /EmbeddedFiles`), by name, decoded: together at most
+    /// [`MAX_ATTACHMENTS`] bytes, else an error naming the attachment that crossed it.
+    pub fn attachments(&self) -> Result<BTreeMap<String, Vec<u8>>, String> {
         let mut out = BTreeMap::new();
         let Some(tree) = self
             .catalog()
             .and_then(|c| c.get::<Dict<'_>>(b"Names"))
             .and_then(|n| n.get::<Dict<'_>>(b"EmbeddedFiles"))
         else {
-            return out;
+            return Ok(out);
         };
-        collect_names(&tree, &mut out, 0);
-        out
+        let mut left = MAX_ATTACHMENTS;
+        collect_names(&tree, &mut out, &mut left, 0)?;
+        Ok(out)
     }
 
-    /// The XMP metadata stream, decoded.
-    pub fn xmp(&self) -> Option<Vec<u8>> {
-        let stream = self.catalog()?.get::<Stream<'_>>(b"Metadata")?;
-        stream.decoded().ok().map(|d| d.into_owned())
+    /// The XMP metadata stream, decoded (at most [`MAX_XMP`] bytes, else an error).
+    pub fn xmp(&self) -> Result<Option<Vec<u8>>, String> {
+        let Some(stream) = self
+            .catalog()
+            .and_then(|c| c.get::<Stream<'_>>(b"Metadata"))
+        else {
+            return Ok(None);
+        };
+        decode(&stream, MAX_XMP)
+            .map(Some)
+            .map_err(|e| format!("the XMP metadata stream: {e}"))
     }
 
     /// The `/Info` keywords.
@@ -97,7 +122,7 @@ impl PdfFile {
         self.pdf.metadata().keywords.as_deref().map(text)
     }
 
-    /// The signature fields with a value, in `/Fields` order.
+    /// The signature fields with a value, in signing order (where their byte ranges end).
     pub fn signatures(&self) -> Vec<SigField> {
         let mut out = Vec::new();
         let Some(fields) = self
@@ -137,9 +162,56 @@ impl PdfFile {
                 sub_filter: value
                     .get::<Name<'_>>(b"SubFilter")
                     .map(|n| n.as_str().to_owned()),
+                docmdp: value.get::<Array<'_>>(b"Reference").and_then(|refs| {
+                    refs.iter::<Dict<'_>>()
+                        .find(|r| {
+                            r.get::<Name<'_>>(b"TransformMethod")
+                                .is_some_and(|m| m.as_str() == "DocMDP")
+                        })
+                        .map(|r| {
+                            r.get::<Dict<'_>>(b"TransformParams")
+                                .and_then(|p| p.get::<f64>(b"P"))
+                                .map_or(2, |p| p as i64)
+                        })
+                }),
             });
         }
+        out.sort_by_key(|s| match s.byte_range.as_slice() {
+            [_, _, b, c] => b.saturating_add(*c),
+            _ => i64::MAX,
+        });
         out
+    }
+
+    /// Every signature field of the form: reference, name (`/T`), whether it has a value.
+    pub fn signature_fields(&self) -> Vec<(ObjRef, String, bool)> {
+        let Some(fields) = self
+            .catalog()
+            .and_then(|c| c.get::<Dict<'_>>(b"AcroForm"))
+            .and_then(|f| f.get::<Array<'_>>(b"Fields"))
+        else {
+            return Vec::new();
+        };
+        fields
+            .raw_iter()
+            .filter_map(|f| match f {
+                MaybeRef::Ref(r) => Some(r),
+                MaybeRef::NotRef(_) => None,
+            })
+            .filter_map(|r| {
+                let field = self.pdf.xref().get::<Dict<'_>>(r.into())?;
+                field
+                    .get::<Name<'_>>(b"FT")
+                    .is_some_and(|n| n.as_str() == "Sig")
+                    .then(|| {
+                        let name = field
+                            .get::<hayro_syntax::object::String<'_>>(b"T")
+                            .map(|s| text(s.as_bytes()))
+                            .unwrap_or_default();
+                        (r, name, field.contains_key(b"V"))
+                    })
+            })
+            .collect()
     }
 
     /// The object references of the pages, in order, with their media box height.
@@ -218,28 +290,96 @@ impl PdfFile {
     }
 }
 
-fn collect_names(node: &Dict<'_>, out: &mut BTreeMap<String, Vec<u8>>, depth: usize) {
+fn collect_names(
+    node: &Dict<'_>,
+    out: &mut BTreeMap<String, Vec<u8>>,
+    left: &mut usize,
+    depth: usize,
+) -> Result<(), String> {
     if let Some(names) = node.get::<Array<'_>>(b"Names") {
         let mut it = names.flex_iter();
         while let Some(name) = it.next::<hayro_syntax::object::String<'_>>() {
             let Some(spec) = it.next::<Dict<'_>>() else {
                 break;
             };
-            let data = spec
+            let stream = spec
                 .get::<Dict<'_>>(b"EF")
-                .and_then(|ef| ef.get::<Stream<'_>>(b"F"))
-                .and_then(|s| s.decoded().ok().map(|d| d.into_owned()));
-            if let Some(data) = data {
-                out.insert(text(name.as_bytes()), data);
+                .and_then(|ef| ef.get::<Stream<'_>>(b"F"));
+            if let Some(stream) = stream {
+                let name = text(name.as_bytes());
+                let data = decode(&stream, *left).map_err(|e| {
+                    format!(
+                        "attachment {name}: {e} (all attachments together may decode to at most {} MiB)",
+                        MAX_ATTACHMENTS >> 20
+                    )
+                })?;
+                *left -= data.len();
+                out.insert(name, data);
             }
         }
     }
     if depth < 16 {
         if let Some(kids) = node.get::<Array<'_>>(b"Kids") {
             for kid in kids.iter::<Dict<'_>>() {
-                collect_names(&kid, out, depth + 1);
+                collect_names(&kid, out, left, depth + 1)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The most bytes all attachments of a file may decode to, together.
+pub const MAX_ATTACHMENTS: usize = 64 << 20;
+
+/// The most bytes the XMP metadata stream may decode to.
+pub const MAX_XMP: usize = 4 << 20;
+
+/// A stream's data, decoded to at most `limit` bytes: inflation stops there, so a small
+/// stream that would inflate to gigabytes costs `limit` bytes, not the machine.
+/// `hayro-syntax` decodes without a limit, so only what can be bounded here is decoded:
+/// unfiltered data and `/FlateDecode` without a predictor (what Typst, pyHanko and most
+/// writers use for attachments and metadata); any other filter is refused by name.
+pub fn decode(stream: &Stream<'_>, limit: usize) -> Result<Vec<u8>, String> {
+    let dict = stream.dict();
+    let filters: Vec<String> = match dict.get::<Object<'_>>(b"Filter") {
+        None => Vec::new(),
+        Some(Object::Name(n)) => vec![n.as_str().to_owned()],
+        Some(Object::Array(a)) => a
+            .iter::<Name<'_>>()
+            .map(|n| n.as_str().to_owned())
+            .collect(),
+        Some(_) => return Err("its /Filter is not a name".into()),
+    };
+    let predictor = dict
+        .get::<Dict<'_>>(b"DecodeParms")
+        .or_else(|| {
+            dict.get::<Array<'_>>(b"DecodeParms")
+                .and_then(|a| a.iter::<Dict<'_>>().next())
+        })
+        .and_then(|p| p.get::<i64>(b"Predictor"))
+        .unwrap_or(1);
+    let raw = stream.raw_data();
+    let too_big = || format!("decodes to more than {limit} bytes");
+    match filters.as_slice() {
+        [] if raw.len() <= limit => Ok(raw.into_owned()),
+        [] => Err(too_big()),
+        [f] if (f == "FlateDecode" || f == "Fl") && predictor <= 1 => {
+            use miniz_oxide::inflate::{self, TINFLStatus};
+            inflate::decompress_to_vec_zlib_with_limit(&raw, limit)
+                .or_else(|e| match e.status {
+                    TINFLStatus::HasMoreOutput => Err(e),
+                    // Some writers omit the zlib header: raw deflate, as hayro reads it.
+                    _ => inflate::decompress_to_vec_with_limit(&raw, limit),
+                })
+                .map_err(|e| match e.status {
+                    TINFLStatus::HasMoreOutput => too_big(),
+                    s => format!("its /FlateDecode data is corrupt ({s:?})"),
+                })
+        }
+        _ => Err(format!(
+            "its filters /{} cannot be decoded within a size limit (only unfiltered or /FlateDecode without predictor)",
+            filters.join(" /")
+        )),
     }
 }
 
@@ -376,6 +516,14 @@ pub fn last_trailer(bytes: &[u8]) -> Result<Trailer, String> {
     })
 }
 
+/// The reference after `key` (`/Info`, `/Root`) in a trailer's text.
+pub fn trailer_ref(trailer: &str, key: &str) -> Option<ObjRef> {
+    let v = value_after(trailer, key)?;
+    let mut it = v.split_whitespace();
+    let (n, g) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+    (it.next() == Some("R")).then(|| ObjRef::new(n, g))
+}
+
 /// The value after `key` in a small dictionary text: a number, or `n g R`.
 fn value_after(dict: &str, key: &str) -> Option<String> {
     let i = dict.find(key)?;
@@ -392,22 +540,117 @@ fn value_after(dict: &str, key: &str) -> Option<String> {
     }
 }
 
-/// Byte offsets where each revision ends (just after its `%%EOF` line).
-pub fn revision_ends(bytes: &[u8]) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(p) = bytes[i..].windows(5).position(|w| w == b"%%EOF") {
-        let mut end = i + p + 5;
-        while end < bytes.len() && (bytes[end] == b'\r' || bytes[end] == b'\n') {
-            end += 1;
+/// The most revisions a file may have for [`sections`] to read it.
+pub const MAX_REVISIONS: usize = 256;
+
+/// One revision's classic cross-reference section.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Offset of its `xref` keyword.
+    pub xref: usize,
+    /// Where the revision ends: just after its `%%EOF` line.
+    pub end: usize,
+    /// (object number, generation, in use) of every entry.
+    pub entries: Vec<(i64, i64, bool)>,
+    /// The trailer dictionary, as written.
+    pub trailer: String,
+}
+
+/// The cross-reference sections of a file, oldest first, found by following `/Prev` from
+/// the last `startxref` (not by looking for `%%EOF`, which an attachment may contain).
+/// Refuses cross-reference streams, hybrid files and more than [`MAX_REVISIONS`] sections.
+pub fn sections(bytes: &[u8]) -> Result<Vec<Section>, String> {
+    let sx = rfind(bytes, b"startxref").ok_or("no startxref: not a complete PDF")?;
+    let mut at = startxref_value(bytes, sx).ok_or("unreadable startxref")?;
+    let mut out: Vec<Section> = Vec::new();
+    loop {
+        if out.len() == MAX_REVISIONS {
+            return Err(format!("more than {MAX_REVISIONS} revisions"));
         }
-        out.push(end);
-        i = end;
-        if i >= bytes.len() {
-            break;
+        if out.last().is_some_and(|s| at >= s.xref) {
+            return Err(format!("a /Prev at byte {at} does not point backwards"));
+        }
+        let section = section_at(bytes, at)?;
+        let prev = value_after(&section.trailer, "/Prev").map(|p| p.parse::<usize>());
+        out.push(section);
+        match prev {
+            None => break,
+            Some(Ok(p)) => at = p,
+            Some(Err(_)) => return Err("unreadable /Prev".into()),
         }
     }
-    out
+    out.reverse();
+    Ok(out)
+}
+
+fn startxref_value(bytes: &[u8], sx: usize) -> Option<usize> {
+    let tail = bytes.get(sx + 9..(sx + 40).min(bytes.len()))?;
+    String::from_utf8_lossy(tail)
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn section_at(bytes: &[u8], at: usize) -> Result<Section, String> {
+    let rest = bytes
+        .get(at..)
+        .filter(|b| b.starts_with(b"xref"))
+        .ok_or_else(|| {
+            format!("the cross-reference section at byte {at} is a stream or missing; only classic tables are read")
+        })?;
+    let tr = find(rest, b"trailer").ok_or_else(|| format!("no trailer after byte {at}"))?;
+    let sx = find(&rest[tr..], b"startxref")
+        .map(|p| tr + p)
+        .ok_or_else(|| format!("no startxref after byte {at}"))?;
+    let eof = find(&rest[sx..], b"%%EOF")
+        .map(|p| sx + p + 5)
+        .ok_or_else(|| format!("no %%EOF after byte {at}"))?;
+    let mut end = at + eof;
+    while end < bytes.len() && (bytes[end] == b'\r' || bytes[end] == b'\n') {
+        end += 1;
+    }
+    let trailer = String::from_utf8_lossy(&rest[tr + 7..sx]).into_owned();
+    if trailer.contains("/XRefStm") || trailer.contains("/Encrypt") {
+        return Err(format!(
+            "the trailer at byte {} names a cross-reference stream or encryption",
+            at + tr
+        ));
+    }
+    let table = String::from_utf8_lossy(&rest[4..tr]).into_owned();
+    let mut tokens = table.split_whitespace();
+    let mut entries = Vec::new();
+    let bad = || format!("unreadable cross-reference section at byte {at}");
+    while let Some(first) = tokens.next() {
+        let start: i64 = first.parse().map_err(|_| bad())?;
+        let count: usize = tokens.next().and_then(|t| t.parse().ok()).ok_or_else(bad)?;
+        if count > table.len() / 18 + 1 {
+            return Err(bad());
+        }
+        for k in 0..count {
+            let (_, g, t) = (tokens.next(), tokens.next(), tokens.next());
+            let gen: i64 = g.and_then(|g| g.parse().ok()).ok_or_else(bad)?;
+            let in_use = match t {
+                Some("n") => true,
+                Some("f") => false,
+                _ => return Err(bad()),
+            };
+            entries.push((start + k as i64, gen, in_use));
+        }
+    }
+    Ok(Section {
+        xref: at,
+        end,
+        entries,
+        trailer,
+    })
+}
+
+/// Where each revision ends (just after its `%%EOF` line), oldest first: the revisions
+/// of [`sections`], so `verify`'s signature coverage, its rebuild of the first revision and
+/// the revision analysis count the same revisions.
+pub fn revision_ends(bytes: &[u8]) -> Result<Vec<usize>, String> {
+    Ok(sections(bytes)?.iter().map(|s| s.end).collect())
 }
 
 /// Appends an incremental update with `objects` (number → body, without `obj`/`endobj`).
@@ -474,11 +717,5 @@ mod tests {
         let t = "\n<</Size 632/Root 631 0 R/Info 629 0 R/ID[(a)(b)]>>\n";
         assert_eq!(value_after(t, "/Size").as_deref(), Some("632"));
         assert_eq!(value_after(t, "/Info").as_deref(), Some("629 0 R"));
-    }
-
-    #[test]
-    fn revisions_end_after_eof_lines() {
-        let b = b"%PDF-1.7\n...%%EOF\nmore%%EOF\r\n";
-        assert_eq!(revision_ends(b), vec![18, b.len()]);
     }
 }

@@ -22,6 +22,7 @@
 //! reader and writer that `seal`, `sign` and `verify` share.
 
 pub mod file;
+pub mod guard;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -35,6 +35,22 @@ const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
 const ID_EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
 const COMMON_NAME: Oid = Oid::new_unwrap("2.5.4.3");
 
+/// The smallest RSA modulus accepted, to sign or in a verified signature or chain: keys
+/// under 2048 bits are factorable at a cost within reach (NIST SP 800-131A disallows them).
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// Refuses an RSA key under [`MIN_RSA_BITS`].
+fn rsa_size_ok(key: &impl rsa::traits::PublicKeyParts) -> Result<(), String> {
+    let bits = key.n().bits();
+    if bits < MIN_RSA_BITS {
+        Err(format!(
+            "the RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A private key that can sign.
 pub enum SigningKey {
     /// ECDSA on P-256 with SHA-256.
@@ -62,7 +78,10 @@ impl SigningKey {
         let rsa_key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
             .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(pem));
         match rsa_key {
-            Ok(k) => Ok(SigningKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(k)))),
+            Ok(k) => {
+                rsa_size_ok(&k)?;
+                Ok(SigningKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(k))))
+            }
             Err(_) => Err("not a PEM private key of a supported kind (ECDSA P-256 or RSA, PKCS#8, SEC1 or PKCS#1)".into()),
         }
     }
@@ -365,6 +384,7 @@ fn verify_with(cert: &Certificate, alg: &Oid, data: &[u8], signature: &[u8]) -> 
             return Err(format!("unsupported signature algorithm {alg}"));
         }
         let key = rsa::RsaPublicKey::from_public_key_der(&spki_der).map_err(|e| e.to_string())?;
+        rsa_size_ok(&key)?;
         let sig = rsa::pkcs1v15::Signature::try_from(signature).map_err(|e| e.to_string())?;
         rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
             .verify(data, &sig)

@@ -7,14 +7,26 @@
 //! visible appearance (signer, date, reason), and new versions of the catalog (with the
 //! `/AcroForm`) and of the page (with the widget in `/Annots`).
 //!
+//! The first signature certifies the document (DocMDP, `P` = 2: later signatures only, in
+//! the signature dictionary's `/Reference` and the catalogue's `/Perms`), so that other
+//! readers enforce the policy `verify` enforces ([`revisions`]).
+//!
 //! Invariants:
 //! - Only final annexes (with a manifest attached) are signed: a draft carries the DRAFT
 //!   watermark and is refused.
+//! - A file changed after its first signature by anything but what a countersignature
+//!   adds is refused, as is anything appended after the last revision: a new signature
+//!   must not cover a change no signatory approved.
+//! - Signing in place holds an exclusive lock on the file and reads it under the lock, so
+//!   two signers of one file sign one after the other; the file keeps its permissions, and
+//!   a symbolic link keeps pointing at the signed file.
 //! - The bytes before the update are never changed, so the document's first revision and
 //!   every earlier signature stay valid; the file is replaced atomically.
 
 pub mod appearance;
 pub mod cms;
+pub mod revisions;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -129,7 +141,9 @@ pub fn sign_pdf(
     unix: i64,
 ) -> anyhow::Result<(Vec<u8>, String)> {
     let doc = PdfFile::open(bytes).map_err(|e| Invalid::input(format!("{label}: {e}")))?;
-    let attachments = doc.attachments();
+    let attachments = doc
+        .attachments()
+        .map_err(|e| Invalid::input(format!("{label}: {e}")))?;
     if !attachments.contains_key(MANIFEST_NAME) {
         return Err(Invalid::input(format!(
             "{label} is not a final annex (no manifest attached): drafts carry the DRAFT watermark and cannot be signed; set status = \"final\" in the profile and render with --final"
@@ -142,6 +156,8 @@ pub fn sign_pdf(
         .and_then(|b| serde_json::from_slice(b).ok())
         .unwrap_or_default();
     let existing = doc.signatures();
+    refuse_unsigned_changes(bytes, label, &existing)?;
+    let certify = existing.is_empty();
     let used: Vec<String> = existing.iter().map(|s| s.name.clone()).collect();
     let field = |i: usize| format!("Signature {}", i + 1);
     let who = signer.name();
@@ -166,12 +182,17 @@ pub fn sign_pdf(
         })?;
     let slot = &slots[index];
     let pages = doc.pages();
-    let (page, page_height) = *pages
-        .get(slot.page.saturating_sub(1))
-        .ok_or_else(|| anyhow::anyhow!("{label}: signature place on missing page {}", slot.page))?;
+    let place_of = |slot: &Slot| {
+        pages
+            .get(slot.page.saturating_sub(1))
+            .copied()
+            .ok_or_else(|| {
+                anyhow::anyhow!("{label}: signature place on missing page {}", slot.page)
+            })
+    };
     let trailer = file::last_trailer(bytes).map_err(|e| Invalid::input(format!("{label}: {e}")))?;
 
-    let (sig_n, widget_n, ap_n) = (trailer.size, trailer.size + 1, trailer.size + 2);
+    let (sig_n, ap_n) = (trailer.size, trailer.size + 1);
     let mut objects: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
     let date_text = chrono::DateTime::from_timestamp(unix, 0)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
@@ -182,72 +203,134 @@ pub fn sign_pdf(
         format!("Reason: {REASON}"),
     ];
     let stream = appearance::content(slot.width, slot.height, &lines);
-    objects.insert(
-        ap_n,
-        format!(
-            "<</Type/XObject/Subtype/Form/BBox[0 0 {} {}]/Resources<<>>/Length {}>>stream\n{stream}\nendstream",
-            number(slot.width),
-            number(slot.height),
-            stream.len() + 1
-        )
-        .into_bytes(),
-    );
-    let (x1, y1) = (slot.x, page_height - slot.y - slot.height);
-    objects.insert(
-        widget_n,
-        format!(
-            "<</Type/Annot/Subtype/Widget/FT/Sig/T {}/TU {}/V {sig_n} 0 R/F 132/P {} 0 R/Rect[{} {} {} {}]/AP<</N {ap_n} 0 R>>>>",
-            text_string(&field(index)),
-            text_string(&format!("Signature of {who}")),
+    objects.insert(ap_n, form_xobject(slot.width, slot.height, &stream));
+    let value = format!("/V {sig_n} 0 R/AP<</N {ap_n} 0 R>>");
+    // A widget (merged with its field) for a signature place.
+    let widget = |i: usize, extra: &str| -> anyhow::Result<Vec<u8>> {
+        let slot = &slots[i];
+        let (page, page_height) = place_of(slot)?;
+        let (x1, y1) = (slot.x, page_height - slot.y - slot.height);
+        Ok(format!(
+            "<</Type/Annot/Subtype/Widget/FT/Sig/T {}/TU {}/F 132/P {} 0 R/Rect[{} {} {} {}]{extra}>>",
+            text_string(&field(i)),
+            text_string(&format!(
+                "Signature of {}",
+                slot.signatory.as_deref().unwrap_or("a signatory")
+            )),
             page.obj_number,
             number(x1),
             number(y1),
             number(x1 + slot.width),
             number(y1 + slot.height)
         )
-        .into_bytes(),
-    );
+        .into_bytes())
+    };
+    // The empty field laid out for this place (by the certifying signature), if any.
+    let empty_field = doc
+        .signature_fields()
+        .into_iter()
+        .find(|(_, n, signed)| *n == field(index) && !signed)
+        .map(|(r, _, _)| r);
+    let mut page_widgets: BTreeMap<usize, Vec<i64>> = BTreeMap::new();
+    let mut new_fields = Vec::new();
+    if let Some(r) = empty_field {
+        // Countersigning: only the field gains its value and appearance; the form and the
+        // pages stay as the certifying signature left them (DocMDP P = 2 allows this).
+        let (entries, _) = doc
+            .dict_entries(r, &["V", "AP", "AS"], "")
+            .context("cannot read the signature field")?;
+        objects.insert(r.obj_number as i64, dict(&entries, &value));
+    } else if certify {
+        // Certifying: every signature place gets its field now, so that later signatures
+        // only fill them in (a new visible field after certification is a change).
+        let blank_n = trailer.size + 2;
+        let mut blank = None;
+        for ((i, s), n) in slots.iter().enumerate().zip(trailer.size + 3..) {
+            let extra = if i == index {
+                value.clone()
+            } else {
+                blank.get_or_insert((s.width, s.height));
+                format!("/AP<</N {blank_n} 0 R>>")
+            };
+            objects.insert(n, widget(i, &extra)?);
+            page_widgets.entry(s.page).or_default().push(n);
+            new_fields.push(n);
+        }
+        if let Some((w, h)) = blank {
+            objects.insert(blank_n, form_xobject(w, h, ""));
+        }
+    } else {
+        // A file signed before places were laid out as fields: a new field, as then.
+        let n = trailer.size + 2;
+        objects.insert(n, widget(index, &value)?);
+        page_widgets.entry(slot.page).or_default().push(n);
+        new_fields.push(n);
+    }
     objects.insert(
         sig_n,
         format!(
-            "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 {:<32}]/Contents <{}>/M {}/Name {}/Reason {}>>",
+            "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 {:<32}]/Contents <{}>{}/M {}/Name {}/Reason {}>>",
             "",
             "0".repeat(CONTENTS_BYTES * 2),
+            // The first signature certifies: later signatures only (DocMDP P = 2).
+            if certify {
+                "/Reference[<</Type/SigRef/TransformMethod/DocMDP/TransformParams<</Type/TransformParams/P 2/V/1.2>>>>]"
+            } else {
+                ""
+            },
             text_string(&pdf_date(unix)),
             text_string(&who),
             text_string(REASON),
         )
         .into_bytes(),
     );
-    // New versions of the catalog (with the form) and of the page (with the widget).
-    let root = doc.root_ref();
-    let (entries, _) = doc
-        .dict_entries(root, &["AcroForm"], "")
-        .context("cannot read the document catalog")?;
-    let mut fields = doc.form_fields();
-    fields.push(format!("{widget_n} 0 R"));
-    objects.insert(
-        root.obj_number as i64,
-        dict(
-            &entries,
-            &format!(
-                "{}<</Fields[{}]/SigFlags 3>>",
-                name("AcroForm"),
-                fields.join(" ")
+    if !new_fields.is_empty() {
+        // New versions of the catalog (with the form) and of the pages (with the widgets).
+        let root = doc.root_ref();
+        let skip: &[&str] = if certify {
+            &["AcroForm", "Perms"]
+        } else {
+            &["AcroForm"]
+        };
+        let (entries, _) = doc
+            .dict_entries(root, skip, "")
+            .context("cannot read the document catalog")?;
+        let mut fields = doc.form_fields();
+        fields.extend(new_fields.iter().map(|n| format!("{n} 0 R")));
+        let perms = if certify {
+            format!("{}<</DocMDP {sig_n} 0 R>>", name("Perms"))
+        } else {
+            String::new()
+        };
+        objects.insert(
+            root.obj_number as i64,
+            dict(
+                &entries,
+                &format!(
+                    "{}<</Fields[{}]/SigFlags 3>>{perms}",
+                    name("AcroForm"),
+                    fields.join(" ")
+                ),
             ),
-        ),
-    );
-    let (entries, mut annots) = doc
-        .dict_entries(page, &[], "Annots")
-        .context("cannot read the signature page")?;
-    annots.push(format!("{widget_n} 0 R"));
-    objects.insert(
-        page.obj_number as i64,
-        dict(
-            &entries,
-            &format!("{}[{}]", name("Annots"), annots.join(" ")),
-        ),
-    );
+        );
+        for (page_no, ws) in &page_widgets {
+            let (page, _) = place_of(&Slot {
+                page: *page_no,
+                ..slot.clone()
+            })?;
+            let (entries, mut annots) = doc
+                .dict_entries(page, &[], "Annots")
+                .context("cannot read the signature page")?;
+            annots.extend(ws.iter().map(|n| format!("{n} 0 R")));
+            objects.insert(
+                page.obj_number as i64,
+                dict(
+                    &entries,
+                    &format!("{}[{}]", name("Annots"), annots.join(" ")),
+                ),
+            );
+        }
+    }
 
     let mut out = file::append_update(bytes, &objects, &trailer);
     // Fill in the byte range, then the signature over it.
@@ -286,6 +369,155 @@ pub fn sign_pdf(
             .map_or(String::new(), |s| format!(" (box of {s})"))
     );
     Ok((out, place))
+}
+
+/// Refuses a signed file changed since its first signature by anything a countersignature
+/// does not add ([`revisions::analyse`]), or with bytes after its last revision.
+fn refuse_unsigned_changes(
+    bytes: &[u8],
+    label: &str,
+    existing: &[file::SigField],
+) -> anyhow::Result<()> {
+    let ends: Vec<usize> = existing
+        .iter()
+        .filter_map(|s| match s.byte_range.as_slice() {
+            [0, _, b, c] if *b >= 0 && *c >= 0 => Some((*b + *c) as usize),
+            _ => None,
+        })
+        .collect();
+    let Some(&first) = ends.iter().min() else {
+        if existing.is_empty() {
+            return Ok(());
+        }
+        return Err(Invalid::input(format!(
+            "{label}: refusing to sign: a signature has no readable /ByteRange"
+        )));
+    };
+    let refuse = |why: String| {
+        Invalid::input(format!(
+            "{label}: refusing to sign: {why}; a new signature would cover a change no signatory approved (annex verify reports it)"
+        ))
+    };
+    let updates = revisions::analyse(bytes, first).map_err(|e| {
+        refuse(format!(
+            "the changes after signature 1 cannot be checked ({e})"
+        ))
+    })?;
+    for u in &updates {
+        if let Some(v) = u.violations.first() {
+            let more = u.violations.len() - 1;
+            return Err(refuse(format!(
+                "revision {} {v}{}",
+                u.revision,
+                if more > 0 {
+                    format!(" (and {more} more)")
+                } else {
+                    String::new()
+                }
+            )));
+        }
+    }
+    let end = updates.last().map_or(first, |u| u.end);
+    if bytes[end.min(bytes.len())..]
+        .iter()
+        .any(|b| !b.is_ascii_whitespace())
+    {
+        return Err(refuse(format!(
+            "{} bytes after byte {end} are no complete revision",
+            bytes.len() - end
+        )));
+    }
+    Ok(())
+}
+
+/// Signs the file at `path` in place: under an exclusive lock on it, reads it, signs it
+/// and replaces it atomically, keeping its permissions; a symbolic link is followed and
+/// stays a link. `waiting` is called if another process holds the lock. Returns the
+/// description of the place used.
+pub fn sign_in_place(
+    path: &Path,
+    signer: &Signer,
+    unix: i64,
+    waiting: &dyn Fn(),
+) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let label = path.display().to_string();
+    let cannot =
+        |what: &str, e: std::io::Error| Invalid::input(format!("cannot {what} {label}: {e}"));
+    // The file the link points to: it is what is replaced.
+    let target = std::fs::canonicalize(path).map_err(|e| cannot("read", e))?;
+    let mut attempts = 0;
+    let (file, bytes) = loop {
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&target)
+            .map_err(|e| cannot("open", e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                waiting();
+                file.lock().map_err(|e| cannot("lock", e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(cannot("lock", e)),
+        }
+        // The signer before us replaced the file: the locked one is the old version.
+        #[cfg(unix)]
+        let same = {
+            use std::os::unix::fs::MetadataExt as _;
+            let (a, b) = (file.metadata(), std::fs::metadata(&target));
+            matches!((a, b), (Ok(a), Ok(b)) if a.ino() == b.ino() && a.dev() == b.dev())
+        };
+        #[cfg(not(unix))]
+        let same = true;
+        if !same {
+            attempts += 1;
+            if attempts > 100 {
+                return Err(Invalid::input(format!(
+                    "{label} keeps being replaced by another process; try again"
+                )));
+            }
+            continue;
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| cannot("read", e))?;
+        break (file, bytes);
+    };
+    let (signed, place) = sign_pdf(&bytes, &label, signer, unix)?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".annex-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, &signed)
+        .with_context(|| format!("cannot write {label}"))?;
+    let permissions = file.metadata().map(|m| m.permissions());
+    if let Ok(p) = permissions {
+        tmp.as_file()
+            .set_permissions(p)
+            .with_context(|| format!("cannot set the permissions of {label}"))?;
+    }
+    tmp.as_file().sync_all().ok();
+    tmp.persist(&target)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {label}"))?;
+    // The lock is released when `file` (the replaced version) is closed, after the rename:
+    // a waiting signer then finds the new file under the path.
+    drop(file);
+    Ok(place)
+}
+
+/// A form XObject of `width` × `height` points drawing `content`.
+fn form_xobject(width: f64, height: f64, content: &str) -> Vec<u8> {
+    format!(
+        "<</Type/XObject/Subtype/Form/BBox[0 0 {} {}]/Resources<<>>/Length {}>>stream\n{content}\nendstream",
+        number(width),
+        number(height),
+        content.len() + 1
+    )
+    .into_bytes()
 }
 
 fn dict(entries: &[(String, String)], extra: &str) -> Vec<u8> {

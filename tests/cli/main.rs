@@ -12,6 +12,8 @@ mod limits;
 mod render;
 mod sandbox;
 mod seal;
+mod sign;
+mod sign_housekeeping;
 mod tailor;
 
 use std::path::{Path, PathBuf};

@@ -187,7 +187,7 @@ fn final_annex_is_pdfa_with_its_sources_and_verifies_and_rebuilds() {
     assert!(out.status.success(), "{}", show(&out));
     let bytes = std::fs::read(&pdf).unwrap();
     let file = annex::pdf::file::PdfFile::open(&bytes).unwrap();
-    let names: Vec<String> = file.attachments().keys().cloned().collect();
+    let names: Vec<String> = file.attachments().unwrap().keys().cloned().collect();
     assert_eq!(
         names,
         [
@@ -199,7 +199,7 @@ fn final_annex_is_pdfa_with_its_sources_and_verifies_and_rebuilds() {
             "signature-fields.json"
         ]
     );
-    let attachments = file.attachments();
+    let attachments = file.attachments().unwrap();
     assert_eq!(
         attachments["profile.toml"],
         std::fs::read(final_profile()).unwrap(),
@@ -250,7 +250,8 @@ fn a_composed_final_annex_attaches_every_part_and_verifies_and_rebuilds() {
     let bytes = std::fs::read(&pdf).unwrap();
     let attachments = annex::pdf::file::PdfFile::open(&bytes)
         .unwrap()
-        .attachments();
+        .attachments()
+        .unwrap();
     let manifest: annex::seal::Manifest =
         serde_json::from_slice(&attachments["manifest.json"]).unwrap();
     assert_eq!(manifest.inputs.matrix.name, "matrix.toml");

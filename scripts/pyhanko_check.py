@@ -1,0 +1,154 @@
+"""pyHanko's judgment of annex signatures, for `scripts/pyhanko-check.sh`.
+
+Usage:
+  pyhanko_check.py validate CA.pem FILE.pdf
+      Validates every signature and prints one line per signature. Exit code 0 when every
+      signature is intact, valid, trusted and within the document modification policy
+      (pyHanko's `bottom_line`), 1 otherwise.
+  pyhanko_check.py tamper-countersign KIND IN.pdf OUT.pdf KEY.pem CERT.pem CA.pem
+      Appends an incremental update that changes IN.pdf (KIND: `red-box`, a new content
+      stream drawn over page 1; `free-text`, a FreeText annotation on page 1; `attachment`,
+      the first embedded file replaced), then countersigns with pyHanko in the next empty
+      signature field: the file an attacker would hand to the second signatory, made
+      without `annex sign` (which refuses it). KIND `title` changes only the /Info title:
+      pyHanko accepts that, `annex verify` does not (a documented disagreement). Writes
+      OUT.pdf.tampered (before the countersignature) and OUT.pdf.
+  pyhanko_check.py countersign IN.pdf OUT.pdf KEY.pem CERT.pem CA.pem
+      Countersigns IN.pdf honestly in its next empty signature field, as a customer signing
+      in another tool does (pyHanko also updates /Info, the XMP metadata and the
+      catalogue's /Extensions). Writes OUT.pdf.
+"""
+
+import sys
+
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko_certvalidator import ValidationContext
+
+
+def tamper_countersign(kind, src, dst, key, cert, ca) -> int:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    with open(src, "rb") as f:
+        writer = IncrementalPdfFileWriter(f, strict=False)
+        page_ref = writer.root["/Pages"]["/Kids"][0]
+        page = page_ref.get_object()
+        if kind == "red-box":
+            box = generic.StreamObject(stream_data=b"q 1 0 0 rg 50 500 400 200 re f Q")
+            box_ref = writer.add_object(box)
+            contents = page["/Contents"]
+            items = list(contents) if isinstance(contents, generic.ArrayObject) else [page.raw_get("/Contents")]
+            page["/Contents"] = generic.ArrayObject(items + [box_ref])
+            writer.update_container(page)
+        elif kind == "free-text":
+            annot = generic.DictionaryObject(
+                {
+                    generic.NameObject("/Type"): generic.NameObject("/Annot"),
+                    generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+                    generic.NameObject("/Rect"): generic.ArrayObject(
+                        [generic.NumberObject(n) for n in (50, 500, 450, 700)]
+                    ),
+                    generic.NameObject("/Contents"): generic.TextStringObject("Void"),
+                    generic.NameObject("/DA"): generic.TextStringObject("/Helv 12 Tf"),
+                }
+            )
+            annots = list(page.get("/Annots", generic.ArrayObject()))
+            page["/Annots"] = generic.ArrayObject(annots + [writer.add_object(annot)])
+            writer.update_container(page)
+        elif kind == "attachment":
+            tree = writer.root["/Names"]["/EmbeddedFiles"]
+            spec = tree["/Names"][1].get_object()
+            ef_ref = spec["/EF"].raw_get("/F")
+            stream = generic.StreamObject(
+                {generic.NameObject("/Type"): generic.NameObject("/EmbeddedFile")},
+                stream_data=b'status = "final"\n',
+            )
+            writer.objects[(ef_ref.generation, ef_ref.idnum)] = stream
+        elif kind == "title":
+            info = writer.trailer["/Info"]
+            info[generic.NameObject("/Title")] = generic.TextStringObject("Another annex")
+            writer.update_container(info)
+        else:
+            print(f"unknown kind {kind}")
+            return 2
+        with open(dst + ".tampered", "wb") as out:
+            writer.write(out)
+    code = countersign(dst + ".tampered", dst, key, cert, ca)
+    if code == 0:
+        print(f"{dst}: {kind} after signature 1, then countersigned")
+    return code
+
+
+def countersign(src, dst, key, cert, ca) -> int:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    with open(src, "rb") as f:
+        writer = IncrementalPdfFileWriter(f, strict=False)
+        empty = [
+            name
+            for name, value, _ in fields.enumerate_sig_fields(writer, filled_status=False)
+        ]
+        if not empty:
+            print("no empty signature field to countersign")
+            return 1
+        signer = signers.SimpleSigner.load(key, cert, ca_chain_files=(ca,))
+        with open(dst, "wb") as out:
+            signers.sign_pdf(
+                writer,
+                signers.PdfSignatureMetadata(
+                    field_name=empty[0], subfilter=fields.SigSeedSubFilter.PADES
+                ),
+                signer=signer,
+                output=out,
+            )
+    print(f"{dst}: countersigned in {empty[0]!r}")
+    return 0
+
+
+def main() -> int:
+    if sys.argv[1] == "tamper-countersign":
+        return tamper_countersign(*sys.argv[2:8])
+    if sys.argv[1] == "countersign":
+        return countersign(*sys.argv[2:7])
+    ca, path = sys.argv[2], sys.argv[3]
+    context = ValidationContext(
+        trust_roots=[load_cert_from_pemder(ca)],
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
+    all_ok = True
+    with open(path, "rb") as f:
+        reader = PdfFileReader(f, strict=False)
+        signatures = reader.embedded_signatures
+        if not signatures:
+            print(f"{path}: no signature")
+            return 1
+        for i, sig in enumerate(signatures, 1):
+            # The test certificates carry no key usage extension: do not require one.
+            status = validate_pdf_signature(
+                sig,
+                context,
+                key_usage_settings=KeyUsageConstraints(
+                    key_usage=set()
+                ),
+            )
+            ok = status.bottom_line
+            all_ok = all_ok and ok
+            print(
+                f"{path}: signature {i} ({sig.field_name}): "
+                f"{'VALID' if ok else 'INVALID'} intact={status.intact} valid={status.valid} "
+                f"trusted={status.trusted} docmdp_ok={status.docmdp_ok} "
+                f"modification_level={status.modification_level} coverage={status.coverage}"
+            )
+            if not ok:
+                print(status.pretty_print_details())
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
