@@ -27,6 +27,24 @@ pub const TEMP_SUFFIX: &str = ".tmp";
 /// old. A write takes seconds at most: a temp file an hour old belongs to no write.
 pub const STALE_AFTER: Duration = Duration::from_secs(60 * 60);
 
+/// A new temporary file in `dir`, named `.annex-<pid>-<random>.tmp` so that a later run
+/// knows whose it is; temporary files of dead runs in `dir` are removed first. Every file
+/// annex writes goes through one of these and a rename.
+pub fn temp_file_in(dir: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
+    // The folder of a bare file name ("annex.pdf") is the empty path.
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    clean_stale_once(dir);
+    tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+}
+
 /// Writes `bytes` to `path` atomically; refuses to replace an existing file unless `force`.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
     if path.exists() && !force {
@@ -41,12 +59,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()
     };
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create folder {}", dir.display()))?;
-    clean_stale_once(dir);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut tmp = temp_file_in(dir)?;
     tmp.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     // Temporary files are created private (0600); the result is an ordinary document.

@@ -486,11 +486,7 @@ pub fn sign_in_place(
     };
     let (signed, place) = sign_pdf(&bytes, &label, signer, unix)?;
     let dir = target.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".annex-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut tmp = crate::output::temp_file_in(dir)?;
     std::io::Write::write_all(&mut tmp, &signed)
         .with_context(|| format!("cannot write {label}"))?;
     let permissions = file.metadata().map(|m| m.permissions());

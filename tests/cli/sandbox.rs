@@ -204,7 +204,7 @@ fn control_characters_of_the_profile_never_reach_the_pdf_metadata() {
     let pdf = std::fs::read(dir.path().join("output/tailor-annex.pdf")).unwrap();
     let file = annex::pdf::file::PdfFile::open(&pdf).unwrap();
     let keywords = file.info_keywords().unwrap();
-    let xmp = String::from_utf8(file.xmp().unwrap()).unwrap();
+    let xmp = String::from_utf8(file.xmp().unwrap().expect("an XMP packet")).unwrap();
     for (what, text) in [
         ("/Info /Keywords", keywords.as_str()),
         ("XMP", xmp.as_str()),
