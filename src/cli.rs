@@ -70,6 +70,28 @@ pub enum Command {
         after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
     )]
     Verify(VerifyArgs),
+    /// What changed between two versions of a matrix: reassignments first.
+    #[command(
+        after_help = "Examples:\n  annex diff old.md new.md\n  annex diff old.toml new.toml --format json\n  annex diff signed-annex.pdf new.md            # the old side from a sealed annex\n  annex diff old.md new.md --policy strict      # reassignments, additions, removals denied\n\nOLD and NEW may each be a Markdown page, a canonical TOML/JSON matrix or a sealed annex PDF.\n\nExit codes: 0 no change or only allowed ones, 1 changes denied by the policy, 2 tool failure."
+    )]
+    Diff(DiffArgs),
+}
+
+/// `annex diff`.
+#[derive(Debug, Args, Clone)]
+pub struct DiffArgs {
+    /// The old version: a Markdown page, a canonical TOML/JSON matrix, or a sealed annex.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The new version (same kinds of file).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Which change classes are denied (`change::*` rules) and `--deny-warnings`.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// `human`: a compiler-style report; `json`: the documented JSON change list.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
 }
 
 /// Where the inputs of a document come from.

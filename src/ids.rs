@@ -26,7 +26,7 @@
 //! changed and are reserved before any id is derived, so a derived id never takes an
 //! explicit one; duplicates among explicit ids are left alone for the linter to report.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::Matrix;
 
@@ -122,54 +122,133 @@ pub fn assign_ids(matrix: &mut Matrix) {
 /// matching activities of `new`, so that re-importing a revised page keeps every id that
 /// still means the same activity. Returns how many ids were carried.
 ///
-/// An activity of `new` matches an activity of `previous` with the same text (whitespace and
-/// case folded) — in the same section first, then anywhere — or, failing that, the most
-/// similar text of the same section when at least 85% of it is unchanged (a typo fix, a
-/// reworded word order). Each
-/// previous id is used at most once; activities that match nothing keep the derived id,
-/// re-derived so that it never collides with a carried one.
+/// Activities are matched by [`pair`] (without the id step: the ids of a fresh import are
+/// derived, not chosen). Activities that match nothing keep the derived id, re-derived so
+/// that it never collides with a carried one.
 pub fn carry_over(new: &mut Matrix, previous: &Matrix) -> usize {
+    let pairs = pair(previous, new, false);
+    let old_ids: Vec<String> = previous.activities().map(|(_, a)| a.id.clone()).collect();
+    let mut carried = 0;
+    let activities = new
+        .sections
+        .iter_mut()
+        .flat_map(|s| s.activities.iter_mut());
+    for (activity, pick) in activities.zip(pairs) {
+        match pick {
+            Some(i) => {
+                activity.id = old_ids[i].clone();
+                carried += 1;
+            }
+            None => activity.id.clear(),
+        }
+    }
+    assign_ids(new);
+    carried
+}
+
+/// Share of a text that must be left unchanged for [`pair`] to pair two different texts.
+pub const MIN_SIMILARITY: f64 = 0.85;
+
+/// Texts longer than this (in characters) are compared by their words only: the character
+/// edit distance is quadratic in the length.
+pub const MAX_EDIT_DISTANCE_CHARS: usize = 2_000;
+
+/// At most this many similarity comparisons are made per section; past it the remaining
+/// activities of that section stay unpaired (reported as removed and added), which keeps
+/// pairing bounded on pathological input.
+pub const MAX_COMPARISONS_PER_SECTION: usize = 10_000;
+
+/// Pairs the activities of two versions of a matrix: for each activity of `new`, in source
+/// order, the index (in `old.activities()` order) of the activity it continues, if any.
+/// This is **the** pairing rule, shared by `import --previous` and `annex diff`.
+///
+/// Each old activity is used at most once. Steps, each over what is still unpaired:
+/// 1. same text (whitespace and case folded) in the same section number;
+/// 2. `by_id` only: the same id (an id kept or chosen by hand across a rewording or a move);
+/// 3. same text anywhere (the activity moved to another section);
+/// 4. the most similar text of the same section, when at least [`MIN_SIMILARITY`] of it is
+///    unchanged (a typo fix, a reworded word order).
+///
+/// Anything else is not paired: an activity whose text changed more than that is seen as
+/// one removed and one added.
+pub fn pair(old: &Matrix, new: &Matrix, by_id: bool) -> Vec<Option<usize>> {
     let key = |t: &str| {
         t.split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
             .to_lowercase()
     };
-    let old: Vec<(&str, String, &str)> = previous
+    let olds: Vec<(&str, String, &str)> = old
         .activities()
         .map(|(s, a)| (s.number.as_str(), key(&a.text), a.id.as_str()))
         .collect();
-    let mut used = vec![false; old.len()];
-    let mut carried = 0;
-    for section in &mut new.sections {
-        for activity in &mut section.activities {
-            let k = key(&activity.text);
-            let exact_here = old
-                .iter()
-                .position(|(s, t, _)| *s == section.number && *t == k);
-            let pick = exact_here
-                .filter(|&i| !used[i])
-                .or_else(|| (0..old.len()).find(|&i| !used[i] && old[i].1 == k))
-                .or_else(|| {
-                    (0..old.len())
-                        .filter(|&i| !used[i] && old[i].0 == section.number)
-                        .map(|i| (similarity(&old[i].1, &k), i))
-                        .filter(|(score, _)| *score >= 0.85)
-                        .max_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, i)| i)
-                });
-            match pick {
-                Some(i) => {
-                    used[i] = true;
-                    activity.id = old[i].2.to_owned();
-                    carried += 1;
-                }
-                None => activity.id.clear(),
+    let news: Vec<(&str, String, &str)> = new
+        .activities()
+        .map(|(s, a)| (s.number.as_str(), key(&a.text), a.id.as_str()))
+        .collect();
+    let mut used = vec![false; olds.len()];
+    let mut out: Vec<Option<usize>> = vec![None; news.len()];
+    // Exact lookups go through maps so that the exact steps stay linear.
+    let mut by_section_text: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_id_map: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (s, t, id)) in olds.iter().enumerate().rev() {
+        by_section_text.entry((s, t.as_str())).or_default().push(i);
+        by_text.entry(t.as_str()).or_default().push(i);
+        by_id_map.entry(id).or_default().push(i);
+    }
+    // Pops the first unused candidate of a list (lists are in reverse source order).
+    let take = |list: Option<&mut Vec<usize>>, used: &mut Vec<bool>| -> Option<usize> {
+        let list = list?;
+        while let Some(i) = list.pop() {
+            if !used[i] {
+                used[i] = true;
+                return Some(i);
+            }
+        }
+        None
+    };
+    for (j, (s, t, _)) in news.iter().enumerate() {
+        out[j] = take(by_section_text.get_mut(&(*s, t.as_str())), &mut used);
+    }
+    if by_id {
+        for (j, (_, _, id)) in news.iter().enumerate() {
+            if out[j].is_none() && !id.is_empty() {
+                out[j] = take(by_id_map.get_mut(id), &mut used);
             }
         }
     }
-    assign_ids(new);
-    carried
+    for (j, (_, t, _)) in news.iter().enumerate() {
+        if out[j].is_none() {
+            out[j] = take(by_text.get_mut(t.as_str()), &mut used);
+        }
+    }
+    let mut comparisons: HashMap<&str, usize> = HashMap::new();
+    for (j, (s, t, _)) in news.iter().enumerate() {
+        if out[j].is_some() {
+            continue;
+        }
+        let mut best: Option<(f64, usize)> = None;
+        for (i, (os, ot, _)) in olds.iter().enumerate() {
+            if used[i] || os != s {
+                continue;
+            }
+            let n = comparisons.entry(s).or_default();
+            if *n >= MAX_COMPARISONS_PER_SECTION {
+                break;
+            }
+            *n += 1;
+            let score = similarity(ot, t);
+            if score >= MIN_SIMILARITY && best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, i));
+            }
+        }
+        if let Some((_, i)) = best {
+            used[i] = true;
+            out[j] = Some(i);
+        }
+    }
+    out
 }
 
 /// How alike two texts are, from 0 to 1: the better of the share of characters left
@@ -192,6 +271,9 @@ fn word_similarity(a: &str, b: &str) -> f64 {
 fn char_similarity(a: &str, b: &str) -> f64 {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    if a.len().max(b.len()) > MAX_EDIT_DISTANCE_CHARS {
+        return 0.0;
+    }
     let longest = a.len().max(b.len());
     if longest == 0 {
         return 1.0;

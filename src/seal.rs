@@ -370,6 +370,40 @@ pub fn check_attached(pdf: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Loads one version of a matrix for `annex diff` and `--since`: a sealed annex (its
+/// `matrix.json` attachment, reported as `<file>#matrix.json`), or any matrix file `load`
+/// reads. A composed annex's later parts are not read: `matrix.json` is its first part.
+pub fn read_matrix(path: &Path) -> anyhow::Result<crate::load::LoadedMatrix> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| Invalid::input(format!("cannot read {name}: {e}")))?;
+    if !bytes.starts_with(b"%PDF-") {
+        return crate::load::matrix(Some(path));
+    }
+    if bytes.len() > crate::load::MAX_INPUT_BYTES {
+        return Err(Invalid::input(format!(
+            "{name}: file is {} MiB; inputs are limited to {} MiB",
+            bytes.len() / (1024 * 1024),
+            crate::load::MAX_INPUT_BYTES / (1024 * 1024)
+        )));
+    }
+    let file = PdfFile::open(&bytes)
+        .map_err(|e| Invalid::input(format!("{name}: not a readable PDF: {e}")))?;
+    let attached = file.attachments();
+    let json = attached.get(&matrix_attachment(0)).ok_or_else(|| {
+        Invalid::input(format!(
+            "{name}: this PDF carries no {} attachment: only a sealed annex (status = \"final\") holds its matrix",
+            matrix_attachment(0)
+        ))
+    })?;
+    let text = String::from_utf8(json.clone())
+        .map_err(|_| Invalid::input(format!("{name}: its matrix.json is not UTF-8")))?;
+    crate::load::matrix_from_source(SourceFile {
+        name: format!("{name}#{}", matrix_attachment(0)),
+        text,
+    })
+}
+
 /// The index an unsealed document gets: nothing to attach.
 pub fn unsealed_index() -> (String, Vec<u8>) {
     (

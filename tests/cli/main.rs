@@ -5,6 +5,7 @@
 mod architecture;
 mod batch;
 mod check;
+mod diff;
 mod import;
 mod layout;
 mod render;
