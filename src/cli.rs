@@ -55,7 +55,7 @@ pub enum Command {
     Templates(TemplatesCommand),
     /// Lint matrices (and a profile) for RACI rule breaks, with exact places.
     #[command(
-        after_help = "Examples:\n  annex check data/matrices/ovhcloud-data-processing.toml\n  annex check page.md --profile data/profiles/acme.toml\n  annex check page.en.md page.fr.md            # also compares the two documents\n  annex check page.md --policy strict          # every RACI rule break is an error\n  annex check page.md --policy policy.toml --format json --deny-warnings\n\nExit codes: 0 clean or warnings only, 1 denied findings, 2 tool failure."
+        after_help = "Examples:\n  annex check data/matrices/ovhcloud-data-processing.toml\n  annex check page.md --profile data/profiles/acme.toml\n  annex check page.en.md page.fr.md            # also compares the two documents\n  annex check page.md --policy strict          # every RACI rule break is an error\n  annex check page.md --policy policy.toml --format json --deny-warnings\n  annex check new.md --since old.md --policy strict   # deny reassignments in CI\n\nExit codes: 0 clean or warnings only, 1 denied findings, 2 tool failure."
     )]
     Check(CheckArgs),
     /// Sign a final annex (PAdES B-B), in an incremental update: earlier signatures stay
@@ -149,6 +149,11 @@ pub struct CheckArgs {
     /// Catalogue of regions, services and options (TOML). Default: the embedded one.
     #[arg(long, value_name = "FILE")]
     pub catalogue: Option<PathBuf>,
+    /// Also report what changed since this earlier version of the (first) matrix: a page,
+    /// a canonical matrix or a sealed annex. The policy's `change::*` rules decide which
+    /// changes fail the check (`strict` denies reassignments, additions and removals).
+    #[arg(long, value_name = "OLD")]
+    pub since: Option<PathBuf>,
     /// Policy and `--deny-warnings`.
     #[command(flatten)]
     pub policy: PolicyArgs,

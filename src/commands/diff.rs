@@ -15,18 +15,27 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<u8> {
     let old = seal::read_matrix(&args.old)?;
     let new = seal::read_matrix(&args.new)?;
     let list = diff::diff(old, new);
-    let (text, code) = report(&list, &args.policy, args.format)?;
-    print!("{text}");
-    Ok(code)
+    let reported = report(&list, &args.policy)?;
+    match args.format {
+        CheckFormat::Human => print!("{}", reported.human),
+        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&reported.json)?),
+    }
+    Ok(reported.code)
+}
+
+/// A change list judged by a policy: both renderings and the exit code.
+pub(crate) struct Reported {
+    /// The compiler-style report.
+    pub human: String,
+    /// The documented JSON object.
+    pub json: serde_json::Value,
+    /// 1 when the policy denies a change, else 0.
+    pub code: u8,
 }
 
 /// The report of a change list under a policy, and the exit code it gives; shared with
 /// `check --since`.
-pub(crate) fn report(
-    list: &ChangeList,
-    policy: &PolicyArgs,
-    format: CheckFormat,
-) -> anyhow::Result<(String, u8)> {
+pub(crate) fn report(list: &ChangeList, policy: &PolicyArgs) -> anyhow::Result<Reported> {
     let resolved = Policy::resolve(policy.policy.as_deref())?;
     let level = |c: &Change| match resolved.level(&c.class.code()) {
         Some(Level::Deny) => Level::Deny,
@@ -40,58 +49,53 @@ pub(crate) fn report(
         .filter(|c| level(c) == Level::Deny)
         .count();
     let code = if denied > 0 { EXIT_INVALID } else { EXIT_OK };
-    let text = match format {
-        CheckFormat::Human => {
-            let mut out = String::new();
-            for c in &list.changes {
-                let severity = match level(c) {
-                    Level::Allow => continue,
-                    Level::Warn => "warning",
-                    Level::Deny => "error",
-                };
-                out.push_str(&human(c, severity));
-            }
-            out.push_str(&summary_line(list, denied, &resolved.name));
-            out
-        }
-        CheckFormat::Json => {
-            let json = JsonDiff {
-                schema: diff::JSON_SCHEMA,
-                policy: resolved.name.clone(),
-                old: Side {
-                    file: &list.old_file,
-                    version: list.old_version.as_deref(),
-                },
-                new: Side {
-                    file: &list.new_file,
-                    version: list.new_version.as_deref(),
-                },
-                changes: list
-                    .changes
-                    .iter()
-                    .map(|c| JsonChange {
-                        severity: level(c).name(),
-                        change: c,
-                    })
-                    .collect(),
-                summary: Summary {
-                    counts: Class::ALL
-                        .iter()
-                        .map(|k| (k.name(), list.count(*k)))
-                        .filter(|(_, n)| *n > 0)
-                        .collect(),
-                    denied,
-                    exit_code: code,
-                },
+    let human = {
+        let mut out = String::new();
+        for c in &list.changes {
+            let severity = match level(c) {
+                Level::Allow => continue,
+                Level::Warn => "warning",
+                Level::Deny => "error",
             };
-            format!("{}\n", serde_json::to_string_pretty(&json)?)
+            out.push_str(&diagnostic(c, severity));
         }
+        out.push_str(&summary_line(list, denied, &resolved.name));
+        out
     };
-    Ok((text, code))
+    let json = serde_json::to_value(JsonDiff {
+        schema: diff::JSON_SCHEMA,
+        policy: resolved.name.clone(),
+        old: Side {
+            file: &list.old_file,
+            version: list.old_version.as_deref(),
+        },
+        new: Side {
+            file: &list.new_file,
+            version: list.new_version.as_deref(),
+        },
+        changes: list
+            .changes
+            .iter()
+            .map(|c| JsonChange {
+                severity: level(c).name(),
+                change: c,
+            })
+            .collect(),
+        summary: Summary {
+            counts: Class::ALL
+                .iter()
+                .map(|k| (k.name(), list.count(*k)))
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+            denied,
+            exit_code: code,
+        },
+    })?;
+    Ok(Reported { human, json, code })
 }
 
 /// One change as a diagnostic: `warning[change::reworded]: …`, then both places.
-fn human(c: &Change, severity: &str) -> String {
+fn diagnostic(c: &Change, severity: &str) -> String {
     let mut out = format!("{severity}[{}]: {}\n", c.class.code(), diff::summary(c));
     match (&c.old, &c.new) {
         (Some(o), Some(n)) => out.push_str(&format!("  --> {} (was {})\n", n.at(), o.at())),

@@ -368,3 +368,78 @@ fn human_report_puts_reassignments_first() {
         .unwrap()
         .starts_with("changed: 14 changes (5 reassigned"));
 }
+
+/// `check NEW --since OLD`: the change list judged by the policy; `strict` denies the
+/// block-storage reassignments; a policy file can deny reassignments alone, and lets the
+/// wording-only kubernetes revision pass.
+#[test]
+fn check_since_denies_changes_by_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (
+        page("block-storage.2022-12-23.en-gb.md"),
+        page("block-storage.en-gb.md"),
+    );
+    let out = annex(dir.path(), &["check", &new, "--since", &old]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let out = annex(
+        dir.path(),
+        &["check", &new, "--since", &old, "--policy", "strict"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("error[change::reassigned]: reassigned in 3.1.4: \"Manage data encryption of storage space allocated\": OVHcloud — → CI"),
+        "{text}"
+    );
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "[rules]\n\"change::reassigned\" = \"deny\"\n",
+    )
+    .unwrap();
+    let out = annex(
+        dir.path(),
+        &[
+            "check",
+            &page("managed-kubernetes.en-gb.md"),
+            "--since",
+            &page("managed-kubernetes.2023-07-05.en-gb.md"),
+            "--policy",
+            "policy.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "wording only: {}", show(&out));
+    let out = annex(
+        dir.path(),
+        &[
+            "check",
+            &new,
+            "--since",
+            &old,
+            "--policy",
+            "policy.toml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["exit_code"], 1);
+    assert_eq!(report["since"]["summary"]["denied"], 5);
+    let out = annex(
+        dir.path(),
+        &[
+            "check",
+            &page("object-storage.en-gb.md"),
+            "--since",
+            &page("object-storage.2023-03-20.en-gb.md"),
+            "--policy",
+            "policy.toml",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "no reassignment there: {}",
+        show(&out)
+    );
+}
