@@ -193,6 +193,11 @@ pub struct RenderArgs {
     /// Final annexes: `--final`, `--sign-key`, `--sign-cert`, `--sign-chain`.
     #[command(flatten)]
     pub seal: SealArgs,
+    /// Add a section "Changes since the version of <date>" listing what changed since this
+    /// earlier version of the (first) matrix: a page, a canonical matrix or a sealed annex.
+    /// Such a document is a review copy: it is never sealed or signed.
+    #[arg(long, value_name = "OLD")]
+    pub since: Option<PathBuf>,
 }
 
 /// `annex import`.

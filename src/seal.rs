@@ -327,6 +327,13 @@ pub fn for_document(
 
 fn wanted(prepared: &Prepared, kind: Kind, asked: bool) -> anyhow::Result<bool> {
     let is_final = prepared.profile.contract.status == Status::Final;
+    // `verify --rebuild` cannot rebuild what the seal does not carry: the earlier version
+    // is not attached, so a document listing changes is a review copy, never sealed.
+    if prepared.since.is_some() && kind.sealable() && (is_final || asked) {
+        return Err(Invalid::input(
+            "an annex rendered with --since is a review copy and cannot be sealed or signed: render it without --since to seal it, or set status = \"draft\" to review the changes",
+        ));
+    }
     if !kind.sealable() {
         if asked {
             return Err(Invalid::input(format!(

@@ -443,3 +443,209 @@ fn check_since_denies_changes_by_policy() {
         show(&out)
     );
 }
+
+/// `render --since`: the annex gets "Changes since the version of <date>", each
+/// reassignment with its old and new letters per party (read from the laid-out text and,
+/// where poppler is installed, from the PDF as a reader gets it); its fingerprint covers
+/// the old version; it is never sealed.
+#[test]
+fn render_since_lists_each_reassignment_with_old_and_new_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (
+        page("block-storage.2022-12-23.en-gb.md"),
+        page("block-storage.en-gb.md"),
+    );
+    let out = annex(
+        dir.path(),
+        &[
+            "render",
+            "--matrix",
+            &new,
+            "--since",
+            &old,
+            "--emit",
+            "txt,context",
+            "--out",
+            "since",
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let laid_out =
+        norm_pdf(&std::fs::read_to_string(dir.path().join("since/acme-annex.txt")).unwrap());
+    let mut read = vec![("laid-out text", laid_out)];
+    if let Ok(o) = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("since/acme-annex.pdf"))
+        .arg("-")
+        .output()
+    {
+        read.push(("pdftotext", norm_pdf(&String::from_utf8_lossy(&o.stdout))));
+    }
+    for (what, text) in &read {
+        assert!(
+            text.contains("Changes since the version of 2022-12-23"),
+            "{what}: {text}"
+        );
+        // pdftotext reads a table column by column: there, the row's text and its letters
+        // are each whole, not side by side.
+        let joined = *what == "laid-out text";
+        for (row, letters) in [
+            (
+                "3.1.3 Retain logs of control plane for Instances monitoring (API, hypervisor)",
+                "OVHcloud: — → RA",
+            ),
+            (
+                "3.1.3 Retain logs of Information System hosted on Instances",
+                "Customer: — → RA",
+            ),
+            (
+                "3.1.3 Monitor the proper functioning of physical devices (utilities) in support of the service",
+                "Customer: — → I OVHcloud: — → RA",
+            ),
+            (
+                "3.1.3 Create, modify, control, restore, delete jobs of backups",
+                "Customer: — → RA",
+            ),
+            (
+                "3.1.4 Manage data encryption of storage space allocated",
+                "OVHcloud: — → CI",
+            ),
+        ] {
+            if joined {
+                let expected = format!("{row} {letters}");
+                assert!(text.contains(&expected), "{what} lacks {expected}: {text}");
+            } else {
+                let activity = row.split_once(' ').unwrap().1;
+                assert!(text.contains(activity), "{what} lacks {activity}");
+                assert!(text.contains(letters), "{what} lacks {letters}");
+            }
+        }
+        let reassigned = text
+            .find("Reassigned activities")
+            .expect("the reassignments");
+        let added = text.find("Added activities").expect("the additions");
+        let reworded = text.find("Reworded activities").expect("the rewordings");
+        assert!(
+            reassigned < added && added < reworded,
+            "reassignments first"
+        );
+    }
+    // The fingerprint covers the old version: the same annex without --since differs.
+    let out = annex(
+        dir.path(),
+        &[
+            "render", "--matrix", &new, "--emit", "context", "--out", "plain",
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let fingerprint = |p: &str| -> String {
+        let c: Value = serde_json::from_slice(&std::fs::read(dir.path().join(p)).unwrap()).unwrap();
+        c["document"]["fingerprint"].as_str().unwrap().to_owned()
+    };
+    assert_ne!(
+        fingerprint("since/acme-annex.json"),
+        fingerprint("plain/acme-annex.json")
+    );
+    // A final profile: refused, nothing written.
+    let profile = repo("data/profiles/nordwind.toml").display().to_string();
+    let out = annex(
+        dir.path(),
+        &[
+            "render",
+            "--profile",
+            &profile,
+            "--since",
+            &old,
+            "--out",
+            "final",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be sealed"));
+    assert!(!dir.path().join("final").exists());
+}
+
+/// Tailoring applies to both sides: a change to an activity that applies on neither side
+/// (3/canada, Canada only, for a customer in France) is listed apart; the change that
+/// binds the customer (3/patch) is in the reassignments table.
+#[test]
+fn render_since_lists_changes_that_do_not_apply_apart() {
+    let dir = fixture("diff-tailor");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out_path = out_dir.path().display().to_string();
+    let out = annex(
+        &dir,
+        &[
+            "render",
+            "--profile",
+            "profile.toml",
+            "--since",
+            "old.toml",
+            "--emit",
+            "txt",
+            "--out",
+            &out_path,
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let text = norm_pdf(&std::fs::read_to_string(out_dir.path().join("tailor-annex.txt")).unwrap());
+    let table = text
+        .find("Reassigned activities")
+        .expect("the reassignments");
+    let apart = text
+        .find("Changes in activities that do not apply to this subscription")
+        .expect("the changes listed apart");
+    let patch = text
+        .find("3 Patch the guest operating system Customer: I → RA OVHcloud: RA → —")
+        .expect("the binding reassignment");
+    let canada = text
+        .find("\"Answer Canadian data-residency requests\": Customer — → A, OVHcloud RA → R")
+        .expect("the change that does not apply");
+    assert!(table < patch && patch < apart && apart < canada, "{text}");
+}
+
+/// With `--since`, the onboarding guide marks the customer's new or changed duties, and
+/// the audit report lists every change with both sources' places (file:line).
+#[test]
+fn onboarding_marks_changed_duties_and_audit_lists_both_places() {
+    let dir = fixture("diff-tailor");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out_path = out_dir.path().display().to_string();
+    for kind in ["onboarding", "audit"] {
+        let out = annex(
+            &dir,
+            &[
+                "render",
+                "--profile",
+                "profile.toml",
+                "--since",
+                "old.toml",
+                "--kind",
+                kind,
+                "--emit",
+                "txt",
+                "--out",
+                &out_path,
+            ],
+        );
+        assert!(out.status.success(), "{}", show(&out));
+    }
+    let read = |name: &str| norm_pdf(&std::fs::read_to_string(out_dir.path().join(name)).unwrap());
+    let onboarding = read("tailor-onboarding.txt");
+    assert!(
+        onboarding.contains("New or changed: Patch the guest operating system"),
+        "{onboarding}"
+    );
+    assert_eq!(
+        onboarding.matches("New or changed:").count(),
+        1,
+        "{onboarding}"
+    );
+    let audit = read("tailor-audit.txt");
+    // Lines established by reading the files: 3/patch is on line 79 of old.toml and line
+    // 77 of tailor-base/matrix.toml; 3/canada on line 84 of old.toml.
+    assert!(
+        audit.contains("\"Patch the guest operating system\": Customer I → RA, OVHcloud RA → — old.toml:79 ../tailor-base/matrix.toml:77"),
+        "{audit}"
+    );
+    assert!(audit.contains("old.toml:84"), "{audit}");
+}
