@@ -153,10 +153,11 @@ pub const MIN_SIMILARITY: f64 = 0.85;
 /// edit distance is quadratic in the length.
 pub const MAX_EDIT_DISTANCE_CHARS: usize = 2_000;
 
-/// At most this many similarity comparisons are made per section; past it the remaining
-/// activities of that section stay unpaired (reported as removed and added), which keeps
-/// pairing bounded on pathological input.
-pub const MAX_COMPARISONS_PER_SECTION: usize = 10_000;
+/// Work budget of the similarity step, in character pairs compared (an edit distance of
+/// texts of n and m characters costs n × m); past it the activities still unpaired stay
+/// unpaired (reported as removed and added), which bounds pairing on pathological input
+/// (about a second of work at worst). Real revisions use a few million.
+pub const MAX_SIMILARITY_WORK: usize = 200_000_000;
 
 /// Pairs the activities of two versions of a matrix: for each activity of `new`, in source
 /// order, the index (in `old.activities()` order) of the activity it continues, if any.
@@ -167,7 +168,7 @@ pub const MAX_COMPARISONS_PER_SECTION: usize = 10_000;
 /// 2. `by_id` only: the same id (an id kept or chosen by hand across a rewording or a move);
 /// 3. same text anywhere (the activity moved to another section);
 /// 4. the most similar text of the same section, when at least [`MIN_SIMILARITY`] of it is
-///    unchanged (a typo fix, a reworded word order).
+///    unchanged (a typo fix, a reworded word order), within [`MAX_SIMILARITY_WORK`].
 ///
 /// Anything else is not paired: an activity whose text changed more than that is seen as
 /// one removed and one added.
@@ -223,21 +224,33 @@ pub fn pair(old: &Matrix, new: &Matrix, by_id: bool) -> Vec<Option<usize>> {
             out[j] = take(by_text.get_mut(t.as_str()), &mut used);
         }
     }
-    let mut comparisons: HashMap<&str, usize> = HashMap::new();
-    for (j, (s, t, _)) in news.iter().enumerate() {
+    // Old activities by section, so the step looks at one section's rows only.
+    let mut old_in_section: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (s, _, _)) in olds.iter().enumerate() {
+        old_in_section.entry(s).or_default().push(i);
+    }
+    let mut work = 0usize;
+    'step: for (j, (s, t, _)) in news.iter().enumerate() {
         if out[j].is_some() {
             continue;
         }
         let mut best: Option<(f64, usize)> = None;
-        for (i, (os, ot, _)) in olds.iter().enumerate() {
-            if used[i] || os != s {
+        for &i in old_in_section.get(s).map_or(&[][..], Vec::as_slice) {
+            if used[i] {
                 continue;
             }
-            let n = comparisons.entry(s).or_default();
-            if *n >= MAX_COMPARISONS_PER_SECTION {
-                break;
+            let ot = &olds[i].1;
+            let (n, m) = (ot.chars().count(), t.chars().count());
+            let cost = if n.max(m) > MAX_EDIT_DISTANCE_CHARS {
+                n + m
+            } else {
+                n * m
             }
-            *n += 1;
+            .max(1);
+            work += cost;
+            if work > MAX_SIMILARITY_WORK {
+                break 'step;
+            }
             let score = similarity(ot, t);
             if score >= MIN_SIMILARITY && best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, i));
@@ -473,6 +486,23 @@ mod tests {
         let before = m.clone();
         assign_ids(&mut m);
         assert_eq!(m, before);
+    }
+
+    #[test]
+    fn pairing_is_bounded_on_pathological_input() {
+        // 400 long rows in one section, every one rewritten: without the budget this is
+        // 160,000 edit distances of 1,500 × 1,500 characters.
+        let rows = |tag: &str| {
+            (0..400)
+                .map(|i| activity("", &format!("{tag}{i} {}", "x".repeat(1_500))))
+                .collect::<Vec<_>>()
+        };
+        let old = matrix(vec![("1", rows("old"))]);
+        let new = matrix(vec![("1", rows("new"))]);
+        let start = std::time::Instant::now();
+        let pairs = pair(&old, &new, false);
+        assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+        assert_eq!(pairs.len(), 400);
     }
 
     #[test]
