@@ -48,13 +48,15 @@ pub enum Class {
     SectionRemoved,
     /// A paired section's title (or number) changed.
     SectionRenamed,
+    /// A paired section's prose (the note between its heading and its table) changed.
+    SectionNote,
     /// Title, provider, product (service), version/date, language, parties or legend.
     Metadata,
 }
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 9] = [
+    pub const ALL: [Class; 10] = [
         Class::Reassigned,
         Class::Added,
         Class::Removed,
@@ -63,6 +65,7 @@ impl Class {
         Class::SectionAdded,
         Class::SectionRemoved,
         Class::SectionRenamed,
+        Class::SectionNote,
         Class::Metadata,
     ];
 
@@ -77,6 +80,7 @@ impl Class {
             Class::SectionAdded => "section-added",
             Class::SectionRemoved => "section-removed",
             Class::SectionRenamed => "section-renamed",
+            Class::SectionNote => "section-note",
             Class::Metadata => "metadata",
         }
     }
@@ -243,6 +247,11 @@ pub fn summary(c: &Change) -> String {
             c.old.as_ref().map_or("", |o| o.text.as_str()),
             p.section,
             p.text
+        ),
+        Class::SectionNote => format!(
+            "note of section {} changed: {}",
+            p.section,
+            word_view(&c.words)
         ),
         Class::Metadata => format!(
             "{} changed: \"{}\" → \"{}\"",
@@ -493,9 +502,23 @@ fn sections(old: &LoadedMatrix, new: &LoadedMatrix, changes: &mut Vec<Change>) {
                     changes.push(change(
                         Class::SectionRenamed,
                         Some(section_place(old, o)),
-                        Some(here),
+                        Some(here.clone()),
                         vec![],
                     ));
+                }
+                // The note is shown in the annex: contract text, so a change is reported.
+                if o.note != s.note {
+                    let note = |m: &LoadedMatrix, sec: &Section| Place {
+                        text: sec.note.clone().unwrap_or_default(),
+                        ..section_place(m, sec)
+                    };
+                    let (a, b) = (note(old, o), note(new, s));
+                    let mut c = change(Class::SectionNote, None, None, vec![]);
+                    c.text_changed = true;
+                    c.words = words(&a.text, &b.text);
+                    c.old = Some(a);
+                    c.new = Some(b);
+                    changes.push(c);
                 }
             }
         }
@@ -670,6 +693,17 @@ mod tests {
         let m = crate::load::matrix(None).unwrap();
         let list = diff(m.clone(), m);
         assert!(list.is_empty(), "{:?}", list.changes);
+    }
+
+    #[test]
+    fn a_section_note_change_is_reported() {
+        let old = crate::load::matrix(None).unwrap();
+        let mut new = old.clone();
+        new.matrix.sections[0].note = Some("A new paragraph of contract text.".into());
+        let list = diff(old, new);
+        assert_eq!(list.changes.len(), 1, "{:?}", list.changes);
+        assert_eq!(list.changes[0].class, Class::SectionNote);
+        assert!(summary(&list.changes[0]).contains("{+A new paragraph of contract text.+}"));
     }
 
     #[test]

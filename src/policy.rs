@@ -213,6 +213,12 @@ pub const RULES: &[Rule] = &[
         "diff: a section's title or number changed",
     ),
     rule(
+        "change::section-note",
+        Warn,
+        Warn,
+        "diff: the prose of a section (between its heading and its table) changed",
+    ),
+    rule(
         "change::metadata",
         Warn,
         Warn,
