@@ -42,6 +42,9 @@ pub enum Class {
     Moved,
     /// A paired activity's text changed, letters equal.
     Reworded,
+    /// A paired activity's or section's applicability condition (`applies`, variants)
+    /// changed.
+    Applicability,
     /// A section only the new side has.
     SectionAdded,
     /// A section only the old side has.
@@ -56,12 +59,13 @@ pub enum Class {
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 10] = [
+    pub const ALL: [Class; 11] = [
         Class::Reassigned,
         Class::Added,
         Class::Removed,
         Class::Moved,
         Class::Reworded,
+        Class::Applicability,
         Class::SectionAdded,
         Class::SectionRemoved,
         Class::SectionRenamed,
@@ -79,6 +83,7 @@ impl Class {
             Class::Reworded => "reworded",
             Class::SectionAdded => "section-added",
             Class::SectionRemoved => "section-removed",
+            Class::Applicability => "applicability",
             Class::SectionRenamed => "section-renamed",
             Class::SectionNote => "section-note",
             Class::Metadata => "metadata",
@@ -248,6 +253,12 @@ pub fn summary(c: &Change) -> String {
             p.section,
             p.text
         ),
+        Class::Applicability => format!(
+            "applicability changed in {}: \"{}\": {}",
+            p.section,
+            p.text,
+            c.field.as_deref().unwrap_or("")
+        ),
         Class::SectionNote => format!(
             "note of section {} changed: {}",
             p.section,
@@ -385,6 +396,24 @@ fn activities(old: &LoadedMatrix, new: &LoadedMatrix, changes: &mut Vec<Change>)
             Vec::new()
         };
         let moved = os.number != s.number;
+        // When the activity applies decides whether it binds a subscription: a changed
+        // condition is a change even with the same text and letters.
+        let condition = |a: &Activity| {
+            let mut c = a.applies.clone().unwrap_or_default();
+            c.variants.extend(a.variants.iter().cloned());
+            serde_json::to_string(&c).expect("a condition serialises")
+        };
+        let (old_condition, new_condition) = (condition(oa), condition(a));
+        if old_condition != new_condition {
+            let mut c = change(
+                Class::Applicability,
+                Some(there.clone()),
+                Some(here.clone()),
+                vec![],
+            );
+            c.field = Some(format!("{old_condition} → {new_condition}"));
+            changes.push(c);
+        }
         let class = if !reassigned.is_empty() {
             Class::Reassigned
         } else if moved {
@@ -505,6 +534,20 @@ fn sections(old: &LoadedMatrix, new: &LoadedMatrix, changes: &mut Vec<Change>) {
                         Some(here.clone()),
                         vec![],
                     ));
+                }
+                if o.applies != s.applies {
+                    let show = |s: &Section| {
+                        serde_json::to_string(&s.applies.clone().unwrap_or_default())
+                            .expect("a condition serialises")
+                    };
+                    let mut c = change(
+                        Class::Applicability,
+                        Some(section_place(old, o)),
+                        Some(here.clone()),
+                        vec![],
+                    );
+                    c.field = Some(format!("{} → {}", show(o), show(s)));
+                    changes.push(c);
                 }
                 // The note is shown in the annex: contract text, so a change is reported.
                 if o.note != s.note {
@@ -704,6 +747,30 @@ mod tests {
         assert_eq!(list.changes.len(), 1, "{:?}", list.changes);
         assert_eq!(list.changes[0].class, Class::SectionNote);
         assert!(summary(&list.changes[0]).contains("{+A new paragraph of contract text.+}"));
+    }
+
+    #[test]
+    fn a_condition_change_is_reported_even_with_the_same_text_and_letters() {
+        let old = crate::load::matrix(None).unwrap();
+        let mut new = old.clone();
+        let a = &mut new
+            .matrix
+            .sections
+            .iter_mut()
+            .find(|s| !s.activities.is_empty())
+            .unwrap()
+            .activities[0];
+        a.applies = Some(crate::model::Condition {
+            options: vec!["veeam-managed-backup".into()],
+            ..Default::default()
+        });
+        let list = diff(old, new);
+        assert_eq!(list.changes.len(), 1, "{:?}", list.changes);
+        assert_eq!(list.changes[0].class, Class::Applicability);
+        assert_eq!(
+            list.changes[0].field.as_deref(),
+            Some(r#"{} → {"options":["veeam-managed-backup"]}"#)
+        );
     }
 
     #[test]

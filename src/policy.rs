@@ -195,6 +195,12 @@ pub const RULES: &[Rule] = &[
         "diff: an activity's text changed, letters equal",
     ),
     rule(
+        "change::applicability",
+        Warn,
+        Deny,
+        "diff: when an activity or section applies (its condition or variants) changed",
+    ),
+    rule(
         "change::section-added",
         Warn,
         Warn,

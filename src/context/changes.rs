@@ -106,7 +106,12 @@ pub fn changes(prepared: &Prepared) -> Option<Changes> {
     for c in &list.changes {
         let is_activity = matches!(
             c.class,
-            Class::Reassigned | Class::Added | Class::Removed | Class::Moved | Class::Reworded
+            Class::Reassigned
+                | Class::Added
+                | Class::Removed
+                | Class::Moved
+                | Class::Reworded
+                | Class::Applicability
         );
         // Binding unless every side that has the activity says it does not apply.
         let binds = !is_activity

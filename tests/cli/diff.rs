@@ -641,11 +641,35 @@ fn onboarding_marks_changed_duties_and_audit_lists_both_places() {
         "{onboarding}"
     );
     let audit = read("tailor-audit.txt");
-    // Lines established by reading the files: 3/patch is on line 79 of old.toml and line
-    // 77 of tailor-base/matrix.toml; 3/canada on line 84 of old.toml.
+    // Lines established by reading the files: 3/patch is on line 80 of old.toml and line
+    // 77 of tailor-base/matrix.toml; 3/canada on line 85 of old.toml.
     assert!(
-        audit.contains("\"Patch the guest operating system\": Customer I → RA, OVHcloud RA → — old.toml:79 ../tailor-base/matrix.toml:77"),
+        audit.contains("\"Patch the guest operating system\": Customer I → RA, OVHcloud RA → — old.toml:80 ../tailor-base/matrix.toml:77"),
         "{audit}"
     );
-    assert!(audit.contains("old.toml:84"), "{audit}");
+    assert!(audit.contains("old.toml:85"), "{audit}");
+}
+
+/// A condition change is a change even with the same text and letters: 3/gdpr applied
+/// everywhere in old.toml and only in the EU now (read off the two files).
+#[test]
+fn a_changed_condition_is_reported_and_strict_denies_it() {
+    let dir = fixture("diff-tailor");
+    let (code, r) = diff_json(
+        &dir,
+        "old.toml",
+        "../tailor-base/matrix.toml",
+        &["--policy", "strict"],
+    );
+    assert_eq!(code, 1, "{r:#}");
+    expect_counts(&r, &[("reassigned", 2), ("applicability", 1)]);
+    let c = r["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["class"] == "applicability")
+        .unwrap();
+    assert_eq!(c["new"]["id"], "3/gdpr");
+    assert_eq!(c["field"], r#"{} → {"jurisdictions":["EU"]}"#);
+    assert_eq!(c["severity"], "deny");
 }
