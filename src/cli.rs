@@ -55,7 +55,7 @@ pub enum Command {
     Templates(TemplatesCommand),
     /// Lint matrices (and a profile) for RACI rule breaks, with exact places.
     #[command(
-        after_help = "Examples:\n  annex check data/matrices/ovhcloud-data-processing.toml\n  annex check page.md --profile data/profiles/acme.toml\n  annex check page.en.md page.fr.md            # also compares the two documents\n  annex check page.md --policy strict          # every RACI rule break is an error\n  annex check page.md --policy policy.toml --format json --deny-warnings\n\nExit codes: 0 clean or warnings only, 1 denied findings, 2 tool failure."
+        after_help = "Examples:\n  annex check data/matrices/ovhcloud-data-processing.toml\n  annex check page.md --profile data/profiles/acme.toml\n  annex check page.en.md page.fr.md            # also compares the two documents\n  annex check page.md --policy strict          # every RACI rule break is an error\n  annex check page.md --policy policy.toml --format json --deny-warnings\n  annex check new.md --since old.md --policy strict   # deny reassignments in CI\n\nExit codes: 0 clean or warnings only, 1 denied findings, 2 tool failure."
     )]
     Check(CheckArgs),
     /// Sign a final annex (PAdES B-B), in an incremental update: earlier signatures stay
@@ -70,6 +70,28 @@ pub enum Command {
         after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
     )]
     Verify(VerifyArgs),
+    /// What changed between two versions of a matrix: reassignments first.
+    #[command(
+        after_help = "Examples:\n  annex diff old.md new.md\n  annex diff old.toml new.toml --format json\n  annex diff signed-annex.pdf new.md            # the old side from a sealed annex\n  annex diff old.md new.md --policy strict      # reassignments, additions, removals denied\n\nOLD and NEW may each be a Markdown page, a canonical TOML/JSON matrix or a sealed annex PDF.\n\nExit codes: 0 no change or only allowed ones, 1 changes denied by the policy, 2 tool failure."
+    )]
+    Diff(DiffArgs),
+}
+
+/// `annex diff`.
+#[derive(Debug, Args, Clone)]
+pub struct DiffArgs {
+    /// The old version: a Markdown page, a canonical TOML/JSON matrix, or a sealed annex.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The new version (same kinds of file).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Which change classes are denied (`change::*` rules) and `--deny-warnings`.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// `human`: a compiler-style report; `json`: the documented JSON change list.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
 }
 
 /// Where the inputs of a document come from.
@@ -127,6 +149,11 @@ pub struct CheckArgs {
     /// Catalogue of regions, services and options (TOML). Default: the embedded one.
     #[arg(long, value_name = "FILE")]
     pub catalogue: Option<PathBuf>,
+    /// Also report what changed since this earlier version of the (first) matrix: a page,
+    /// a canonical matrix or a sealed annex. The policy's `change::*` rules decide which
+    /// changes fail the check (`strict` denies reassignments, additions and removals).
+    #[arg(long, value_name = "OLD")]
+    pub since: Option<PathBuf>,
     /// Policy and `--deny-warnings`.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -166,6 +193,11 @@ pub struct RenderArgs {
     /// Final annexes: `--final`, `--sign-key`, `--sign-cert`, `--sign-chain`.
     #[command(flatten)]
     pub seal: SealArgs,
+    /// Add a section "Changes since the version of <date>" listing what changed since this
+    /// earlier version of the (first) matrix: a page, a canonical matrix or a sealed annex.
+    /// Such a document is a review copy: it is never sealed or signed.
+    #[arg(long, value_name = "OLD")]
+    pub since: Option<PathBuf>,
 }
 
 /// `annex import`.

@@ -28,7 +28,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::limits::{MAX_EDIT_DISTANCE_CHARS, MAX_FUZZY_CANDIDATES};
+use crate::limits::{MAX_EDIT_DISTANCE_CHARS, MAX_SIMILARITY_WORK};
 use crate::model::Matrix;
 
 /// Maximum length, in characters, of the slug part of an activity id.
@@ -126,86 +126,142 @@ pub fn assign_ids(matrix: &mut Matrix) {
 /// matching activities of `new`, so that re-importing a revised page keeps every id that
 /// still means the same activity. Returns how many ids were carried.
 ///
-/// An activity of `new` matches an activity of `previous` with the same text (whitespace and
-/// case folded) — in the same section first, then anywhere — or, failing that, the most
-/// similar text of the same section when at least 85% of it is unchanged (a typo fix, a
-/// reworded word order; texts over [`MAX_EDIT_DISTANCE_CHARS`] by their words only, and
-/// at most the first [`MAX_FUZZY_CANDIDATES`] unmatched activities of the section). Each
-/// previous id is used at most once; activities that match nothing keep the derived id,
-/// re-derived so that it never collides with a carried one.
+/// Activities are matched by [`pair`] (without the id step: the ids of a fresh import are
+/// derived, not chosen). Activities that match nothing keep the derived id, re-derived so
+/// that it never collides with a carried one.
 pub fn carry_over(new: &mut Matrix, previous: &Matrix) -> usize {
-    let key = |t: &str| {
-        t.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
-    };
-    let old: Vec<(&str, String, &str)> = previous
-        .activities()
-        .map(|(s, a)| (s.number.as_str(), key(&a.text), a.id.as_str()))
-        .collect();
-    // Lookups instead of scans, so that carrying n ids costs O(n), not O(n²): the first
-    // activity with a (section, text); the activities with a text, and of a section, in
-    // order, with a cursor past the used ones (an activity is only ever marked used).
-    let mut first_here: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut with_text: HashMap<&str, (Vec<usize>, usize)> = HashMap::new();
-    let mut in_section: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, (s, t, _)) in old.iter().enumerate() {
-        first_here.entry((s, t.as_str())).or_insert(i);
-        with_text.entry(t.as_str()).or_default().0.push(i);
-        in_section.entry(s).or_default().push(i);
-    }
-    let mut used = vec![false; old.len()];
+    let pairs = pair(previous, new, false);
+    let old_ids: Vec<String> = previous.activities().map(|(_, a)| a.id.clone()).collect();
     let mut carried = 0;
-    for section in &mut new.sections {
-        for activity in &mut section.activities {
-            let k = key(&activity.text);
-            let exact_here = first_here
-                .get(&(section.number.as_str(), k.as_str()))
-                .copied();
-            let pick = exact_here
-                .filter(|&i| !used[i])
-                .or_else(|| {
-                    let (list, cursor) = with_text.get_mut(k.as_str())?;
-                    while *cursor < list.len() && used[list[*cursor]] {
-                        *cursor += 1;
-                    }
-                    list.get(*cursor).copied()
-                })
-                .or_else(|| {
-                    in_section
-                        .get(section.number.as_str())?
-                        .iter()
-                        .copied()
-                        .filter(|&i| !used[i])
-                        .take(MAX_FUZZY_CANDIDATES)
-                        .map(|i| (similarity(&old[i].1, &k), i))
-                        .filter(|(score, _)| *score >= 0.85)
-                        .max_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, i)| i)
-                });
-            match pick {
-                Some(i) => {
-                    used[i] = true;
-                    activity.id = old[i].2.to_owned();
-                    carried += 1;
-                }
-                None => activity.id.clear(),
+    let activities = new
+        .sections
+        .iter_mut()
+        .flat_map(|s| s.activities.iter_mut());
+    for (activity, pick) in activities.zip(pairs) {
+        match pick {
+            Some(i) => {
+                activity.id = old_ids[i].clone();
+                carried += 1;
             }
+            None => activity.id.clear(),
         }
     }
     assign_ids(new);
     carried
 }
 
+/// Share of a text that must be left unchanged for [`pair`] to pair two different texts.
+pub const MIN_SIMILARITY: f64 = 0.85;
+
+/// Pairs the activities of two versions of a matrix: for each activity of `new`, in source
+/// order, the index (in `old.activities()` order) of the activity it continues, if any.
+/// This is **the** pairing rule, shared by `import --previous` and `annex diff`.
+///
+/// Each old activity is used at most once. Steps, each over what is still unpaired:
+/// 1. same text (whitespace and case folded) in the same section number;
+/// 2. `by_id` only: the same id (an id kept or chosen by hand across a rewording or a move);
+/// 3. same text anywhere (the activity moved to another section);
+/// 4. the most similar text of the same section, when at least [`MIN_SIMILARITY`] of it is
+///    unchanged (a typo fix, a reworded word order), within [`MAX_SIMILARITY_WORK`].
+///
+/// Anything else is not paired: an activity whose text changed more than that is seen as
+/// one removed and one added.
+pub fn pair(old: &Matrix, new: &Matrix, by_id: bool) -> Vec<Option<usize>> {
+    let key = |t: &str| {
+        t.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let olds: Vec<(&str, String, &str)> = old
+        .activities()
+        .map(|(s, a)| (s.number.as_str(), key(&a.text), a.id.as_str()))
+        .collect();
+    let news: Vec<(&str, String, &str)> = new
+        .activities()
+        .map(|(s, a)| (s.number.as_str(), key(&a.text), a.id.as_str()))
+        .collect();
+    let mut used = vec![false; olds.len()];
+    let mut out: Vec<Option<usize>> = vec![None; news.len()];
+    // Exact lookups go through maps so that the exact steps stay linear.
+    let mut by_section_text: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_id_map: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (s, t, id)) in olds.iter().enumerate().rev() {
+        by_section_text.entry((s, t.as_str())).or_default().push(i);
+        by_text.entry(t.as_str()).or_default().push(i);
+        by_id_map.entry(id).or_default().push(i);
+    }
+    // Pops the first unused candidate of a list (lists are in reverse source order).
+    let take = |list: Option<&mut Vec<usize>>, used: &mut Vec<bool>| -> Option<usize> {
+        let list = list?;
+        while let Some(i) = list.pop() {
+            if !used[i] {
+                used[i] = true;
+                return Some(i);
+            }
+        }
+        None
+    };
+    for (j, (s, t, _)) in news.iter().enumerate() {
+        out[j] = take(by_section_text.get_mut(&(*s, t.as_str())), &mut used);
+    }
+    if by_id {
+        for (j, (_, _, id)) in news.iter().enumerate() {
+            if out[j].is_none() && !id.is_empty() {
+                out[j] = take(by_id_map.get_mut(id), &mut used);
+            }
+        }
+    }
+    for (j, (_, t, _)) in news.iter().enumerate() {
+        if out[j].is_none() {
+            out[j] = take(by_text.get_mut(t.as_str()), &mut used);
+        }
+    }
+    // Old activities by section, so the step looks at one section's rows only.
+    let mut old_in_section: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (s, _, _)) in olds.iter().enumerate() {
+        old_in_section.entry(s).or_default().push(i);
+    }
+    let mut work = 0usize;
+    'step: for (j, (s, t, _)) in news.iter().enumerate() {
+        if out[j].is_some() {
+            continue;
+        }
+        let mut best: Option<(f64, usize)> = None;
+        for &i in old_in_section.get(s).map_or(&[][..], Vec::as_slice) {
+            if used[i] {
+                continue;
+            }
+            let ot = &olds[i].1;
+            let (n, m) = (ot.chars().count(), t.chars().count());
+            let cost = if n.max(m) > MAX_EDIT_DISTANCE_CHARS {
+                n + m
+            } else {
+                n * m
+            }
+            .max(1);
+            work += cost;
+            if work > MAX_SIMILARITY_WORK {
+                break 'step;
+            }
+            let score = similarity(ot, t);
+            if score >= MIN_SIMILARITY && best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, i));
+            }
+        }
+        if let Some((_, i)) = best {
+            used[i] = true;
+            out[j] = Some(i);
+        }
+    }
+    out
+}
+
 /// How alike two texts are, from 0 to 1: the better of the share of characters left
 /// unchanged (typo fixes) and the share of words in common (reworded word order).
 fn similarity(a: &str, b: &str) -> f64 {
-    let words = word_similarity(a, b);
-    if a.len().max(b.len()) > MAX_EDIT_DISTANCE_CHARS {
-        return words;
-    }
-    char_similarity(a, b).max(words)
+    char_similarity(a, b).max(word_similarity(a, b))
 }
 
 /// Dice coefficient of the two texts' word sets.
@@ -222,6 +278,9 @@ fn word_similarity(a: &str, b: &str) -> f64 {
 fn char_similarity(a: &str, b: &str) -> f64 {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    if a.len().max(b.len()) > MAX_EDIT_DISTANCE_CHARS {
+        return 0.0;
+    }
     let longest = a.len().max(b.len());
     if longest == 0 {
         return 1.0;
@@ -421,6 +480,23 @@ mod tests {
         let before = m.clone();
         assign_ids(&mut m);
         assert_eq!(m, before);
+    }
+
+    #[test]
+    fn pairing_is_bounded_on_pathological_input() {
+        // 400 long rows in one section, every one rewritten: without the budget this is
+        // 160,000 edit distances of 1,500 × 1,500 characters.
+        let rows = |tag: &str| {
+            (0..400)
+                .map(|i| activity("", &format!("{tag}{i} {}", "x".repeat(1_500))))
+                .collect::<Vec<_>>()
+        };
+        let old = matrix(vec![("1", rows("old"))]);
+        let new = matrix(vec![("1", rows("new"))]);
+        let start = std::time::Instant::now();
+        let pairs = pair(&old, &new, false);
+        assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+        assert_eq!(pairs.len(), 400);
     }
 
     #[test]

@@ -59,6 +59,21 @@ pub fn expected(context: &DocumentContext, kind: Kind) -> Vec<Expected<'_>> {
                     }
                 }
             }
+            // `--since`: the changes section (after the matrix) shows the text of every
+            // reassigned, added and removed activity, verbatim.
+            if let Some(changes) = &context.changes {
+                for r in changes
+                    .reassigned
+                    .iter()
+                    .chain(&changes.added)
+                    .chain(&changes.removed)
+                {
+                    out.push(Expected {
+                        label: format!("changes since, {}", label(&r.section, &r.id)),
+                        text: &r.text,
+                    });
+                }
+            }
         }
         Kind::Onboarding => {
             for phase in &context.phases {

@@ -33,6 +33,7 @@ pub mod batch;
 pub mod check;
 pub mod compose;
 pub mod context;
+pub mod diff;
 pub mod document;
 pub mod import;
 pub mod layout_check;

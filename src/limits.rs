@@ -66,11 +66,14 @@ pub const MAX_SNIPPET_CHARS: usize = 200;
 /// a huge cell) is cut in the middle with `…`.
 pub const MAX_MESSAGE_CHARS: usize = 400;
 
-/// `annex import --previous`: most unmatched activities of a section compared with one new
-/// activity for a similar text (published sections have under 50 rows).
-pub const MAX_FUZZY_CANDIDATES: usize = 256;
+/// Pairing two versions of a matrix (`annex diff`, `--since`, `import --previous`): work
+/// budget of the similarity step, in character pairs compared (an edit distance of texts of
+/// n and m characters costs n × m); past it the activities still unpaired stay unpaired
+/// (reported as removed and added). About a second at worst; real revisions use a few
+/// million.
+pub const MAX_SIMILARITY_WORK: usize = 200_000_000;
 
-/// `annex import --previous`: longest texts compared character by character (an edit
+/// Pairing two versions of a matrix: longest texts compared character by character (an edit
 /// distance costs the product of the lengths); longer ones are compared by their words.
 pub const MAX_EDIT_DISTANCE_CHARS: usize = 2_000;
 
@@ -95,7 +98,11 @@ pub const ALL: &[(&str, usize, &str)] = &[
     ("MAX_SHOWN_PER_LINE", MAX_SHOWN_PER_LINE, "findings"),
     ("MAX_SNIPPET_CHARS", MAX_SNIPPET_CHARS, "characters"),
     ("MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS, "characters"),
-    ("MAX_FUZZY_CANDIDATES", MAX_FUZZY_CANDIDATES, "activities"),
+    (
+        "MAX_SIMILARITY_WORK",
+        MAX_SIMILARITY_WORK,
+        "character pairs",
+    ),
     (
         "MAX_EDIT_DISTANCE_CHARS",
         MAX_EDIT_DISTANCE_CHARS,

@@ -77,6 +77,10 @@ pub struct Prepared {
     pub templates: TemplateSet,
     /// Warnings and notes met on the way (errors stop preparation).
     pub findings: Vec<Finding>,
+    /// `render --since`: the earlier version of the first part's matrix, whose changes the
+    /// document lists (set by the caller after preparation). Such a document is never
+    /// sealed, and its fingerprint covers this matrix too.
+    pub since: Option<LoadedMatrix>,
 }
 
 impl Shared {
@@ -174,6 +178,7 @@ impl Shared {
             catalogue_source: self.catalogue_source.clone(),
             templates: self.templates.clone(),
             findings,
+            since: None,
         })
     }
 }
@@ -196,7 +201,16 @@ impl Prepared {
             .iter()
             .map(|p| canonical::to_json(&p.matrix))
             .collect();
-        let later: Vec<&[u8]> = matrices[1..].iter().map(|m| m.as_bytes()).collect();
+        let mut later: Vec<&[u8]> = matrices[1..].iter().map(|m| m.as_bytes()).collect();
+        // A document listing changes since an earlier version depends on that version: it
+        // is hashed last, tagged so it can never be mistaken for a composed part.
+        let since = self
+            .since
+            .as_ref()
+            .map(|s| format!("since\n{}", canonical::to_json(&s.matrix)));
+        if let Some(s) = &since {
+            later.push(s.as_bytes());
+        }
         digest::fingerprint(
             matrices[0].as_bytes(),
             &self.profile_json(),

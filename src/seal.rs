@@ -327,6 +327,13 @@ pub fn for_document(
 
 fn wanted(prepared: &Prepared, kind: Kind, asked: bool) -> anyhow::Result<bool> {
     let is_final = prepared.profile.contract.status == Status::Final;
+    // `verify --rebuild` cannot rebuild what the seal does not carry: the earlier version
+    // is not attached, so a document listing changes is a review copy, never sealed.
+    if prepared.since.is_some() && kind.sealable() && (is_final || asked) {
+        return Err(Invalid::input(
+            "an annex rendered with --since is a review copy and cannot be sealed or signed: render it without --since to seal it, or set status = \"draft\" to review the changes",
+        ));
+    }
     if !kind.sealable() {
         if asked {
             return Err(Invalid::input(format!(
@@ -368,6 +375,49 @@ pub fn check_attached(pdf: &[u8]) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Loads one version of a matrix for `annex diff` and `--since`: a sealed annex (its
+/// `matrix.json` attachment, reported as `<file>#matrix.json`), or any matrix file `load`
+/// reads. A composed annex's later parts are not read: `matrix.json` is its first part.
+pub fn read_matrix(path: &Path) -> anyhow::Result<crate::load::LoadedMatrix> {
+    let name = path.display().to_string();
+    let mut head = [0u8; 5];
+    let is_pdf = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && &head == b"%PDF-";
+    if !is_pdf {
+        // `load` reports a missing, unreadable or oversized file with its own messages.
+        return crate::load::matrix(Some(path));
+    }
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > crate::limits::MAX_INPUT_BYTES as u64 {
+        return Err(Invalid::input(format!(
+            "{name}: file is {} MiB; inputs are limited to {} MiB",
+            size / (1024 * 1024),
+            crate::limits::MAX_INPUT_BYTES / (1024 * 1024)
+        )));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| Invalid::input(format!("cannot read {name}: {e}")))?;
+    let file = PdfFile::open(&bytes)
+        .map_err(|e| Invalid::input(format!("{name}: not a readable PDF: {e}")))?;
+    let attached = file
+        .attachments()
+        .map_err(|e| Invalid::input(format!("{name}: {e}")))?;
+    let json = attached.get(&matrix_attachment(0)).ok_or_else(|| {
+        Invalid::input(format!(
+            "{name}: this PDF carries no {} attachment: only a sealed annex (status = \"final\") holds its matrix",
+            matrix_attachment(0)
+        ))
+    })?;
+    let text = String::from_utf8(json.clone())
+        .map_err(|_| Invalid::input(format!("{name}: its matrix.json is not UTF-8")))?;
+    crate::load::matrix_from_source(SourceFile {
+        name: format!("{name}#{}", matrix_attachment(0)),
+        text,
+    })
 }
 
 /// The index an unsealed document gets: nothing to attach.

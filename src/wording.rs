@@ -175,6 +175,26 @@ pub struct Labels {
     pub not_applicable: String,
     /// "Reason".
     pub reason: String,
+    /// "Changes since the version of" (followed by the old version's date).
+    pub changes_since: String,
+    /// Intro of the changes section.
+    pub changes_text: String,
+    /// "Reassigned activities".
+    pub changes_reassigned: String,
+    /// "Added activities".
+    pub changes_added: String,
+    /// "Removed activities".
+    pub changes_removed: String,
+    /// "Reworded activities".
+    pub changes_reworded: String,
+    /// "Other changes" (moves, sections, metadata).
+    pub changes_other: String,
+    /// "Changes in activities that do not apply to this subscription".
+    pub changes_apart: String,
+    /// "No change".
+    pub changes_none: String,
+    /// "unknown date", when the old version has none.
+    pub changes_unknown_date: String,
 }
 
 /// Wording of the onboarding guide and the audit report, in the document's language.
@@ -205,6 +225,8 @@ pub struct Words {
     pub nothing_to_do: String,
     /// "to do" (count suffix).
     pub to_do: String,
+    /// Onboarding mark of a duty that is new or changed since `--since` ("New or changed").
+    pub new_or_changed: String,
     /// Phase titles, in phase order.
     pub phase_titles: [String; 5],
     /// One sentence per phase.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -10,6 +11,7 @@ use crate::check::{self, CheckOptions, Checked};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diag::{self, Location, Severity};
 use crate::error::{EXIT_INVALID, EXIT_OK};
+use crate::{diff, load, seal};
 
 /// Version of the JSON report schema (`annex check --format json`).
 pub const JSON_SCHEMA: u32 = 1;
@@ -25,7 +27,22 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     })?;
     let findings = report.findings();
     let (errors, warnings) = diag::counts(&findings);
-    let code = if errors > 0 { EXIT_INVALID } else { EXIT_OK };
+    // `--since`: the change list of the first matrix (the seed when none is given), judged
+    // by the same policy; a denied change fails the check like a denied finding.
+    let since = match &args.since {
+        Some(old) => {
+            let old = seal::read_matrix(old)?;
+            let new = load::matrix(args.matrices.first().map(PathBuf::as_path))?;
+            Some(super::diff::report(&diff::diff(old, new), &args.policy)?)
+        }
+        None => None,
+    };
+    let denied_changes = since.as_ref().is_some_and(|s| s.code != EXIT_OK);
+    let code = if errors > 0 || denied_changes {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    };
     match args.format {
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -37,6 +54,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
                 plural(report.inputs.len(), "input"),
                 report.policy
             );
+            if let Some(since) = &since {
+                print!("{}", since.human);
+            }
         }
         CheckFormat::Json => {
             // The same cap as the human report: the first findings of each rule, and a count
@@ -70,6 +90,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
                     warnings,
                     exit_code: code,
                 },
+                since: since.map(|s| s.json),
             };
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
@@ -93,6 +114,9 @@ struct JsonReport {
     findings: Vec<JsonFinding>,
     omitted: Vec<JsonOmitted>,
     summary: JsonSummary,
+    /// `--since`: the `annex diff` JSON object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<serde_json::Value>,
 }
 
 /// Findings of one rule left out of `findings` (see `limits::MAX_SHOWN_PER_RULE`).

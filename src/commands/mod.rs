@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod check;
 pub mod context;
+pub mod diff;
 pub mod import;
 pub mod render;
 pub mod sign;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(args) => check::run(&args),
         Command::Sign(args) => sign::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
 

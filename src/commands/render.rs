@@ -13,7 +13,10 @@ use crate::{document, output, seal, sign};
 /// Runs `annex render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
     let shared = Shared::load(&args.input.options())?;
-    let prepared = shared.prepare_file(args.input.profile.as_deref())?;
+    let mut prepared = shared.prepare_file(args.input.profile.as_deref())?;
+    if let Some(old) = &args.since {
+        prepared.since = Some(seal::read_matrix(old)?);
+    }
     for n in &shared.notices {
         eprintln!("note: {n}");
     }

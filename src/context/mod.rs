@@ -11,6 +11,7 @@
 //! later parts' letters re-keyed to the first part's parties) and also part by part.
 
 pub mod audit;
+pub mod changes;
 pub mod matrix;
 pub mod onboarding;
 
@@ -78,6 +79,9 @@ pub struct DocumentContext {
     pub inputs: Vec<InputDigest>,
     /// Wording of the onboarding guide and the audit report.
     pub words: Words,
+    /// `render --since`: what changed since the earlier version of the (first) matrix;
+    /// `null` otherwise.
+    pub changes: Option<changes::Changes>,
 }
 
 /// The tool that made the document.
@@ -229,7 +233,14 @@ pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentCon
         .enumerate()
         .map(|(i, p)| (i + 1, &p.shown))
         .collect();
-    let phases = onboarding::phases(&numbered, wording);
+    let changes = changes::changes(prepared);
+    let mut phases = onboarding::phases(&numbered, wording);
+    if let Some(c) = &changes {
+        // `--since` compares the first part only.
+        for item in phases.iter_mut().flat_map(|p| p.items.iter_mut()) {
+            item.changed = item.part == 1 && c.customer_new_or_changed.contains(&item.id);
+        }
+    }
     let section_counts = numbered
         .iter()
         .flat_map(|(i, m)| audit::section_counts(*i, m))
@@ -324,6 +335,7 @@ pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentCon
         section_counts,
         inputs: audit::inputs(prepared),
         words: wording.words.clone(),
+        changes,
     }
 }
 

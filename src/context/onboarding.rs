@@ -41,6 +41,8 @@ pub struct ChecklistItem {
     pub letters: String,
     /// What the other parties do, in words ("OVHcloud is consulted and informed").
     pub provider_does: String,
+    /// `render --since`: the customer's duty is new or its letters changed since then.
+    pub changed: bool,
 }
 
 /// The lifecycle phases, in order: (id, keywords matched in section titles).
@@ -156,6 +158,7 @@ pub fn phases(parts: &[(usize, &Matrix)], wording: &Wording) -> Vec<Phase> {
                     text: a.text.clone(),
                     letters: mine.to_string(),
                     provider_does,
+                    changed: false,
                 });
             }
         }

@@ -6,6 +6,7 @@ mod architecture;
 mod batch;
 mod batch_resume;
 mod check;
+mod diff;
 mod import;
 mod layout;
 mod limits;
