@@ -30,7 +30,7 @@ seeds() {
       tests/fixtures/bad-unknown-key tests/fixtures/bad-toml-syntax tests/fixtures/bad-missing-signatory ;;
     read_pdf) echo fuzz/corpus/read_pdf-seeds ;;
     # The verifier's finds, as well as small PDFs: most of its time goes to short inputs.
-    read_pdf_structure) echo fuzz/seeds/read_pdf_structure fuzz/corpus/read_pdf ;;
+    read_pdf_structure) echo fuzz/seeds/read_pdf_structure fuzz/corpus/read_pdf-seeds fuzz/corpus/read_pdf ;;
     escape_markup) echo fuzz/seeds/escape_markup ;;
   esac
 }
@@ -72,6 +72,8 @@ for target in "${targets[@]}"; do
   case "$target" in read_pdf | read_pdf_structure) pdf_seeds ;; esac
   # shellcheck disable=SC2046 # the seed folders are words
   set -- $(seeds "$target")
+  # A seed folder another target fills may not exist yet (a first run, or one target alone).
+  for d in "$@"; do mkdir -p "$d"; done
   echo "== $target: ${secs}s (seeds: $*)"
   # Not in fuzz/artifacts/: cargo-fuzz takes any file there for the failing input.
   mkdir -p fuzz/logs
