@@ -40,7 +40,9 @@ seeds() {
 pdf_seeds() {
   local dir=fuzz/corpus/read_pdf-seeds pki=tests/fixtures/seal-test-pki
   [ -s "$dir/signed-twice.pdf" ] && return
-  cargo build -q --bin annex >&2
+  # Without RUSTC_BOOTSTRAP: cargo keys builds on it, and the project's own build must stay
+  # the one `cargo test` uses (else both rebuild typst from scratch).
+  env -u RUSTC_BOOTSTRAP cargo build -q --bin annex >&2
   local annex=target/debug/annex tmp
   tmp=$(mktemp -d)
   mkdir -p "$dir"
