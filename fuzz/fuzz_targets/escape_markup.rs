@@ -12,6 +12,16 @@ fn fold(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether a character belongs to a right-to-left script block (Hebrew to NKo and beyond,
+/// the presentation forms).
+fn right_to_left(c: char) -> bool {
+    ('\u{590}'..='\u{8FF}').contains(&c)
+        || ('\u{FB1D}'..='\u{FDFF}').contains(&c)
+        || ('\u{FE70}'..='\u{FEFF}').contains(&c)
+        || ('\u{10800}'..='\u{10FFF}').contains(&c)
+        || ('\u{1E800}'..='\u{1EFFF}').contains(&c)
+}
+
 /// Whether the text has a combining mark (the blocks of combining diacritics).
 fn has_combining_mark(text: &str) -> bool {
     text.chars().any(|c| {
@@ -58,9 +68,21 @@ fuzz_target!(|text: &str| {
         .chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
         .collect();
+    // The laid-out text is read item by item, and a change of writing direction (an RTL
+    // digit next to a Latin letter) starts a new item, read with a space between: so the
+    // printed characters are compared in order, as the layout check compares them, and the
+    // white space only when the text has one direction.
+    let printed = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
     assert_eq!(
-        fold(&compiled.text),
-        fold(&expected),
+        printed(&compiled.text),
+        printed(&expected),
         "{text:?} escaped does not read back as itself"
     );
+    if !text.chars().any(right_to_left) {
+        assert_eq!(
+            fold(&compiled.text),
+            fold(&expected),
+            "{text:?} escaped does not read back as itself, spaces included"
+        );
+    }
 });
