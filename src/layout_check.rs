@@ -175,7 +175,10 @@ fn push_normalised(out: &mut String, text: &str) {
     out.extend(text.chars().filter(|&c| {
         !(c.is_whitespace()
             || c.is_control()
-            || matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\u{ad}' | '\u{feff}')
+            || matches!(
+                c,
+                '-' | '\u{2010}' | '\u{2011}' | '\u{ad}' | '\u{feff}' | '\u{61c}'
+            )
             || ('\u{200b}'..='\u{200f}').contains(&c)
             || ('\u{202a}'..='\u{202e}').contains(&c)
             || ('\u{2060}'..='\u{206f}').contains(&c))
@@ -279,6 +282,14 @@ mod tests {
     fn a_whole_text_passes_whatever_the_line_breaks() {
         let l = laid(&["Intro. Back up the data-\nbase every day R –"]);
         assert!(check(&one("Back up the database\nevery day"), &l).is_ok());
+    }
+
+    #[test]
+    fn invisible_bidi_marks_need_not_be_laid_out() {
+        // Typst lays out the Arabic letter mark (found by the escaper's fuzz target), like the
+        // other bidi controls, as nothing.
+        let l = laid(&["Back up the database every day R –"]);
+        assert!(check(&one("Back up the\u{61c} database\u{200f} every day"), &l).is_ok());
     }
 
     #[test]

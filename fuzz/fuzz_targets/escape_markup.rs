@@ -87,6 +87,7 @@ fuzz_target!(|text: &str| {
                     || ('\u{2060}'..='\u{206F}').contains(&c)
                     || c == '\u{FEFF}'
                     || c == '\u{AD}'
+                    || c == '\u{61C}'
             };
             let mut v: Vec<char> = s.chars().filter(|&c| !invisible(c)).collect();
             v.sort_unstable();
