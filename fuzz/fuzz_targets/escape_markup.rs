@@ -1,7 +1,8 @@
 //! The escaper: any string, escaped as Typst markup and compiled in the same sandboxed
-//! Typst world as the documents, lays out as the same text (control characters dropped,
-//! tabs as spaces, whitespace folded), and compiles without error. One Typst compile per
-//! input: slow (tens of executions per second), but it is the guarantee itself.
+//! Typst world as the documents, compiles without error and prints the same characters
+//! (control and invisible format characters dropped; compared without white space, as the
+//! layout check compares; in visual order for mixed-direction text). One Typst compile
+//! per input: slow (hundreds of executions per second), but it is the guarantee itself.
 #![no_main]
 
 use std::sync::OnceLock;
