@@ -44,23 +44,7 @@ pub fn check_nesting(bytes: &[u8]) -> Result<(), String> {
                     i += 1;
                 }
             }
-            b'(' => {
-                let mut level = 0usize;
-                while i < n {
-                    match bytes[i] {
-                        b'\\' => i += 1,
-                        b'(' => level += 1,
-                        b')' => {
-                            level -= 1;
-                            if level == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
+            b'(' => i = string_end(bytes, i),
             b'<' if bytes.get(i + 1) == Some(&b'<') => {
                 depth += 1;
                 i += 1;
@@ -166,21 +150,7 @@ fn kids_at(bytes: &[u8], mut i: usize, work: &mut usize) -> Option<Vec<i64>> {
                 continue;
             }
             b'(' => {
-                let mut level = 0usize;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'\\' => i += 1,
-                        b'(' => level += 1,
-                        b')' => {
-                            level -= 1;
-                            if level == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
+                i = string_end(bytes, i);
                 numbers.clear();
             }
             b'<' if bytes.get(i + 1) == Some(&b'<') => {
@@ -406,4 +376,26 @@ mod tests {
         assert_eq!(kids_at(b"<</Kids 7 0 R>>", 0, &mut work), Some(vec![7]));
         assert_eq!(kids_at(b"[4 0 R 5 0 R]", 0, &mut work), Some(vec![4, 5]));
     }
+}
+
+/// Where the literal string opening at `start` (a `(`) closes: the index of its `)`, with
+/// nested parentheses and backslash escapes skipped, or the end of the bytes.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    let mut level = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'(' => level += 1,
+            b')' => {
+                level -= 1;
+                if level == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    i
 }
