@@ -353,6 +353,28 @@ pub fn check_trees(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Where the literal string opening at `start` (a `(`) closes: the index of its `)`, with
+/// nested parentheses and backslash escapes skipped, or the end of the bytes.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    let mut level = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'(' => level += 1,
+            b')' => {
+                level -= 1;
+                if level == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,26 +398,4 @@ mod tests {
         assert_eq!(kids_at(b"<</Kids 7 0 R>>", 0, &mut work), Some(vec![7]));
         assert_eq!(kids_at(b"[4 0 R 5 0 R]", 0, &mut work), Some(vec![4, 5]));
     }
-}
-
-/// Where the literal string opening at `start` (a `(`) closes: the index of its `)`, with
-/// nested parentheses and backslash escapes skipped, or the end of the bytes.
-fn string_end(bytes: &[u8], start: usize) -> usize {
-    let mut i = start;
-    let mut level = 0usize;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 1,
-            b'(' => level += 1,
-            b')' => {
-                level -= 1;
-                if level == 0 {
-                    break;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    i
 }
