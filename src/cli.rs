@@ -75,6 +75,52 @@ pub enum Command {
         after_help = "Examples:\n  annex diff old.md new.md\n  annex diff old.toml new.toml --format json\n  annex diff signed-annex.pdf new.md            # the old side from a sealed annex\n  annex diff old.md new.md --policy strict      # reassignments, additions, removals denied\n\nOLD and NEW may each be a Markdown page, a canonical TOML/JSON matrix or a sealed annex PDF.\n\nExit codes: 0 no change or only allowed ones, 1 changes denied by the policy, 2 tool failure."
     )]
     Diff(DiffArgs),
+    /// Serve the API (render, check, matrices, catalogue, metrics) and the page where an
+    /// account manager prepares an annex, over HTTP.
+    #[command(
+        after_help = "Examples:\n  annex serve                                   # http://127.0.0.1:8080/, the seed matrix\n  annex serve --matrices data/matrices/ --workers 2\n  ANNEX_TOKEN=s3cret annex serve --listen 0.0.0.0:8080 --matrices data/matrices/\n  curl -s localhost:8080/v1/render -d '{\"matrix\":\"ovhcloud-data-processing\",\"profile\":\"...\"}' -o annex.pdf\n\nThe first line printed is the address served (`listening on http://127.0.0.1:8080`).\nAn address outside the loopback range requires a token. SIGINT or SIGTERM stops the server after the requests in progress.\n\nExit codes: 0 stopped by a signal, 1 invalid options or inputs (nothing is served), 2 tool failure."
+    )]
+    Serve(ServeArgs),
+}
+
+/// `annex serve`.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port). An address outside the
+    /// loopback range requires `--token`.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Bearer token every API request must send (`Authorization: Bearer <token>`); the page
+    /// and /healthz stay open.
+    #[arg(
+        long,
+        env = "ANNEX_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Folder of the matrices a request may name, by file stem (`.toml`, `.json`, `.md`;
+    /// not recursive). Default: the embedded seed matrix, id `ovhcloud-data-processing`.
+    #[arg(long, value_name = "DIR")]
+    pub matrices: Option<PathBuf>,
+    /// Catalogue of regions, services and options (TOML). Default: the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+    /// Folder whose files override built-in templates of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Severity of each matrix check (see `annex check`).
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+    /// Documents made at once (default: the number of available cores).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Requests that may wait for a worker; past them the answer is 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub queue: usize,
+    /// Seconds a render or check request may take, body included; past them, 503.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::limits::REQUEST_TIMEOUT_SECS as u64)]
+    pub timeout: u64,
 }
 
 /// `annex diff`.

@@ -51,6 +51,9 @@ pub mod verify;
 #[cfg(test)]
 mod testing;
 
+// The HTTP service, just below the command layer: it calls the library like a command.
+pub mod serve;
+
 // Command layer.
 pub mod cli;
 pub mod commands;

@@ -77,6 +77,15 @@ pub const MAX_SIMILARITY_WORK: usize = 200_000_000;
 /// distance costs the product of the lengths); longer ones are compared by their words.
 pub const MAX_EDIT_DISTANCE_CHARS: usize = 2_000;
 
+/// `annex serve`: largest request body, in bytes (a profile is a few KiB; this leaves room
+/// for a profile with every catalogue entry and many signatories).
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// `annex serve`: default time a request may take, in seconds, body included (`--timeout`):
+/// a document of a published matrix takes well under a second warm; the largest matrix
+/// (`MAX_ACTIVITIES` rows) about 12 s.
+pub const REQUEST_TIMEOUT_SECS: usize = 60;
+
 /// Every limit above with its name, value and unit, for the README's table (and its test).
 pub const ALL: &[(&str, usize, &str)] = &[
     ("MAX_INPUT_BYTES", MAX_INPUT_BYTES, "bytes"),
@@ -108,6 +117,8 @@ pub const ALL: &[(&str, usize, &str)] = &[
         MAX_EDIT_DISTANCE_CHARS,
         "characters",
     ),
+    ("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES, "bytes"),
+    ("REQUEST_TIMEOUT_SECS", REQUEST_TIMEOUT_SECS, "seconds"),
 ];
 
 /// `n` with thousands separators (`20,000`), as limits are written in messages.

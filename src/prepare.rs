@@ -140,6 +140,16 @@ impl Shared {
         if parts.is_empty() {
             parts = self.matrices.clone();
         }
+        self.prepare_parts(loaded, parts)
+    }
+
+    /// Validates one loaded profile against `parts`, the matrices of its documents chosen
+    /// by the caller (`annex serve` names them by id); the profile's own list is not read.
+    pub fn prepare_parts(
+        &self,
+        loaded: LoadedProfile,
+        parts: Vec<LoadedMatrix>,
+    ) -> anyhow::Result<Prepared> {
         let view = compose::validation_view(&parts);
         let (profile, mut findings) = validate::profile(&loaded, &view, &self.catalogue);
         let Some(mut profile) = profile else {

@@ -14,11 +14,12 @@
 //! checks never fail — an unreadable input is itself a finding. Nothing here prints.
 
 mod cross;
+pub mod json;
 mod places;
 mod rows;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::catalogue::Catalogue;
 use crate::diag::{self, Finding, Sources};
@@ -222,89 +223,148 @@ impl CheckReport {
 pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     let policy = Policy::resolve(options.policy.as_deref())?;
     let (catalogue, _) = load::catalogue(options.catalogue.as_deref())?;
-    let mut sources = Sources::default();
-    let mut texts: HashMap<String, String> = HashMap::new();
-    let mut register = |s: &SourceFile, sources: &mut Sources| {
-        sources.add(&s.name, &s.text);
-        texts
-            .entry(s.name.clone())
-            .or_insert_with(|| s.text.clone());
-    };
-    let mut checked: Vec<Checked> = Vec::new();
+    let mut report = Gathered::default();
     let mut documents = Vec::new();
-    let mut inputs = Vec::new();
     if options.matrices.is_empty() {
         let m = load::matrix(None)?;
-        register(&m.source, &mut sources);
-        inputs.push(m.source.name.clone());
+        report.input(&m.source.name, Some(&m.source));
         documents.push(m);
     }
     for path in &options.matrices {
-        inputs.push(path.display().to_string());
         let (m, findings, source) = load_input(path, load::matrix_from_source);
-        if let Some(s) = &source {
-            register(s, &mut sources);
-        }
-        checked.extend(findings.into_iter().map(|f| Checked::new(f, None)));
+        report.input(&path.display().to_string(), source.as_ref());
+        report.unplaced(findings);
         documents.extend(m);
     }
-    for m in &documents {
-        checked.extend(matrix_checks(m));
-        checked.extend(
-            validate::conditions(m, &catalogue)
-                .into_iter()
-                .map(|f| Checked::new(f, None)),
-        );
-    }
-    for (j, later) in documents.iter().enumerate() {
-        for earlier in &documents[..j] {
-            if earlier.source.name != later.source.name {
-                checked.extend(cross::cross_checks(earlier, later));
-            }
-        }
-    }
-    if let Some(path) = &options.profile {
-        inputs.push(path.display().to_string());
+    let profile = options.profile.as_ref().map(|path| {
         let (profile, findings, source) = load_input(path, load::profile_from_source);
-        if let Some(s) = &source {
-            register(s, &mut sources);
-        }
-        checked.extend(findings.into_iter().map(|f| Checked::new(f, None)));
-        if let Some(profile) = profile {
-            checked.extend(
-                profile_findings(&profile, &documents, &catalogue)
-                    .into_iter()
-                    .map(|f| Checked::new(f, None)),
-            );
+        (path.display().to_string(), profile, findings, source)
+    });
+    Ok(report.judge(
+        &documents,
+        profile,
+        &catalogue,
+        &policy,
+        options.deny_warnings,
+    ))
+}
+
+/// `check` over inputs already in memory (`annex serve`): the matrices as loaded, and a
+/// profile's text (a syntax error in it is a finding, like a file's).
+pub fn run_loaded(
+    documents: &[LoadedMatrix],
+    profile: SourceFile,
+    catalogue: &Catalogue,
+    policy: &Policy,
+) -> CheckReport {
+    let mut report = Gathered::default();
+    for m in documents {
+        report.input(&m.source.name, Some(&m.source));
+    }
+    let (loaded, findings) = match load::profile_from_source(profile.clone()) {
+        Ok(p) => (Some(p), Vec::new()),
+        Err(e) => (None, error_findings(Path::new(&profile.name), &e)),
+    };
+    let name = profile.name.clone();
+    report.judge(
+        documents,
+        Some((name, loaded, findings, Some(profile))),
+        catalogue,
+        policy,
+        false,
+    )
+}
+
+/// What a check run has gathered before the policy is applied.
+#[derive(Default)]
+struct Gathered {
+    inputs: Vec<String>,
+    sources: Sources,
+    texts: HashMap<String, String>,
+    checked: Vec<Checked>,
+}
+
+/// A profile as `check` meets it: its name, the parsed profile, the findings of loading
+/// it, its source.
+type ProfileInput = (
+    String,
+    Option<load::LoadedProfile>,
+    Vec<Finding>,
+    Option<SourceFile>,
+);
+
+impl Gathered {
+    fn input(&mut self, name: &str, source: Option<&SourceFile>) {
+        self.inputs.push(name.to_owned());
+        if let Some(s) = source {
+            self.sources.add(&s.name, &s.text);
+            self.texts
+                .entry(s.name.clone())
+                .or_insert_with(|| s.text.clone());
         }
     }
 
-    let mut checked: Vec<Checked> = checked
-        .into_iter()
-        .filter_map(|mut c| {
-            c.finding.severity = policy.severity(&c.finding, options.deny_warnings)?;
-            Some(c)
-        })
-        .collect();
-    let order: HashMap<&str, usize> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
-    checked.sort_by_key(|c| match &c.finding.location {
-        Some(l) => (
-            order.get(l.file.as_str()).copied().unwrap_or(usize::MAX),
-            l.span.start,
-        ),
-        None => (usize::MAX, 0),
-    });
-    Ok(CheckReport {
-        policy: policy.name.clone(),
-        inputs,
-        checked,
-        sources,
-        texts,
-    })
+    fn unplaced(&mut self, findings: Vec<Finding>) {
+        self.checked
+            .extend(findings.into_iter().map(|f| Checked::new(f, None)));
+    }
+
+    /// Runs every check on the loaded inputs, applies the policy and sorts the findings.
+    fn judge(
+        mut self,
+        documents: &[LoadedMatrix],
+        profile: Option<ProfileInput>,
+        catalogue: &Catalogue,
+        policy: &Policy,
+        deny_warnings: bool,
+    ) -> CheckReport {
+        for m in documents {
+            self.checked.extend(matrix_checks(m));
+            self.unplaced(validate::conditions(m, catalogue));
+        }
+        for (j, later) in documents.iter().enumerate() {
+            for earlier in &documents[..j] {
+                if earlier.source.name != later.source.name {
+                    self.checked.extend(cross::cross_checks(earlier, later));
+                }
+            }
+        }
+        if let Some((name, profile, findings, source)) = profile {
+            self.input(&name, source.as_ref());
+            self.unplaced(findings);
+            if let Some(profile) = profile {
+                self.unplaced(profile_findings(&profile, documents, catalogue));
+            }
+        }
+        let mut checked: Vec<Checked> = self
+            .checked
+            .into_iter()
+            .filter_map(|mut c| {
+                c.finding.severity = policy.severity(&c.finding, deny_warnings)?;
+                Some(c)
+            })
+            .collect();
+        let order: HashMap<&str, usize> = self
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        checked.sort_by_key(|c| match &c.finding.location {
+            Some(l) => (
+                order.get(l.file.as_str()).copied().unwrap_or(usize::MAX),
+                l.span.start,
+            ),
+            None => (usize::MAX, 0),
+        });
+        CheckReport {
+            policy: policy.name.clone(),
+            inputs: self.inputs,
+            checked,
+            sources: self.sources,
+            texts: self.texts,
+        }
+    }
 }
 
 /// The profile validated against each matrix; the same finding is reported once.

@@ -9,6 +9,7 @@ pub mod context;
 pub mod diff;
 pub mod import;
 pub mod render;
+pub mod serve;
 pub mod sign;
 pub mod templates;
 pub mod verify;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Sign(args) => sign::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 

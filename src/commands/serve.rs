@@ -1,0 +1,43 @@
+//! `annex serve`: binds, prints the address served on the first line (a script or a test
+//! reads the port from it), then serves until SIGINT or SIGTERM.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use crate::cli::ServeArgs;
+use crate::error::EXIT_OK;
+use crate::prepare::InputOptions;
+use crate::serve::{ServeOptions, Server};
+
+/// Runs `annex serve`.
+pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
+    let workers = args.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+    });
+    let server = Server::bind(ServeOptions {
+        listen: args.listen,
+        token: args.token.clone(),
+        matrices: args.matrices.clone(),
+        inputs: InputOptions {
+            catalogue: args.catalogue.clone(),
+            templates: args.templates.clone(),
+            policy: args.policy.clone(),
+            ..InputOptions::default()
+        },
+        workers,
+        queue: args.queue,
+        timeout: Duration::from_secs(args.timeout),
+    })?;
+    let addr = server.local_addr()?;
+    println!("listening on http://{addr}");
+    eprintln!(
+        "serving {} ({workers} workers, queue {}); stop with Ctrl-C",
+        server.matrix_ids().join(", "),
+        args.queue
+    );
+    std::io::stdout().flush()?;
+    server.run()?;
+    Ok(EXIT_OK)
+}
