@@ -147,7 +147,8 @@ fn chain(err: &anyhow::Error) -> String {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let Problem(fields) = self;
-        let status = StatusCode::from_u16(fields.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(fields.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&fields).expect("a problem always serialises");
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();

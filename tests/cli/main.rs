@@ -13,6 +13,7 @@ mod limits;
 mod render;
 mod sandbox;
 mod seal;
+mod serve;
 mod sign;
 mod sign_housekeeping;
 mod tailor;
