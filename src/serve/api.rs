@@ -541,7 +541,7 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
             (
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(
-                    "default-src 'self'; frame-src 'self' blob:; object-src 'self' blob:; img-src 'self' data: blob:",
+                    "default-src 'self'; connect-src 'self' blob:; frame-src 'self' blob:; object-src 'self' blob:; img-src 'self' data: blob:",
                 ),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
