@@ -554,3 +554,51 @@ fn a_full_server_answers_503_with_retry_after_and_a_slow_request_times_out() {
         200
     );
 }
+
+#[test]
+fn the_openapi_file_names_every_route_and_problem_type() {
+    let api = std::fs::read_to_string(repo("docs/openapi.yaml")).unwrap();
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    for route in [
+        "/v1/render",
+        "/v1/check",
+        "/v1/matrices",
+        "/v1/catalogue",
+        "/metrics",
+        "/healthz",
+    ] {
+        assert!(
+            api.contains(&format!("  {route}:\n")),
+            "openapi.yaml lacks {route}"
+        );
+        assert!(readme.contains(route), "the README lacks {route}");
+    }
+    let source = std::fs::read_to_string(repo("src/serve/api.rs")).unwrap()
+        + &std::fs::read_to_string(repo("src/serve/problem.rs")).unwrap();
+    for name in [
+        "bad-request",
+        "unauthorized",
+        "too-large",
+        "unknown-matrix",
+        "matrix-path",
+        "invalid-input",
+        "busy",
+        "timeout",
+        "not-found",
+        "method-not-allowed",
+        "internal",
+    ] {
+        assert!(
+            source.contains(&format!("\"{name}\"")),
+            "no problem type {name} in the code"
+        );
+        assert!(
+            api.contains(name),
+            "openapi.yaml lacks the problem type {name}"
+        );
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "the README lacks the problem type {name}"
+        );
+    }
+}
