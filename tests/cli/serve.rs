@@ -36,6 +36,12 @@ impl Reply {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
+    /// Checks the status is 200, showing the body otherwise.
+    fn ok(&self) -> &Reply {
+        assert_eq!(self.status, 200, "{}", String::from_utf8_lossy(&self.body));
+        self
+    }
+
     /// The problem body, after checking the status and the media type.
     fn problem(&self, status: u16) -> Value {
         assert_eq!(
@@ -238,12 +244,7 @@ fn every_endpoint_answers_and_a_render_is_the_cli_s_document() {
     // A draft annex: the same bytes `annex render` writes, and its fingerprint.
     let acme = profile("data/profiles/acme.toml");
     let reply = server.post("/v1/render", &request(SEED, &acme));
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.ok();
     assert_eq!(reply.header("content-type"), Some("application/pdf"));
     assert_eq!(
         reply.header("content-disposition"),
@@ -273,12 +274,7 @@ fn every_endpoint_answers_and_a_render_is_the_cli_s_document() {
     // A final profile gets the sealed PDF/A-3b, which `annex verify` accepts.
     let nordwind = profile("data/profiles/nordwind.toml");
     let sealed = server.post("/v1/render", &request(SEED, &nordwind));
-    assert_eq!(
-        sealed.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&sealed.body)
-    );
+    sealed.ok();
     assert_eq!(sealed.header("x-annex-sealed"), Some("true"));
     let file = out.path().join("sealed.pdf");
     std::fs::write(&file, &sealed.body).unwrap();
@@ -303,12 +299,7 @@ fn every_endpoint_answers_and_a_render_is_the_cli_s_document() {
     let mut object = serde_json::to_value(&tables).unwrap();
     object["contract"]["effective-date"] = json!("2026-12-01");
     let reply = server.post("/v1/render", &json!({ "matrix": SEED, "profile": object }));
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.ok();
     assert_eq!(
         reply.header("x-annex-fingerprint"),
         Some(fingerprint.as_str())

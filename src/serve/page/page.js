@@ -154,7 +154,13 @@ async function update() {
     return;
   }
   setStatus('Typesetting…');
-  const r = await fetch('/v1/render?kind=annex', { method: 'POST', headers: apiHeaders(true), body });
+  let r;
+  try {
+    r = await fetch('/v1/render?kind=annex', { method: 'POST', headers: apiHeaders(true), body });
+  } catch (e) {
+    if (mine === seq) setStatus('The server cannot be reached: ' + e);
+    return;
+  }
   if (mine !== seq) return;
   if (!r.ok) {
     const problem = await r.json();
