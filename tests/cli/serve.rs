@@ -593,3 +593,16 @@ fn the_openapi_file_names_every_route_and_problem_type() {
         );
     }
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut server = Server::start(&[]);
+    assert_eq!(server.get("/healthz").status, 200);
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a stop by SIGTERM is not a failure");
+}
