@@ -451,7 +451,13 @@ async fn check(Axum(state): Axum<Shared>, headers: HeaderMap, body: Body) -> Res
         } else {
             EXIT_OK
         };
-        Ok(JsonReport::new(&report, code, None))
+        let mut json = serde_json::to_value(JsonReport::new(&report, code, None))
+            .expect("a report always serialises");
+        // The places of a profile sent as a JSON object are in the TOML it became.
+        if input.converted {
+            json["profile_toml"] = Value::String(input.profile.text.clone());
+        }
+        Ok(json)
     })
     .await;
     match report {

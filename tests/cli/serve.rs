@@ -313,11 +313,31 @@ fn every_endpoint_answers_and_a_render_is_the_cli_s_document() {
         json!(["ovhcloud-data-processing.toml", "profile.toml"])
     );
     assert_eq!(report["summary"]["errors"], 0);
+    assert!(
+        report.get("profile_toml").is_none(),
+        "the profile was TOML already"
+    );
+    let mut wrong = object.clone();
+    wrong["location"]["region"] = json!("XXX");
+    let report = server
+        .post("/v1/check", &json!({ "matrix": SEED, "profile": wrong }))
+        .json();
+    let finding = &report["findings"][1];
+    assert_eq!(finding["code"], "profile::unknown-region");
+    let toml_text = report["profile_toml"].as_str().unwrap();
+    let line = toml_text
+        .lines()
+        .nth(finding["location"]["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    assert_eq!(
+        line, "region = \"XXX\"",
+        "the place is in the TOML returned"
+    );
 
     let metrics = String::from_utf8(server.get("/metrics").body).unwrap();
     for line in [
         "annex_http_requests_total{route=\"/v1/render\",status=\"200\"} 5",
-        "annex_http_requests_total{route=\"/v1/check\",status=\"200\"} 1",
+        "annex_http_requests_total{route=\"/v1/check\",status=\"200\"} 2",
         "annex_http_request_duration_seconds_count{route=\"/v1/render\"} 5",
         "annex_http_in_flight 0",
     ] {
