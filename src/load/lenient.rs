@@ -250,9 +250,10 @@ impl Reader<'_> {
                     "profile::missing-key",
                     format!("invalid profile {}: {message}", self.source.name),
                 );
-                match &span {
-                    Some(s) => self.report(f, s.clone(), "in this table"),
-                    None => self.findings.push(f),
+                match table_of(span.clone()) {
+                    Some(s) => self.report(f, s, "in this table"),
+                    // A whole table: there is no place to point at.
+                    None => self.findings.push(f.note(format!("add a [{key}] table"))),
                 }
             }
             return self.insert_key(&key, span);
@@ -314,9 +315,7 @@ impl Reader<'_> {
     /// Inserts a missing key with a placeholder: after the header of the table the error
     /// points at, or as a new table at the end when the whole table is missing.
     fn insert_key(&mut self, key: &str, span: Option<Range<usize>>) -> Option<()> {
-        let in_table =
-            span.filter(|s| s.start > 0 || self.work[s.clone()].trim_start().starts_with('['));
-        match in_table {
+        match table_of(span) {
             Some(s) if self.work[s.start..].trim_start().starts_with('[') => {
                 let at = self.line_end(s.start);
                 let sep = if self.work[..at].ends_with('\n') {
@@ -334,6 +333,12 @@ impl Reader<'_> {
         }
         Some(())
     }
+}
+
+/// The span of the table a missing-key error points at; `None` for the top level (the
+/// reader points at the start of the file, with an empty span).
+fn table_of(span: Option<Range<usize>>) -> Option<Range<usize>> {
+    span.filter(|s| s.start > 0 || !s.is_empty())
 }
 
 /// The names between backticks in a serde message, in order.
@@ -437,7 +442,28 @@ mod tests {
         let text = GOOD.replace("[location]\nregion = \"GRA\"\n", "");
         let (raw, found) = read(&text);
         assert!(raw.is_some());
-        assert_eq!(found, ["profile::missing-key:1"]);
+        assert_eq!(found, ["profile::missing-key:0"]);
+    }
+
+    proptest::proptest! {
+        /// Any text, and the good profile with any slip inserted anywhere: findings or a
+        /// profile, never a panic, and every finding placed inside the text.
+        #[test]
+        fn any_text_reads_without_panic(
+            noise in "[\\[\\]a-z=\"'#{},.0-9 \n-]{0,120}",
+            at in 0usize..400,
+        ) {
+            let at = at % (GOOD.len() + 1);
+            for text in [noise.clone(), format!("{}{noise}{}", &GOOD[..at], &GOOD[at..])] {
+                let source = SourceFile { name: "p.toml".into(), text: text.clone() };
+                let (_, findings, _) = profile(&source);
+                for f in findings {
+                    if let Some(l) = f.location {
+                        proptest::prop_assert!(l.span.end <= text.len());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
