@@ -29,7 +29,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
         region: args
             .region
             .as_deref()
-            .map(|r| region(&catalogue, r))
+            .map(|r| region(&catalogue, r, "--region"))
             .transpose()?,
         reference: args.reference.clone(),
         annex_number: args.annex_number.clone(),
@@ -67,12 +67,13 @@ pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// A region code of the catalogue, as the catalogue spells it.
-fn region(catalogue: &Catalogue, code: &str) -> anyhow::Result<String> {
+/// A region code of the catalogue, as the catalogue spells it (`given`: how the user gave
+/// it, for the message).
+fn region(catalogue: &Catalogue, code: &str, given: &str) -> anyhow::Result<String> {
     if let Some(r) = catalogue.region(code) {
         return Ok(r.code.clone());
     }
-    let mut message = format!("--region {code}: not a region of the catalogue");
+    let mut message = format!("{given} {code}: not a region of the catalogue");
     if let Some(s) = diag::did_you_mean(code, catalogue.regions.iter().map(|r| r.code.as_str())) {
         message.push_str(&format!("; {s}"));
     }
@@ -133,9 +134,13 @@ fn ask(values: &mut InitValues, catalogue: &Catalogue) -> anyhow::Result<()> {
     }
     if values.region.is_none() {
         let answer = text("Region code (`annex catalogue regions`)", |s| {
-            region(catalogue, s).map(drop).map_err(|e| e.to_string())
+            region(catalogue, s, "region")
+                .map(drop)
+                .map_err(|e| e.to_string())
         })?;
-        values.region = answer.map(|r| region(catalogue, &r)).transpose()?;
+        values.region = answer
+            .map(|r| region(catalogue, &r, "region"))
+            .transpose()?;
     }
     if values.reference.is_none() {
         values.reference = text("Contract reference", any)?;

@@ -117,6 +117,46 @@ fn init_then_filling_the_markers_renders_with_no_other_edit() {
 }
 
 #[test]
+fn init_asks_on_a_terminal_for_what_the_flags_leave_out() {
+    // `script` (util-linux) gives annex a terminal; the answers are typed into it.
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{} init -o p.toml --reference C-7",
+        env!("CARGO_BIN_EXE_annex")
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) runs");
+    // Customer, a bad region then a good one, no annex number, a date.
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"ACME SAS\rGRX\rGRA\r\r2027-01-15\r")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let shown = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("did you mean `GRA`"), "{shown}");
+    let text = std::fs::read_to_string(dir.path().join("p.toml")).unwrap();
+    for line in [
+        "legal-name = \"ACME SAS\"",
+        "region = \"GRA\"",
+        "reference = \"C-7\"",
+        "annex-number = \"<FILL: annex number or letter>\"",
+        "effective-date = 2027-01-15",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+}
+
+#[test]
 fn init_refuses_an_unknown_region_with_suggestions() {
     let dir = tempfile::tempdir().unwrap();
     let out = annex(dir.path(), &["init", "--region", "GRX", "--no-prompt"]);
