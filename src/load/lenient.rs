@@ -93,18 +93,23 @@ pub fn profile(source: &SourceFile) -> (Option<RawProfile>, Vec<Finding>, Edits)
         last_syntax_line_end: None,
     };
     r.unfilled();
-    let reads = 1 + MAX_PROFILE_REPARSE_BYTES / source.text.len().max(1);
-    let tries = reads.min(MAX_PROFILE_PARSE_PROBLEMS + 1);
-    for _ in 0..tries {
+    let reads = (1 + MAX_PROFILE_REPARSE_BYTES / source.text.len().max(1))
+        .min(MAX_PROFILE_PARSE_PROBLEMS + 1);
+    for read in 1..=reads {
         // Syntax first: the typed reader would report a syntax error as its first problem
         // too, but without the table a key belongs to.
-        let step = match r.work.parse::<toml::Table>() {
-            Err(e) => r.syntax(&e),
+        let (syntax, e) = match r.work.parse::<toml::Table>() {
+            Err(e) => (true, e),
             Ok(_) => match toml::from_str::<RawProfile>(&r.work) {
                 Ok(raw) => return (Some(raw), r.findings, r.edits),
-                Err(e) => r.shape(&e),
+                Err(e) => (false, e),
             },
         };
+        // A repair now could not be read past: stop, and say so.
+        if read == reads {
+            break;
+        }
+        let step = if syntax { r.syntax(&e) } else { r.shape(&e) };
         if step.is_none() {
             return (None, r.findings, r.edits);
         }
@@ -213,7 +218,8 @@ impl Reader<'_> {
         let span = e.span().unwrap_or(self.work.len()..self.work.len());
         let start = self.line_start(span.start);
         let message = e.message().trim().to_owned();
-        let continues = self.last_syntax_line_end == Some(start);
+        let continues =
+            self.last_syntax_line_end == Some(start) && !starts_statement(&self.work[start..]);
         if !continues {
             let f = Finding::error(
                 "profile::syntax",
@@ -341,6 +347,22 @@ fn table_of(span: Option<Range<usize>>) -> Option<Range<usize>> {
     span.filter(|s| s.start > 0 || !s.is_empty())
 }
 
+/// Whether `line` starts a TOML statement (a table header or `key =`), rather than going
+/// on with a multi-line value broken above it.
+fn starts_statement(line: &str) -> bool {
+    let line = line.lines().next().unwrap_or("").trim_start();
+    if line.starts_with('[') {
+        return true;
+    }
+    line.split_once('=').is_some_and(|(key, _)| {
+        let key = key.trim();
+        !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | '\'' | ' '))
+    })
+}
+
 /// The names between backticks in a serde message, in order.
 fn backticked(message: &str) -> impl Iterator<Item = &str> {
     message.split('`').skip(1).step_by(2)
@@ -435,6 +457,22 @@ mod tests {
             .replace("2026-12-01", "\"<FILL: date>\" # \"<FILL: not this>\"");
         let (_, found) = read(&text);
         assert_eq!(found, ["profile::unfilled:2", "profile::unfilled:6"]);
+    }
+
+    #[test]
+    fn reading_stops_after_the_limit_of_problems_and_says_so() {
+        let bad: String = (0..MAX_PROFILE_PARSE_PROBLEMS + 50)
+            .map(|i| format!("bad{i} = = 1\n"))
+            .collect();
+        let (raw, found) = read(&format!("{GOOD}{bad}"));
+        assert!(raw.is_none());
+        assert_eq!(found.len(), MAX_PROFILE_PARSE_PROBLEMS + 1, "{found:?}");
+        let source = SourceFile {
+            name: "p.toml".into(),
+            text: format!("{GOOD}{bad}"),
+        };
+        let last = profile(&source).1.pop().unwrap();
+        assert!(last.message.contains("stopped after"), "{}", last.message);
     }
 
     #[test]
