@@ -2,13 +2,14 @@
 //! offering variants and qualification regimes. Profiles and applicability conditions are
 //! checked against it. The built-in one (`data/catalogue.toml`) is embedded in the binary.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The catalogue shipped in `data/catalogue.toml`.
 pub const BUILTIN: &str = include_str!("../data/catalogue.toml");
 
 /// Everything a profile or a condition may name.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Catalogue {
     /// Regions (data-centre locations).
@@ -29,7 +30,7 @@ pub struct Catalogue {
 }
 
 /// A region where a service can run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Region {
     /// Region code as used in profiles, e.g. "GRA".
@@ -45,7 +46,7 @@ pub struct Region {
 }
 
 /// A named catalogue entry (service, option, variant, qualification).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Entry {
     /// Identifier used in profiles and conditions.

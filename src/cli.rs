@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use crate::kind::Kind;
 use crate::prepare::InputOptions;
 use crate::profile::Scope;
+pub use crate::schema::Format as SchemaFormat;
 
 /// Turn a provider's shared-responsibility (RACI) matrix and a customer profile into a
 /// signed-off annex PDF.
@@ -81,6 +82,24 @@ pub enum Command {
         after_help = "Examples:\n  annex serve                                   # http://127.0.0.1:8080/, the seed matrix\n  annex serve --matrices data/matrices/ --workers 2\n  ANNEX_TOKEN=s3cret annex serve --listen 0.0.0.0:8080 --matrices data/matrices/\n  curl -s localhost:8080/v1/render -d '{\"matrix\":\"ovhcloud-data-processing\",\"profile\":\"...\"}' -o annex.pdf\n\nThe first line printed is the address served (`listening on http://127.0.0.1:8080`).\nAn address outside the loopback range requires a token. SIGINT or SIGTERM stops the server after the requests in progress.\n\nExit codes: 0 stopped by a signal, 1 invalid options or inputs (nothing is served), 2 tool failure."
     )]
     Serve(ServeArgs),
+    /// Write a commented profile for a matrix, with "<FILL: …>" markers for what is left
+    /// to give; on a terminal, ask for what the flags leave out.
+    #[command(
+        after_help = "Examples:\n  annex init --matrix page.md -o profile.toml\n  annex init --matrix page.md -o p.toml --customer \"ACME SAS\" --region GRA --reference C-42 --annex-number 3 --effective-date 2027-01-15\n  annex init -o p.toml --force            # the seed matrix; replace p.toml\n\nFill in every \"<FILL: …>\" value (quotes included), then `annex check --profile p.toml`.\n\nExit codes: 0 written, 1 the file exists (without --force) or a flag's value is invalid, 2 tool failure."
+    )]
+    Init(InitArgs),
+    /// List what a profile may name: regions, services, options, variants,
+    /// qualifications, with their display names and notes.
+    #[command(
+        after_help = "Examples:\n  annex catalogue                  # everything\n  annex catalogue services\n  annex catalogue regions --format json\n  annex catalogue --catalogue my-catalogue.toml options"
+    )]
+    Catalogue(CatalogueArgs),
+    /// Print the JSON Schema of a file format (profile, matrix, policy, catalogue), for
+    /// editors that check TOML or JSON as it is typed.
+    #[command(
+        after_help = "Examples:\n  annex schema profile > profile.schema.json\n  annex schema matrix\n\nThe same schemas are in the repository's schemas/ folder. In a profile, a first line\n`#:schema ./profile.schema.json` points taplo / Even Better TOML at it."
+    )]
+    Schema(SchemaArgs),
 }
 
 /// `annex serve`.
@@ -121,6 +140,92 @@ pub struct ServeArgs {
     /// Seconds a render or check request may take, body included; past them, 503.
     #[arg(long, value_name = "SECONDS", default_value_t = crate::limits::REQUEST_TIMEOUT_SECS as u64)]
     pub timeout: u64,
+}
+
+/// `annex init`.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// The matrix the profile is for (canonical TOML/JSON or a Markdown page); the profile
+    /// lists it in `[subscription] matrices`. Default: the embedded seed matrix.
+    #[arg(long, short = 'm', value_name = "FILE")]
+    pub matrix: Option<PathBuf>,
+    /// Write the profile here (default: stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    /// Catalogue of regions, services and options (TOML). Default: the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+    /// The customer's legal name, as in the contract.
+    #[arg(long, value_name = "NAME")]
+    pub customer: Option<String>,
+    /// Region code of the catalogue (`annex catalogue regions`).
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
+    /// Contract reference.
+    #[arg(long, value_name = "REF")]
+    pub reference: Option<String>,
+    /// Annex number or letter within the contract.
+    #[arg(long, value_name = "N")]
+    pub annex_number: Option<String>,
+    /// Date the annex takes effect (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub effective_date: Option<String>,
+    /// Language of the annex's own wording (`en`, `fr`).
+    #[arg(long, value_name = "CODE")]
+    pub language: Option<String>,
+    /// Never ask, even on a terminal: leave markers for what the flags leave out.
+    #[arg(long)]
+    pub no_prompt: bool,
+}
+
+/// `annex catalogue`.
+#[derive(Debug, Args, Clone)]
+pub struct CatalogueArgs {
+    /// Which list (default: all of them).
+    #[arg(value_enum)]
+    pub list: Option<CatalogueList>,
+    /// `human`: aligned lines; `json`: the catalogue's entries as JSON.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Catalogue file (TOML). Default: the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+}
+
+/// The lists of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CatalogueList {
+    /// Region codes (`location.region`).
+    Regions,
+    /// Service ids (`subscription.services`).
+    Services,
+    /// Option ids (`subscription.options`).
+    Options,
+    /// Offering variant ids (`subscription.variant`; a matrix may add its own).
+    Variants,
+    /// Qualification regime ids (`subscription.qualifications`).
+    Qualifications,
+}
+
+/// `annex schema`.
+#[derive(Debug, Args, Clone)]
+pub struct SchemaArgs {
+    /// Which file format.
+    #[arg(value_enum)]
+    pub format: SchemaFormat,
+}
+
+impl ValueEnum for SchemaFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &SchemaFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
 }
 
 /// `annex diff`.

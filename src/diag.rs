@@ -564,13 +564,53 @@ pub fn summary(findings: &[Finding]) -> String {
 
 /// The closest candidate to `word` (for "did you mean" hints), if one is close enough.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    suggestions(word, candidates).into_iter().next()
+}
+
+/// Most names a "did you mean" hint offers.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// The candidates `word` may have meant, best first: those within a small edit distance
+/// (case aside), then those that contain it or that it contains (`kubernetes` →
+/// `managed-kubernetes`), at most [`MAX_SUGGESTIONS`]. The one rule for "did you mean".
+pub fn suggestions<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let word_l = word.to_lowercase();
-    candidates
+    let mut ranked: Vec<(usize, usize, &str)> = candidates
         .into_iter()
-        .map(|c| (levenshtein(&word_l, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= 2.max(c.chars().count() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .filter_map(|c| {
+            let c_l = c.to_lowercase();
+            let d = levenshtein(&word_l, &c_l);
+            if d <= 2.max(c.chars().count() / 3) {
+                return Some((0, d, c));
+            }
+            // Three characters at least: `a` is in every name.
+            let part = word_l.chars().count() >= 3
+                && c_l.chars().count() >= 3
+                && (c_l.contains(&word_l) || word_l.contains(&c_l));
+            part.then_some((1, d, c))
+        })
+        .collect();
+    ranked.sort_by_key(|&(rank, d, c)| (rank, d, c));
+    ranked.dedup_by_key(|&mut (_, _, c)| c);
+    ranked
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, _, c)| c)
+        .collect()
+}
+
+/// The "did you mean" note for `word`, if any candidate is close: see [`suggestions`].
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let found = suggestions(word, candidates);
+    let quoted: Vec<String> = found.iter().map(|c| format!("`{c}`")).collect();
+    match quoted.as_slice() {
+        [] => None,
+        [one] => Some(format!("did you mean {one}?")),
+        [init @ .., last] => Some(format!("did you mean {} or {last}?", init.join(", "))),
+    }
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -603,6 +643,18 @@ mod tests {
     fn suggestions_are_close_words_only() {
         assert_eq!(suggest("GRAA", ["GRA", "SBG", "WAW"]), Some("GRA"));
         assert_eq!(suggest("zzzzzz", ["GRA", "SBG"]), None);
+        assert_eq!(
+            suggestions("kubernetes", ["managed-kubernetes", "object-storage"]),
+            ["managed-kubernetes"]
+        );
+        assert_eq!(
+            did_you_mean("kubernetes", ["kubernetes-x", "managed-kubernetes"]).as_deref(),
+            Some("did you mean `kubernetes-x` or `managed-kubernetes`?")
+        );
+        assert_eq!(
+            suggestions("ku", ["managed-kubernetes"]),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]

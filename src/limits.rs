@@ -48,6 +48,15 @@ pub const MAX_MIXED_EMPHASIS: usize = 100;
 /// are printed in headers and on signature lines; real ones are under 200 characters.
 pub const MAX_PROFILE_TEXT_CHARS: usize = 1_000;
 
+/// Problems of a profile's TOML (syntax, unknown or missing keys, wrong types) reported in
+/// one run: the loader repairs its working copy after each and reads it again.
+pub const MAX_PROFILE_PARSE_PROBLEMS: usize = 100;
+
+/// Bytes the profile loader reads in all when it reads a profile again after a problem:
+/// a large profile gets fewer reads ([`MAX_PROFILE_PARSE_PROBLEMS`] at most), so reading
+/// stays linear in its size.
+pub const MAX_PROFILE_REPARSE_BYTES: usize = 64 * 1024 * 1024;
+
 /// Longest table cell of a Markdown page, in characters, before its markup is read: room
 /// for the longest text plus its links and emphasis.
 pub const MAX_CELL_CHARS: usize = 2 * MAX_TEXT_CHARS;

@@ -10,13 +10,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Version of the canonical matrix schema written by `annex import`.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A whole responsibility matrix: metadata, parties, legend, and sections in source order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Matrix {
     /// Canonical schema version ([`SCHEMA_VERSION`]).
@@ -61,7 +62,7 @@ fn default_language() -> String {
 }
 
 /// One party of the matrix (a column after the activity).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Party {
     /// Stable identifier used as the key of activity letters, e.g. "customer".
@@ -74,7 +75,7 @@ pub struct Party {
 }
 
 /// Which side of the contract a party stands on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PartyRole {
     /// The customer subscribing to the service.
@@ -87,7 +88,7 @@ pub enum PartyRole {
 }
 
 /// One line of the RACI legend.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LegendEntry {
     /// The letter defined ("R", "A", "C" or "I").
@@ -97,7 +98,7 @@ pub struct LegendEntry {
 }
 
 /// An offering variant (from an applicability column such as "Essential" or "Enterprise").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Variant {
     /// Stable identifier (slug of the column header).
@@ -107,7 +108,7 @@ pub struct Variant {
 }
 
 /// A numbered section of the matrix, with the activities of its table (if any).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Section {
     /// Number as printed in the source, without the trailing dot: "3.1.4".
@@ -145,7 +146,7 @@ impl Section {
 }
 
 /// One activity (row) of the matrix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Activity {
     /// Stable identifier, unique within the matrix (see `ids` for the rule).
@@ -173,7 +174,7 @@ impl Activity {
 }
 
 /// A hyperlink found inside a source cell.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Link {
     /// The link text as shown in the activity.
@@ -184,7 +185,7 @@ pub struct Link {
 
 /// Applicability condition of a section or activity: every listed criterion must hold.
 /// Each list means "any of these".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Condition {
     /// Applies only if the customer uses one of these services.
@@ -208,7 +209,9 @@ pub struct Condition {
 }
 
 /// One RACI letter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Letter {
     /// Responsible: carries out the activity.
     R,
@@ -326,6 +329,21 @@ impl std::str::FromStr for Letters {
 impl Serialize for Letters {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl JsonSchema for Letters {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Letters".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // What `from_str` accepts: R, A, C, I in any order and case, with separators.
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[RACIraci\\s,/+;-]*$",
+            "description": "RACI letters of one party, e.g. \"RA\" or \"\" (none); written R-A-C-I."
+        })
     }
 }
 

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -25,7 +26,7 @@ use crate::error::Invalid;
 use crate::load::{self, SourceFile};
 
 /// What a policy does with the findings of one rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Not reported.
@@ -257,13 +258,21 @@ pub const RULES: &[Rule] = &[
     ),
     fixed(
         "profile::syntax",
-        "the profile cannot be read (syntax, wrong type)",
+        "a line of the profile is not TOML",
     ),
     fixed(
         "profile::unknown-key",
         "a key the profile format does not have",
     ),
     fixed("profile::missing-key", "a required profile key is missing"),
+    fixed(
+        "profile::invalid-value",
+        "a profile value of the wrong type or outside its choices (a quoted date, an unsupported language)",
+    ),
+    fixed(
+        "profile::unfilled",
+        "a \"<FILL: …>\" marker of `annex init` is still in the profile",
+    ),
     fixed("profile::empty-field", "a required profile value is empty"),
     fixed(
         "profile::too-long",
@@ -325,16 +334,24 @@ pub struct Policy {
     levels: BTreeMap<&'static str, Level>,
 }
 
-/// A policy file as written.
-#[derive(Debug, Deserialize)]
+/// A policy file as written (and the source of its JSON Schema, `annex schema policy`).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Policy")]
 struct RawPolicy {
-    /// The built-in policy to start from.
+    /// The built-in policy to start from: `default` or `strict`.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     extends: Option<Spanned<String>>,
     /// Rule code (or `family::*`) → level.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Level>")]
     rules: BTreeMap<Spanned<String>, Spanned<Level>>,
+}
+
+/// The JSON Schema of a policy file.
+pub fn file_schema() -> schemars::Schema {
+    schemars::schema_for!(RawPolicy)
 }
 
 impl Policy {

@@ -132,7 +132,9 @@ impl Shared {
     /// small next to a compile, and a `Prepared` stays self-contained).
     pub fn prepare(&self, loaded: LoadedProfile) -> anyhow::Result<Prepared> {
         // Composition: matrices given in the options win; else the profile's list, if any.
-        let mut parts = if self.options.matrices.is_empty() {
+        // A profile read past problems of its TOML is only validated, to report the rest:
+        // its matrix list may hold a placeholder, so it is not composed.
+        let mut parts = if self.options.matrices.is_empty() && loaded.findings.is_empty() {
             compose::profile_matrices(&loaded.raw, &loaded.source)?
         } else {
             Vec::new()

@@ -4,9 +4,12 @@
 //! Parsing ([`RawProfile`]) mirrors the file and keeps the source span of every value that a
 //! later check may point at; `validate` turns it into a [`Profile`], which later stages
 //! require. Unknown keys are errors (`deny_unknown_fields`), so a misspelled key never goes
-//! unnoticed in a contract document.
+//! unnoticed in a contract document. The `Raw*` types are also the source of the profile's
+//! JSON Schema (`annex schema profile`): their serde attributes name the keys, their doc
+//! comments describe them, and spans are left out of it (`schemars(with = …)`).
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -15,9 +18,14 @@ pub const SAMPLE: &str = include_str!("../data/profiles/acme.toml");
 /// The file name the sample profile is reported under.
 pub const SAMPLE_NAME: &str = "data/profiles/acme.toml";
 
+/// How a value `annex init` leaves to fill in starts: `"<FILL: what>"`. The loader refuses
+/// a profile that still has one (`profile::unfilled`).
+pub const FILL: &str = "<FILL:";
+
 /// A profile as written in its TOML file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Profile")]
 pub struct RawProfile {
     /// Who the customer is.
     pub customer: RawCustomer,
@@ -33,10 +41,12 @@ pub struct RawProfile {
 }
 
 /// `[customer]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Customer")]
 pub struct RawCustomer {
     /// Legal name, as in the contract.
+    #[schemars(with = "String")]
     pub legal_name: Spanned<String>,
     /// Short name used for the output file name (defaults to the legal name).
     #[serde(default)]
@@ -53,7 +63,7 @@ pub struct RawCustomer {
 }
 
 /// A contact person.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Contact {
     /// Full name.
@@ -67,17 +77,20 @@ pub struct Contact {
 }
 
 /// `[contract]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Contract")]
 pub struct RawContract {
     /// Contract reference, e.g. "OVH-CTR-2026-0042".
     pub reference: String,
     /// Annex number or letter within the contract ("3", "B").
+    #[schemars(with = "AnnexNumber")]
     pub annex_number: Spanned<AnnexNumber>,
     /// Annex title (default: "Shared responsibility matrix" in the profile's language).
     #[serde(default)]
     pub annex_title: Option<String>,
     /// Date the annex takes effect (a TOML date, `2026-12-01`).
+    #[schemars(schema_with = "toml_date_schema")]
     pub effective_date: Spanned<toml::value::Datetime>,
     /// `draft` (watermarked, no signature lines) or `final`.
     pub status: Status,
@@ -87,7 +100,7 @@ pub struct RawContract {
 }
 
 /// An annex number, written as a TOML integer or string.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum AnnexNumber {
     /// `annex-number = 3`.
@@ -97,7 +110,7 @@ pub enum AnnexNumber {
 }
 
 /// Document status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Not for signature: watermarked, no signature lines.
@@ -107,7 +120,7 @@ pub enum Status {
 }
 
 /// Languages the annex's own wording exists in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// English.
@@ -128,31 +141,39 @@ impl Language {
 }
 
 /// `[location]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Location")]
 pub struct RawLocation {
     /// Region code from the catalogue, e.g. "GRA".
+    #[schemars(with = "String")]
     pub region: Spanned<String>,
 }
 
 /// `[subscription]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Subscription")]
 pub struct RawSubscription {
     /// Service ids from the catalogue.
+    #[schemars(with = "Vec<String>")]
     pub services: Spanned<Vec<Spanned<String>>>,
     /// Option ids from the catalogue.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub options: Vec<Spanned<String>>,
     /// Offering variant, if the matrix has variants.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub variant: Option<Spanned<String>>,
     /// Qualification regimes the subscription is under.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub qualifications: Vec<Spanned<String>>,
     /// Matrices composed into the documents, as parts (paths relative to the profile file;
     /// canonical TOML/JSON or Markdown pages). `--matrix` replaces them.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub matrices: Vec<Spanned<String>>,
     /// `tailored` (default) or `full`; `--scope` overrides it.
     #[serde(default)]
@@ -160,7 +181,7 @@ pub struct RawSubscription {
 }
 
 /// How much of the matrix a document shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Only what applies to the subscription; the rest is listed with the reason.
@@ -171,10 +192,12 @@ pub enum Scope {
 }
 
 /// `[[signatories]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Signatory")]
 pub struct RawSignatory {
     /// Party id from the matrix (`customer`, `ovhcloud`) or a role (`customer`, `provider`).
+    #[schemars(with = "String")]
     pub party: Spanned<String>,
     /// Full name.
     pub name: String,
@@ -256,6 +279,16 @@ impl AnnexNumber {
             AnnexNumber::Text(s) => s.clone(),
         }
     }
+}
+
+/// The schema of `effective-date`: editors that check TOML against JSON Schema see a TOML
+/// date as a string in date format.
+fn toml_date_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "format": "date",
+        "description": "Date the annex takes effect: a TOML date without quotes, e.g. 2026-12-01."
+    })
 }
 
 /// Reads a TOML date (no time, no offset) as a calendar date.

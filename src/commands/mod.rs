@@ -4,12 +4,15 @@
 //! beyond [`crate::error`].
 
 pub mod batch;
+pub mod catalogue;
 pub mod check;
 pub mod context;
 pub mod diff;
 pub mod import;
+pub mod init;
 pub mod render;
 pub mod serve;
+pub mod schema;
 pub mod sign;
 pub mod templates;
 pub mod verify;
@@ -30,6 +33,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify(args) => verify::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Catalogue(args) => catalogue::run(&args),
+        Command::Schema(args) => schema::run(&args),
     }
 }
 

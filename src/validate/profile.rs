@@ -10,7 +10,7 @@ use toml::Spanned;
 use crate::catalogue::{Catalogue, Region};
 use crate::diag::{self, Finding};
 use crate::limits::{thousands, MAX_PROFILE_TEXT_CHARS};
-use crate::load::LoadedProfile;
+use crate::load::{self, LoadedProfile};
 use crate::model::{Matrix, PartyRole};
 use crate::profile::{self, Contract, Customer, Profile, Signatory};
 
@@ -20,12 +20,28 @@ struct Findings<'a> {
     text: &'a str,
     /// Built once: a profile may hold thousands of bad values.
     index: diag::LineIndex,
+    /// The loader's repairs: spans of the raw profile map back to the file through them.
+    edits: &'a load::Edits,
     list: Vec<Finding>,
 }
 
+/// The code of a finding about a placeholder the loader wrote, or a marker of `annex init`
+/// still to fill in (the loader has reported either): dropped before validation returns.
+const ABOUT_PLACEHOLDER: &str = "profile::about-placeholder";
+
 impl Findings<'_> {
-    fn at(&self, f: Finding, span: Range<usize>) -> Finding {
-        self.index.place(f, self.file, self.text, span)
+    fn at(&self, mut f: Finding, span: Range<usize>) -> Finding {
+        let span = self
+            .edits
+            .original(span)
+            .filter(|s| !load::lenient::is_unfilled(self.text, s.clone()));
+        match span {
+            Some(span) => self.index.place(f, self.file, self.text, span),
+            None => {
+                f.code = ABOUT_PLACEHOLDER.to_owned();
+                f
+            }
+        }
     }
 
     fn push_at(&mut self, f: Finding, span: Range<usize>) {
@@ -48,10 +64,10 @@ impl Findings<'_> {
                     v.span(),
                 )
                 .label(format!("not a {field} of the catalogue"));
-            if let Some(s) = diag::suggest(v.get_ref(), known.iter().copied()) {
-                f = f.note(format!("did you mean `{s}`?"));
+            if let Some(s) = diag::did_you_mean(v.get_ref(), known.iter().copied()) {
+                f = f.note(s);
             }
-            self.list.push(f);
+            self.list.push(f.note(list_hint(field)));
         }
     }
 }
@@ -68,14 +84,17 @@ pub fn profile(
         file: &loaded.source.name,
         text: &loaded.source.text,
         index: diag::LineIndex::new(&loaded.source.text),
-        list: Vec::new(),
+        edits: &loaded.edits,
+        // The loader's findings first: they are the file's problems in file order.
+        list: loaded.findings.clone(),
     };
     text_limits(loaded, &mut findings);
     let (customer, contract) = customer_and_contract(loaded, &mut findings);
     let region = region(loaded, catalogue, &mut findings);
     subscription(loaded, matrix, catalogue, &mut findings);
     let signatories = signatories(loaded, matrix, &mut findings);
-    let findings = findings.list;
+    let mut findings = findings.list;
+    findings.retain(|f| f.code != ABOUT_PLACEHOLDER);
     if findings.iter().any(|f| f.severity == diag::Severity::Error) {
         return (None, findings);
     }
@@ -184,17 +203,23 @@ fn text_limits(loaded: &LoadedProfile, findings: &mut Findings) {
                 thousands(MAX_PROFILE_TEXT_CHARS)
             ),
         );
-        // Fields read without a place are found by their first characters.
-        let span = span.or_else(|| {
-            searches = searches.checked_sub(1)?;
+        if let Some(span) = span {
+            findings.push_at(f, span);
+            continue;
+        }
+        // Fields read without a place are found by their first characters, in the file
+        // as written (so no repair of the loader maps this place).
+        let found = searches.checked_sub(1).and_then(|left| {
+            searches = left;
             let head: String = value.chars().take(40).collect();
             let at = findings.text.find(&head)?;
             Some(at..at + value.len().min(findings.text.len() - at))
         });
-        match span {
-            Some(span) => findings.push_at(f, span),
-            None => findings.list.push(f),
-        }
+        let f = match found {
+            Some(span) => findings.index.place(f, findings.file, findings.text, span),
+            None => f,
+        };
+        findings.list.push(f);
     }
 }
 
@@ -250,6 +275,11 @@ fn customer_and_contract(loaded: &LoadedProfile, findings: &mut Findings) -> (Cu
     (customer, contract)
 }
 
+/// The note that says how to list the valid values of a catalogue `field`.
+fn list_hint(field: &str) -> String {
+    format!("run `annex catalogue {field}s` to list them")
+}
+
 /// `[location] region`: a region of the catalogue.
 fn region<'c>(
     loaded: &LoadedProfile,
@@ -269,13 +299,13 @@ fn region<'c>(
                 raw.location.region.span(),
             )
             .label("not a region of the catalogue");
-        if let Some(s) = diag::suggest(
+        if let Some(s) = diag::did_you_mean(
             region_code,
             catalogue.regions.iter().map(|r| r.code.as_str()),
         ) {
-            f = f.note(format!("did you mean `{s}`?"));
+            f = f.note(s);
         }
-        findings.list.push(f);
+        findings.list.push(f.note(list_hint("region")));
     }
     region
 }
@@ -383,8 +413,8 @@ fn signatories(loaded: &LoadedProfile, matrix: &Matrix, findings: &mut Findings)
                         s.party.span(),
                     )
                     .note(format!("parties: {}", ids.join(", ")));
-                if let Some(sug) = diag::suggest(wanted, names) {
-                    f = f.note(format!("did you mean `{sug}`?"));
+                if let Some(s) = diag::did_you_mean(wanted, names) {
+                    f = f.note(s);
                 }
                 findings.list.push(f);
             }

@@ -78,8 +78,8 @@ fn ten_thousand_unknown_ids_on_one_line_give_a_short_report() {
     assert!(text.contains(&more), "{text}");
     assert!(text.contains("denied: 10000 errors"), "{text}");
     // The long line is shown as a window, with the real line and column.
-    assert!(text.contains("p.toml:27:57"), "{text}");
-    assert!(text.contains("27 │ …"), "{text}");
+    assert!(text.contains("p.toml:28:57"), "{text}");
+    assert!(text.contains("28 │ …"), "{text}");
     assert_eq!(text.matches("error[profile::unknown-service]").count(), 10);
 
     let out = annex(d, &["render", "--profile", &p, "--out", "out"]);

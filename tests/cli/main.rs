@@ -10,6 +10,7 @@ mod diff;
 mod import;
 mod layout;
 mod limits;
+mod profile_authoring;
 mod render;
 mod sandbox;
 mod seal;

@@ -310,7 +310,7 @@ fn a_draft_cannot_be_final_nor_signed() {
     let out = annex(dir.path(), &["render", "--profile", &acme, "--final"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(
-        stderr(&out).contains("acme.toml:20: status is \"draft\""),
+        stderr(&out).contains("acme.toml:21: status is \"draft\""),
         "{}",
         show(&out)
     );

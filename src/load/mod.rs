@@ -1,7 +1,8 @@
 //! Load stage: reads the matrix (canonical TOML/JSON, or a provider Markdown page imported on
 //! the fly), the profile and the catalogue, from files or from the defaults embedded in the
 //! binary. Nothing is checked here beyond syntax and the shape of each file; every syntax or
-//! shape problem becomes a [`Finding`] pointing at its file, line and column.
+//! shape problem becomes a [`Finding`] pointing at its file, line and column. A profile is
+//! read leniently ([`lenient`]): every problem of its TOML is reported in one run.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,8 +15,12 @@ use crate::limits::{thousands, MAX_INPUT_BYTES};
 use crate::model::{LimitPlace, Matrix, SCHEMA_VERSION};
 use crate::profile::{self, RawProfile};
 
+pub mod lenient;
+
+pub use lenient::Edits;
+
 /// The seed matrix rendered when no `--matrix` is given.
-pub const DEFAULT_MATRIX: &str = include_str!("../data/matrices/ovhcloud-data-processing.toml");
+pub const DEFAULT_MATRIX: &str = include_str!("../../data/matrices/ovhcloud-data-processing.toml");
 /// The name the default matrix is reported under.
 pub const DEFAULT_MATRIX_NAME: &str = "data/matrices/ovhcloud-data-processing.toml";
 
@@ -78,10 +83,15 @@ pub struct LoadedMatrix {
 /// A parsed, not yet validated profile.
 #[derive(Debug, Clone)]
 pub struct LoadedProfile {
-    /// The profile as written.
+    /// The profile as written, or as repaired to read on past its problems (then
+    /// `findings` is not empty, and validation never accepts it).
     pub raw: RawProfile,
     /// Its source text.
     pub source: SourceFile,
+    /// The problems of its TOML (syntax, keys, types): all errors.
+    pub findings: Vec<Finding>,
+    /// The repairs made to read on: spans of `raw` map back to `source` through them.
+    pub edits: Edits,
 }
 
 /// Reads a file as UTF-8 text, refusing binary and oversized input.
@@ -260,11 +270,20 @@ pub fn profile(path: Option<&Path>) -> anyhow::Result<LoadedProfile> {
     profile_from_source(source)
 }
 
-/// Parses a profile from its text.
+/// Parses a profile from its text, leniently: a profile with problems its TOML reader
+/// could read past comes back with them in `findings` (validation then reports them with
+/// its own); one it could not read at all is an error with every problem found.
 pub fn profile_from_source(source: SourceFile) -> anyhow::Result<LoadedProfile> {
-    let raw: RawProfile = toml::from_str(&source.text)
-        .map_err(|e| findings_error(vec![toml_finding("profile", &e, &source)], &source))?;
-    Ok(LoadedProfile { raw, source })
+    let (raw, findings, edits) = lenient::profile(&source);
+    match raw {
+        Some(raw) => Ok(LoadedProfile {
+            raw,
+            source,
+            findings,
+            edits,
+        }),
+        None => Err(findings_error(findings, &source)),
+    }
 }
 
 /// Loads the catalogue at `path`, or the embedded one.
