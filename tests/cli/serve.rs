@@ -438,7 +438,7 @@ fn bad_input_gets_the_exact_status_and_problem() {
     assert!(problem["detail"]
         .as_str()
         .unwrap()
-        .starts_with("profile.toml:31:13: `[subscription] matrices` names files"));
+        .starts_with("profile.toml:32:13: `[subscription] matrices` names files"));
     for path in ["../../etc/passwd", "/etc/passwd"] {
         let reply = server.post("/v1/render", &request(path, &acme));
         assert_eq!(
