@@ -15,6 +15,7 @@
 
 mod cross;
 mod places;
+pub mod report;
 mod rows;
 
 use std::collections::HashMap;
@@ -222,36 +223,89 @@ impl CheckReport {
 pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     let policy = Policy::resolve(options.policy.as_deref())?;
     let (catalogue, _) = load::catalogue(options.catalogue.as_deref())?;
+    let mut read = Read::default();
+    if options.matrices.is_empty() {
+        let m = load::matrix(None)?;
+        read.inputs.push(m.source.name.clone());
+        read.sources.push(m.source.clone());
+        read.documents.push(m);
+    }
+    for path in &options.matrices {
+        read.inputs.push(path.display().to_string());
+        let (m, findings, source) = load_input(path, load::matrix_from_source);
+        read.sources.extend(source);
+        read.checked
+            .extend(findings.into_iter().map(|f| Checked::new(f, None)));
+        read.documents.extend(m);
+    }
+    if let Some(path) = &options.profile {
+        read.inputs.push(path.display().to_string());
+        let (profile, findings, source) = load_input(path, load::profile_from_source);
+        read.sources.extend(source);
+        read.checked
+            .extend(findings.into_iter().map(|f| Checked::new(f, None)));
+        read.profile = profile;
+    }
+    Ok(checked(read, &catalogue, &policy, options.deny_warnings))
+}
+
+/// The check of what a run prepared (the evidence pack's `check.json`): its matrices and
+/// its profile as they were read (no file is read again), judged like `annex check` judges the same files.
+pub fn of_loaded(
+    parts: &[LoadedMatrix],
+    profile: &SourceFile,
+    catalogue: &Catalogue,
+    policy: &Policy,
+    deny_warnings: bool,
+) -> anyhow::Result<CheckReport> {
+    let mut read = Read::default();
+    for part in parts {
+        read.inputs.push(part.source.name.clone());
+        read.sources.push(part.source.clone());
+        read.documents.push(part.clone());
+    }
+    read.inputs.push(profile.name.clone());
+    read.sources.push(profile.clone());
+    read.profile = Some(load::profile_from_source(profile.clone())?);
+    Ok(checked(read, catalogue, policy, deny_warnings))
+}
+
+/// The inputs of a check, read.
+#[derive(Default)]
+struct Read {
+    /// The inputs as named, in order.
+    inputs: Vec<String>,
+    /// Every source read.
+    sources: Vec<SourceFile>,
+    /// The matrices that loaded.
+    documents: Vec<LoadedMatrix>,
+    /// The profile, if given and loaded.
+    profile: Option<load::LoadedProfile>,
+    /// Findings of reading (unreadable or invalid inputs).
+    checked: Vec<Checked>,
+}
+
+/// The checks of `annex check` over inputs read, with the policy applied.
+fn checked(read: Read, catalogue: &Catalogue, policy: &Policy, deny_warnings: bool) -> CheckReport {
+    let Read {
+        inputs,
+        sources: read_sources,
+        documents,
+        profile,
+        mut checked,
+    } = read;
     let mut sources = Sources::default();
     let mut texts: HashMap<String, String> = HashMap::new();
-    let mut register = |s: &SourceFile, sources: &mut Sources| {
+    for s in &read_sources {
         sources.add(&s.name, &s.text);
         texts
             .entry(s.name.clone())
             .or_insert_with(|| s.text.clone());
-    };
-    let mut checked: Vec<Checked> = Vec::new();
-    let mut documents = Vec::new();
-    let mut inputs = Vec::new();
-    if options.matrices.is_empty() {
-        let m = load::matrix(None)?;
-        register(&m.source, &mut sources);
-        inputs.push(m.source.name.clone());
-        documents.push(m);
-    }
-    for path in &options.matrices {
-        inputs.push(path.display().to_string());
-        let (m, findings, source) = load_input(path, load::matrix_from_source);
-        if let Some(s) = &source {
-            register(s, &mut sources);
-        }
-        checked.extend(findings.into_iter().map(|f| Checked::new(f, None)));
-        documents.extend(m);
     }
     for m in &documents {
         checked.extend(matrix_checks(m));
         checked.extend(
-            validate::conditions(m, &catalogue)
+            validate::conditions(m, catalogue)
                 .into_iter()
                 .map(|f| Checked::new(f, None)),
         );
@@ -263,26 +317,18 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
             }
         }
     }
-    if let Some(path) = &options.profile {
-        inputs.push(path.display().to_string());
-        let (profile, findings, source) = load_input(path, load::profile_from_source);
-        if let Some(s) = &source {
-            register(s, &mut sources);
-        }
-        checked.extend(findings.into_iter().map(|f| Checked::new(f, None)));
-        if let Some(profile) = profile {
-            checked.extend(
-                profile_findings(&profile, &documents, &catalogue)
-                    .into_iter()
-                    .map(|f| Checked::new(f, None)),
-            );
-        }
+    if let Some(profile) = &profile {
+        checked.extend(
+            profile_findings(profile, &documents, catalogue)
+                .into_iter()
+                .map(|f| Checked::new(f, None)),
+        );
     }
 
     let mut checked: Vec<Checked> = checked
         .into_iter()
         .filter_map(|mut c| {
-            c.finding.severity = policy.severity(&c.finding, options.deny_warnings)?;
+            c.finding.severity = policy.severity(&c.finding, deny_warnings)?;
             Some(c)
         })
         .collect();
@@ -298,13 +344,13 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
         ),
         None => (usize::MAX, 0),
     });
-    Ok(CheckReport {
+    CheckReport {
         policy: policy.name.clone(),
         inputs,
         checked,
         sources,
         texts,
-    })
+    }
 }
 
 /// The profile validated against each matrix; the same finding is reported once.
