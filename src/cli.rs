@@ -37,7 +37,7 @@ pub enum Command {
     Render(RenderArgs),
     /// Render one document per profile of a folder (or CSV), in parallel, incrementally.
     #[command(
-        after_help = "Examples:\n  annex batch data/profiles/ --out output/\n  annex batch profiles.csv --out output/ --jobs 2 --report report.json\n  annex batch data/profiles/ --out output/ --shard 3/16   # shard 3 of 0..15\n  annex batch data/profiles/ --out output/ --force --quiet\n\nExit codes: 0 all rendered or skipped, 1 any profile failed (the others are still rendered), 2 tool failure, 130/143 interrupted by SIGINT/SIGTERM (the manifest is written: rerun to finish)."
+        after_help = "Examples:\n  annex batch data/profiles/ --out output/\n  annex batch profiles.csv --out output/ --jobs 2 --report report.json\n  annex batch data/profiles/ --out output/ --shard 3/16   # shard 3 of 0..15\n  annex batch data/profiles/ --out output/ --force --quiet\n  annex batch data/profiles/ --out packs/ --pack          # one evidence zip per customer\n\nExit codes: 0 all rendered or skipped, 1 any profile failed (the others are still rendered), 2 tool failure, 130/143 interrupted by SIGINT/SIGTERM (the manifest is written: rerun to finish)."
     )]
     Batch(BatchArgs),
     /// Import a provider's published Markdown page into a canonical matrix.
@@ -75,6 +75,75 @@ pub enum Command {
         after_help = "Examples:\n  annex diff old.md new.md\n  annex diff old.toml new.toml --format json\n  annex diff signed-annex.pdf new.md            # the old side from a sealed annex\n  annex diff old.md new.md --policy strict      # reassignments, additions, removals denied\n\nOLD and NEW may each be a Markdown page, a canonical TOML/JSON matrix or a sealed annex PDF.\n\nExit codes: 0 no change or only allowed ones, 1 changes denied by the policy, 2 tool failure."
     )]
     Diff(DiffArgs),
+    /// Export a matrix, or a profile's tailored matrices, for other tools (OSCAL).
+    #[command(
+        after_help = "Examples:\n  annex export --format oscal data/matrices/ovhcloud-data-processing.toml -o dp.oscal.json\n  annex export --format oscal data/profiles/acme.toml        # tailoring as props\n  SOURCE_DATE_EPOCH=1767225600 annex export --format oscal page.md\n\nINPUT is a profile (TOML with a [customer] table) or a matrix (page, canonical TOML/JSON).\nExit codes: 0 written, 1 invalid input, 2 tool failure."
+    )]
+    Export(ExportArgs),
+    /// Make an auditor's evidence pack: one deterministic zip per customer with the
+    /// documents, their sources, the check report and a manifest (`annex verify` checks it).
+    #[command(
+        after_help = "Examples:\n  annex pack --profile data/profiles/acme.toml --out output/\n  annex pack --profile p.toml --out output/ --sign-key key.pem --sign-cert cert.pem\n  annex pack --profile p.toml --out output/ --since old-annex.pdf\n  annex verify output/acme-evidence.zip\n\nExit codes: 0 written, 1 invalid input, 2 tool failure."
+    )]
+    Pack(PackArgs),
+}
+
+/// `annex export`.
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// A profile (TOML with a `[customer]` table) or a matrix (page, canonical TOML/JSON).
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// The export format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    /// Catalogue of regions, services and options (TOML), for a profile. Default: the
+    /// embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+    /// `metadata.last-modified` as seconds since the epoch (default: the profile's
+    /// effective date, else the matrix's version date).
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+    pub source_date_epoch: Option<i64>,
+}
+
+/// Formats of `annex export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// An OSCAL 1.1.3 component-definition (JSON); the README documents the mapping.
+    Oscal,
+}
+
+/// `annex pack`.
+#[derive(Debug, Args, Clone)]
+#[command(mut_arg("kind", |a| a.hide(true)))]
+pub struct PackArgs {
+    /// Inputs (`--kind` is not used: a pack holds every kind).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder; the pack is named `<customer>-evidence.zip`.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Replace an existing pack.
+    #[arg(long)]
+    pub force: bool,
+    /// Dates of the documents and of the zip members, as seconds since the epoch
+    /// (default: the effective date).
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+    pub source_date_epoch: Option<i64>,
+    /// Sign the pack's annex: `--sign-key`, `--sign-cert`, `--sign-chain`.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// Also put in the change list since this earlier version of the (first) matrix: a
+    /// page, a canonical matrix or a sealed annex (`changes.json`, `changes.txt`).
+    #[arg(long, value_name = "OLD")]
+    pub since: Option<PathBuf>,
 }
 
 /// `annex diff`.
@@ -307,13 +376,9 @@ pub enum Format {
     Json,
 }
 
-/// `annex render` flags for final, sealed and signed annexes.
+/// The signer of a final annex (`render`, `pack`).
 #[derive(Debug, Args, Clone, Default)]
-pub struct SealArgs {
-    /// Make the final annex: PDF/A-3b with its sources and a manifest attached (also
-    /// implied by `status = "final"` in the profile; refused for a draft profile).
-    #[arg(long = "final")]
-    pub final_: bool,
+pub struct SignerArgs {
     /// Sign the final annex (PAdES B-B) with this private key (PEM: PKCS#8, SEC1 or PKCS#1;
     /// ECDSA P-256 or RSA).
     #[arg(long, value_name = "FILE", requires = "sign_cert")]
@@ -324,6 +389,30 @@ pub struct SealArgs {
     /// Intermediate and CA certificates (PEM) to embed with the signature.
     #[arg(long, value_name = "FILE", requires = "sign_key")]
     pub sign_chain: Option<PathBuf>,
+}
+
+impl SignerArgs {
+    /// The signer these flags name, loaded; `None` without `--sign-key`.
+    pub fn load(&self) -> anyhow::Result<Option<crate::sign::Signer>> {
+        match (&self.sign_key, &self.sign_cert) {
+            (Some(key), Some(cert)) => {
+                crate::sign::Signer::load(key, cert, self.sign_chain.as_deref()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// `annex render` flags for final, sealed and signed annexes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SealArgs {
+    /// Make the final annex: PDF/A-3b with its sources and a manifest attached (also
+    /// implied by `status = "final"` in the profile; refused for a draft profile).
+    #[arg(long = "final")]
+    pub final_: bool,
+    /// `--sign-key`, `--sign-cert`, `--sign-chain`.
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// With `--force`, also replace an existing *signed* PDF (signatures would be lost).
     #[arg(long)]
     pub replace_signed: bool,
@@ -360,6 +449,10 @@ pub struct BatchArgs {
     /// Write a JSON report: every output with its path and SHA-256, every failure.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Make each profile's evidence pack (`<customer>-evidence.zip`, as `annex pack`
+    /// makes it) instead of one document; draft profiles fail (a pack holds the final annex).
+    #[arg(long)]
+    pub pack: bool,
     /// PDF creation date as seconds since the epoch (default: each effective date).
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<i64>,

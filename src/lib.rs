@@ -38,6 +38,8 @@ pub mod document;
 pub mod import;
 pub mod layout_check;
 pub mod load;
+pub mod oscal;
+pub mod pack;
 pub mod pdf;
 pub mod policy;
 pub mod prepare;

@@ -7,7 +7,9 @@ pub mod batch;
 pub mod check;
 pub mod context;
 pub mod diff;
+pub mod export;
 pub mod import;
+pub mod pack;
 pub mod render;
 pub mod sign;
 pub mod templates;
@@ -28,6 +30,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Sign(args) => sign::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Pack(args) => pack::run(&args),
     }
 }
 
