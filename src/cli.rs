@@ -19,7 +19,7 @@ use crate::profile::Scope;
 #[command(
     name = "annex",
     version,
-    after_help = "Examples:\n  annex render            # sample profile + seed matrix → output/acme-annex.pdf\n  annex render --matrix page.md --profile data/profiles/acme.toml --out output/\n  annex check page.md --policy strict\n  annex import page.md -o data/matrices/x.toml\n  annex batch data/profiles/ --out output/\n  annex context > context.json   # the data templates receive\n\nExit codes: 0 ok, 1 invalid input or denied findings, 2 tool failure."
+    after_help = "Examples:\n  annex render            # sample profile + seed matrix → output/acme-annex.pdf\n  annex render --matrix page.md --profile data/profiles/acme.toml --out output/\n  annex check page.md --policy strict\n  annex import page.md -o data/matrices/x.toml\n  annex batch data/profiles/ --out output/\n  annex context > context.json   # the data templates receive\n  annex pack --profile p.toml --out output/   # an auditor's evidence zip\n  annex export --format oscal page.md          # OSCAL component-definition\n\nExit codes: 0 ok, 1 invalid input or denied findings, 2 tool failure."
 )]
 pub struct Cli {
     /// What to do.
@@ -67,7 +67,7 @@ pub enum Command {
     /// Check a final annex: PDF/A-3b, attachments against the manifest, fingerprint,
     /// signatures; optionally rebuild it from its attachments and compare the bytes.
     #[command(
-        after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
+        after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n  annex verify output/acme-evidence.zip --trust ca.pem         # an evidence pack, member by member\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
     )]
     Verify(VerifyArgs),
     /// What changed between two versions of a matrix: reassignments first.
@@ -487,7 +487,7 @@ pub struct SignArgs {
 /// `annex verify`.
 #[derive(Debug, Args, Clone)]
 pub struct VerifyArgs {
-    /// The annex PDF to check.
+    /// The annex PDF, or evidence pack (zip, told by its first bytes), to check.
     pub pdf: PathBuf,
     /// CA certificate(s) (PEM) the signers' certificates must chain to. Repeatable.
     #[arg(long, value_name = "FILE")]

@@ -13,7 +13,8 @@
 //! Invariants: the zip is read within limits checked before anything is inflated
 //! ([`MAX_PACK_MEMBERS`] entries, [`MAX_PACK_INFLATED_BYTES`] declared in total), and a
 //! member is never inflated past the size it declares (a zip bomb fails, naming the
-//! member); any failed line makes the exit code 1.
+//! member); any failed line makes the exit code 1; control and bidi-control characters
+//! of names are printed escaped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read as _;
@@ -33,6 +34,31 @@ pub fn is_zip(bytes: &[u8]) -> bool {
 
 /// Verifies the bytes of a pack.
 pub fn verify(bytes: &[u8], options: &Options) -> Report {
+    let mut report = checked(bytes, options);
+    // Member names are anyone's bytes: a name must not rewrite the terminal or reorder
+    // the line it is printed on.
+    for (_, text) in &mut report.checks {
+        *text = shown(text);
+    }
+    report
+}
+
+/// `text` with control and bidi-control characters written as `\u{…}`.
+fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
+                out.push_str(&c.escape_unicode().to_string())
+            }
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn checked(bytes: &[u8], options: &Options) -> Report {
     let mut report = Report::default();
     let (members, broken) = match read(bytes) {
         Ok(m) => m,
@@ -258,4 +284,64 @@ fn inflate(
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cannot_drive_the_terminal() {
+        assert_eq!(shown("a\u{1b}[2Jb\u{202e}c"), "a\\u{1b}[2Jb\\u{202e}c");
+        assert_eq!(shown("profile.toml"), "profile.toml");
+    }
+
+    /// A zip of one member `m` of `len` zero bytes, deflated.
+    fn one_member(len: usize) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("m", options).unwrap();
+        zip.write_all(&vec![0u8; len]).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_member_is_never_inflated_past_the_size_it_declares() {
+        let mut bytes = one_member(100_000);
+        // Both headers now declare 10 bytes (uncompressed size: local header offset 22,
+        // central directory entry offset 24).
+        let at = |sig: &[u8], bytes: &[u8]| bytes.windows(4).position(|w| w == sig).unwrap();
+        let local = at(b"PK\x03\x04", &bytes) + 22;
+        let central = at(b"PK\x01\x02", &bytes) + 24;
+        for i in [local, central] {
+            bytes[i..i + 4].copy_from_slice(&10u32.to_le_bytes());
+        }
+        // Refused by the zip reader's own check or by ours, never inflated to 100,000.
+        let (members, broken) = read(&bytes).unwrap();
+        assert!(members.is_empty());
+        assert!(
+            broken["m"].contains("larger than its declared")
+                || broken["m"].contains("more than the 10 bytes"),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn declared_sizes_over_the_limit_are_refused_before_inflating() {
+        let mut bytes = one_member(10);
+        let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap() + 24;
+        let huge = (MAX_PACK_INFLATED_BYTES as u32) + 1;
+        bytes[central..central + 4].copy_from_slice(&huge.to_le_bytes());
+        let err = read(&bytes).err().unwrap();
+        assert!(err.contains("a pack holds at most 536,870,912"), "{err}");
+    }
+
+    #[test]
+    fn a_zip_is_told_by_its_first_bytes() {
+        assert!(is_zip(b"PK\x03\x04rest"));
+        assert!(is_zip(b"PK\x05\x06"));
+        assert!(!is_zip(b"%PDF-1.7"));
+    }
 }
