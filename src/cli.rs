@@ -83,7 +83,7 @@ pub enum Command {
     /// Make an auditor's evidence pack: one deterministic zip per customer with the
     /// documents, their sources, the check report and a manifest (`annex verify` checks it).
     #[command(
-        after_help = "Examples:\n  annex pack --profile data/profiles/acme.toml --out output/\n  annex pack --profile p.toml --out output/ --sign-key key.pem --sign-cert cert.pem\n  annex pack --profile p.toml --out output/ --since old-annex.pdf\n  annex verify output/acme-evidence.zip\n\nExit codes: 0 written, 1 invalid input, 2 tool failure."
+        after_help = "Examples:\n  annex pack --profile data/profiles/nordwind.toml --out output/\n  annex pack --profile p.toml --out output/ --sign-key key.pem --sign-cert cert.pem\n  annex pack --profile p.toml --out output/ --since old-annex.pdf\n  annex verify output/nordwind-evidence.zip\n\nA pack needs a final profile (status = \"final\").\nExit codes: 0 written, 1 invalid input, 2 tool failure."
     )]
     Pack(PackArgs),
 }

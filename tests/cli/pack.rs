@@ -153,6 +153,22 @@ fn changing_one_byte_of_any_member_fails_naming_it() {
 }
 
 #[test]
+fn a_byte_changed_in_the_zip_itself_fails_naming_the_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(pack(dir.path(), "alpha", &[])).unwrap();
+    // The deflated data of check.json: after its local header (30 bytes, name, extra).
+    let name = b"check.json";
+    let header = bytes
+        .windows(4 + 26 + name.len())
+        .position(|w| w.starts_with(b"PK\x03\x04") && w.ends_with(name))
+        .unwrap();
+    let extra = u16::from_le_bytes([bytes[header + 28], bytes[header + 29]]) as usize;
+    let data = header + 30 + name.len() + extra;
+    bytes[data + 8] ^= 0x55;
+    fails_naming(&verify(dir.path(), "flipped.zip", &bytes), "check.json");
+}
+
+#[test]
 fn a_removed_or_an_extra_member_fails_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(pack(dir.path(), "alpha", &[])).unwrap();
