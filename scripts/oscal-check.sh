@@ -4,16 +4,16 @@
 # each with compliance-trestle's ComponentDefinition model and validates it against NIST's
 # OSCAL 1.1.3 component-definition JSON schema (tests/oscal/, see its README), and checks
 # the requirement UUIDs against Python's uuid.uuid5 (scripts/oscal_check.py).
-# Installs what it needs itself, idempotently: its own venv (target/oscal-venv) with pinned
-# versions. Usage: scripts/oscal-check.sh. Exits 1 if any check failed.
+# Installs what it needs itself, idempotently: its own venv (target/oscal-venv, or
+# $OSCAL_VENV) with pinned versions. Usage: scripts/oscal-check.sh. Exits 1 if any check failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/oscal-venv
+venv=${OSCAL_VENV:-target/oscal-venv}
 if [ ! -x "$venv/bin/python" ]; then
   command -v python3 >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null; }
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install -q 'compliance-trestle==3.12.4' 'jsonschema==4.26.0' 'regex==2026.11.19' 2>&1 | grep -v "^\[notice\]" || true
+"$venv/bin/pip" install -q --disable-pip-version-check 'compliance-trestle==3.12.4' 'jsonschema==4.26.0' 'regex==2026.11.19'
 "$venv/bin/python" -c 'import trestle, jsonschema, regex' 
 echo "225e770ba71081c48a7052ae40a8ed948db5a752cf03a8071e2d4a6cf411d1b1  tests/oscal/oscal_component_schema.json" | sha256sum -c --quiet
 cargo build -q
