@@ -20,7 +20,7 @@ pub use crate::schema::Format as SchemaFormat;
 #[command(
     name = "annex",
     version,
-    after_help = "Examples:\n  annex render            # sample profile + seed matrix → output/acme-annex.pdf\n  annex render --matrix page.md --profile data/profiles/acme.toml --out output/\n  annex check page.md --policy strict\n  annex import page.md -o data/matrices/x.toml\n  annex batch data/profiles/ --out output/\n  annex context > context.json   # the data templates receive\n\nExit codes: 0 ok, 1 invalid input or denied findings, 2 tool failure."
+    after_help = "Examples:\n  annex render            # sample profile + seed matrix → output/acme-annex.pdf\n  annex render --matrix page.md --profile data/profiles/acme.toml --out output/\n  annex check page.md --policy strict\n  annex import page.md -o data/matrices/x.toml\n  annex batch data/profiles/ --out output/\n  annex context > context.json   # the data templates receive\n  annex pack --profile p.toml --out output/   # an auditor's evidence zip\n  annex export --format oscal page.md          # OSCAL component-definition\n\nExit codes: 0 ok, 1 invalid input or denied findings, 2 tool failure."
 )]
 pub struct Cli {
     /// What to do.
@@ -38,7 +38,7 @@ pub enum Command {
     Render(RenderArgs),
     /// Render one document per profile of a folder (or CSV), in parallel, incrementally.
     #[command(
-        after_help = "Examples:\n  annex batch data/profiles/ --out output/\n  annex batch profiles.csv --out output/ --jobs 2 --report report.json\n  annex batch data/profiles/ --out output/ --shard 3/16   # shard 3 of 0..15\n  annex batch data/profiles/ --out output/ --force --quiet\n\nExit codes: 0 all rendered or skipped, 1 any profile failed (the others are still rendered), 2 tool failure, 130/143 interrupted by SIGINT/SIGTERM (the manifest is written: rerun to finish)."
+        after_help = "Examples:\n  annex batch data/profiles/ --out output/\n  annex batch profiles.csv --out output/ --jobs 2 --report report.json\n  annex batch data/profiles/ --out output/ --shard 3/16   # shard 3 of 0..15\n  annex batch data/profiles/ --out output/ --force --quiet\n  annex batch data/profiles/ --out packs/ --pack          # one evidence zip per customer\n\nExit codes: 0 all rendered or skipped, 1 any profile failed (the others are still rendered), 2 tool failure, 130/143 interrupted by SIGINT/SIGTERM (the manifest is written: rerun to finish)."
     )]
     Batch(BatchArgs),
     /// Import a provider's published Markdown page into a canonical matrix.
@@ -68,7 +68,7 @@ pub enum Command {
     /// Check a final annex: PDF/A-3b, attachments against the manifest, fingerprint,
     /// signatures; optionally rebuild it from its attachments and compare the bytes.
     #[command(
-        after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
+        after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n  annex verify output/acme-evidence.zip --trust ca.pem         # an evidence pack, member by member\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
     )]
     Verify(VerifyArgs),
     /// What changed between two versions of a matrix: reassignments first.
@@ -76,6 +76,17 @@ pub enum Command {
         after_help = "Examples:\n  annex diff old.md new.md\n  annex diff old.toml new.toml --format json\n  annex diff signed-annex.pdf new.md            # the old side from a sealed annex\n  annex diff old.md new.md --policy strict      # reassignments, additions, removals denied\n\nOLD and NEW may each be a Markdown page, a canonical TOML/JSON matrix or a sealed annex PDF.\n\nExit codes: 0 no change or only allowed ones, 1 changes denied by the policy, 2 tool failure."
     )]
     Diff(DiffArgs),
+    /// Export a matrix, or a profile's tailored matrices, for other tools (OSCAL).
+    #[command(
+        after_help = "Examples:\n  annex export --format oscal data/matrices/ovhcloud-data-processing.toml -o dp.oscal.json\n  annex export --format oscal data/profiles/acme.toml        # tailoring as props\n  SOURCE_DATE_EPOCH=1767225600 annex export --format oscal page.md\n\nINPUT is a profile (TOML with a [customer] table) or a matrix (page, canonical TOML/JSON).\nExit codes: 0 written, 1 invalid input, 2 tool failure."
+    )]
+    Export(ExportArgs),
+    /// Make an auditor's evidence pack: one deterministic zip per customer with the
+    /// documents, their sources, the check report and a manifest (`annex verify` checks it).
+    #[command(
+        after_help = "Examples:\n  annex pack --profile data/profiles/nordwind.toml --out output/\n  annex pack --profile p.toml --out output/ --sign-key key.pem --sign-cert cert.pem\n  annex pack --profile p.toml --out output/ --since old-annex.pdf\n  annex verify output/nordwind-evidence.zip\n\nA pack needs a final profile (status = \"final\").\nExit codes: 0 written, 1 invalid input, 2 tool failure."
+    )]
+    Pack(PackArgs),
     /// Serve the API (render, check, matrices, catalogue, metrics) and the page where an
     /// account manager prepares an annex, over HTTP.
     #[command(
@@ -226,6 +237,64 @@ impl ValueEnum for SchemaFormat {
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.name()))
     }
+}
+
+/// `annex export`.
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// A profile (TOML with a `[customer]` table) or a matrix (page, canonical TOML/JSON).
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// The export format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    /// Catalogue of regions, services and options (TOML), for a profile. Default: the
+    /// embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+    /// `metadata.last-modified` as seconds since the epoch (default: the profile's
+    /// effective date, else the matrix's version date).
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+    pub source_date_epoch: Option<i64>,
+}
+
+/// Formats of `annex export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// An OSCAL 1.1.3 component-definition (JSON); the README documents the mapping.
+    Oscal,
+}
+
+/// `annex pack`.
+#[derive(Debug, Args, Clone)]
+#[command(mut_arg("kind", |a| a.hide(true)))]
+pub struct PackArgs {
+    /// Inputs (`--kind` is not used: a pack holds every kind).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder; the pack is named `<customer>-evidence.zip`.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Replace an existing pack.
+    #[arg(long)]
+    pub force: bool,
+    /// Dates of the documents and of the zip members, as seconds since the epoch
+    /// (default: the effective date).
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+    pub source_date_epoch: Option<i64>,
+    /// Sign the pack's annex: `--sign-key`, `--sign-cert`, `--sign-chain`.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// Also put in the change list since this earlier version of the (first) matrix: a
+    /// page, a canonical matrix or a sealed annex (`changes.json`, `changes.txt`).
+    #[arg(long, value_name = "OLD")]
+    pub since: Option<PathBuf>,
 }
 
 /// `annex diff`.
@@ -458,13 +527,9 @@ pub enum Format {
     Json,
 }
 
-/// `annex render` flags for final, sealed and signed annexes.
+/// The signer of a final annex (`render`, `pack`).
 #[derive(Debug, Args, Clone, Default)]
-pub struct SealArgs {
-    /// Make the final annex: PDF/A-3b with its sources and a manifest attached (also
-    /// implied by `status = "final"` in the profile; refused for a draft profile).
-    #[arg(long = "final")]
-    pub final_: bool,
+pub struct SignerArgs {
     /// Sign the final annex (PAdES B-B) with this private key (PEM: PKCS#8, SEC1 or PKCS#1;
     /// ECDSA P-256 or RSA).
     #[arg(long, value_name = "FILE", requires = "sign_cert")]
@@ -475,6 +540,30 @@ pub struct SealArgs {
     /// Intermediate and CA certificates (PEM) to embed with the signature.
     #[arg(long, value_name = "FILE", requires = "sign_key")]
     pub sign_chain: Option<PathBuf>,
+}
+
+impl SignerArgs {
+    /// The signer these flags name, loaded; `None` without `--sign-key`.
+    pub fn load(&self) -> anyhow::Result<Option<crate::sign::Signer>> {
+        match (&self.sign_key, &self.sign_cert) {
+            (Some(key), Some(cert)) => {
+                crate::sign::Signer::load(key, cert, self.sign_chain.as_deref()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// `annex render` flags for final, sealed and signed annexes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SealArgs {
+    /// Make the final annex: PDF/A-3b with its sources and a manifest attached (also
+    /// implied by `status = "final"` in the profile; refused for a draft profile).
+    #[arg(long = "final")]
+    pub final_: bool,
+    /// `--sign-key`, `--sign-cert`, `--sign-chain`.
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// With `--force`, also replace an existing *signed* PDF (signatures would be lost).
     #[arg(long)]
     pub replace_signed: bool,
@@ -511,6 +600,10 @@ pub struct BatchArgs {
     /// Write a JSON report: every output with its path and SHA-256, every failure.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Make each profile's evidence pack (`<customer>-evidence.zip`, as `annex pack`
+    /// makes it) instead of one document; draft profiles fail (a pack holds the final annex).
+    #[arg(long)]
+    pub pack: bool,
     /// PDF creation date as seconds since the epoch (default: each effective date).
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<i64>,
@@ -545,7 +638,7 @@ pub struct SignArgs {
 /// `annex verify`.
 #[derive(Debug, Args, Clone)]
 pub struct VerifyArgs {
-    /// The annex PDF to check.
+    /// The annex PDF, or evidence pack (zip, told by its first bytes), to check.
     pub pdf: PathBuf,
     /// CA certificate(s) (PEM) the signers' certificates must chain to. Repeatable.
     #[arg(long, value_name = "FILE")]

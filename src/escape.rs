@@ -6,6 +6,10 @@
 //! never evaluates code, and [`string`] produces a Typst string literal with the same value.
 //! Tera's autoescape applies [`markup`] to every `{{ value }}` in a `.typ.tera` template; the
 //! `typst_str` filter applies [`string`] for values in code position.
+//!
+//! [`markdown`] does the same for the Markdown of OSCAL's `markup-line` and
+//! `markup-multiline` fields (`annex export --format oscal`): a GRC tool shows the text as
+//! written, never as emphasis, a link or a heading.
 
 use std::fmt::Write;
 
@@ -85,6 +89,41 @@ pub fn string(input: &str) -> String {
         }
     }
     out.push('"');
+    out
+}
+
+/// Escapes `input` for CommonMark (OSCAL markup fields), so that it shows as written:
+/// every character that can open inline markup (`\\ ` * _ [ ] < > ! | ~ & #`) is
+/// backslash-escaped, which CommonMark defines as "this character, literally"; at the start
+/// of a line, so is a character that would open a block (`- + = : >`, the `.` or `)` of
+/// `1.`), and a leading space or tab becomes `&#32;` / `&#9;` so no indentation makes a
+/// code block. Other characters (letters, `,`, `.`, `-` inside a line, line breaks) are
+/// kept as they are, so the JSON stays readable.
+pub fn markdown(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for (i, line) in input.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let digits = line.chars().take_while(char::is_ascii_digit).count();
+        for (j, c) in line.chars().enumerate() {
+            let block = j == 0 && matches!(c, '-' | '+' | '=' | ':' | '>')
+                || j == digits && digits > 0 && matches!(c, '.' | ')');
+            match c {
+                ' ' if j == 0 => out.push_str("&#32;"),
+                '\t' if j == 0 => out.push_str("&#9;"),
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '|' | '~' | '&' | '#' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if block => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    }
     out
 }
 
@@ -175,5 +214,14 @@ mod tests {
             assert_eq!(fold(&typeset(s)), fold(s), "{s:?}");
         }
         assert!(typeset("a  b").contains("a  b"), "inner spaces are kept");
+    }
+
+    #[test]
+    fn markdown_shows_every_character_literally() {
+        assert_eq!(markdown("a *b* [c](d) #e"), r"a \*b\* \[c\](d) \#e");
+        assert_eq!(markdown("x\n    y"), "x\n&#32;   y");
+        assert_eq!(markdown("déjà vu, e.g. a-b."), "déjà vu, e.g. a-b.");
+        assert_eq!(markdown("- a\n12. b\n==="), "\\- a\n12\\. b\n\\===");
+        assert_eq!(markdown("<b>&amp;"), r"\<b\>\&amp;");
     }
 }

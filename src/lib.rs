@@ -39,6 +39,8 @@ pub mod import;
 pub mod init;
 pub mod layout_check;
 pub mod load;
+pub mod oscal;
+pub mod pack;
 pub mod pdf;
 pub mod policy;
 pub mod prepare;

@@ -95,6 +95,20 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// (`MAX_ACTIVITIES` rows) about 12 s.
 pub const REQUEST_TIMEOUT_SECS: usize = 60;
 
+/// Evidence packs (`annex pack`, `annex verify <pack.zip>`): the largest file `annex
+/// verify` reads, a pack or an annex.
+/// A pack holds three PDFs and its inputs, each within [`MAX_INPUT_BYTES`]; real ones are
+/// a few MiB.
+pub const MAX_PACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Evidence packs: most members (zip entries) read, checked before anything is inflated.
+/// A pack has a dozen; one per matrix part and its source more.
+pub const MAX_PACK_MEMBERS: usize = 1_000;
+
+/// Evidence packs: most bytes the members declare in total, checked before anything is
+/// inflated; no member is inflated past the size it declares (zip bombs fail there).
+pub const MAX_PACK_INFLATED_BYTES: usize = 512 * 1024 * 1024;
+
 /// Every limit above with its name, value and unit, for the README's table (and its test).
 pub const ALL: &[(&str, usize, &str)] = &[
     ("MAX_INPUT_BYTES", MAX_INPUT_BYTES, "bytes"),
@@ -128,6 +142,9 @@ pub const ALL: &[(&str, usize, &str)] = &[
     ),
     ("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES, "bytes"),
     ("REQUEST_TIMEOUT_SECS", REQUEST_TIMEOUT_SECS, "seconds"),
+    ("MAX_PACK_BYTES", MAX_PACK_BYTES, "bytes"),
+    ("MAX_PACK_MEMBERS", MAX_PACK_MEMBERS, "members"),
+    ("MAX_PACK_INFLATED_BYTES", MAX_PACK_INFLATED_BYTES, "bytes"),
 ];
 
 /// `n` with thousands separators (`20,000`), as limits are written in messages.

@@ -46,11 +46,13 @@ pub struct Report {
 }
 
 impl Report {
-    fn push(&mut self, outcome: Outcome, text: impl Into<String>) {
+    /// Adds a check.
+    pub fn push(&mut self, outcome: Outcome, text: impl Into<String>) {
         self.checks.push((outcome, text.into()));
     }
 
-    fn result(&mut self, r: Result<String, String>) {
+    /// Adds a check that passed (`Ok`) or failed (`Err`).
+    pub fn result(&mut self, r: Result<String, String>) {
         match r {
             Ok(t) => self.push(Outcome::Ok, t),
             Err(t) => self.push(Outcome::Failed, t),

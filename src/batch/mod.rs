@@ -1,5 +1,5 @@
-//! Batch: one document per profile of a folder of TOML files or of a CSV file, rendered
-//! in parallel with the shared inputs (matrix, catalogue, templates, fonts) loaded once.
+//! Batch: one document (or, with `pack`, one evidence pack) per profile of a folder of
+//! TOML files or of a CSV file, rendered in parallel with the shared inputs (matrix, catalogue, templates, fonts) loaded once.
 //!
 //! Stages: list the profiles → keep this shard's (stable SHA-256 of the profile's name) →
 //! plan (validate each profile, name its output, compute its fingerprint; two profiles
@@ -43,6 +43,7 @@ use crate::digest::{self, sha256_hex};
 use crate::error::{self, Invalid};
 use crate::kind::Kind;
 use crate::load::{self, SourceFile};
+use crate::pack::{self, PackOptions};
 use crate::prepare::{Prepared, Shared};
 use crate::{document, output, pdf, seal, sign};
 
@@ -95,6 +96,9 @@ pub struct BatchOptions {
     pub out: PathBuf,
     /// Document kind.
     pub kind: Kind,
+    /// Make each profile's evidence pack (`<customer>-evidence.zip`, see [`crate::pack`])
+    /// instead of one document of `kind`.
+    pub pack: bool,
     /// Worker threads (default: the number of available cores).
     pub jobs: Option<usize>,
     /// Render only this shard.
@@ -271,8 +275,9 @@ fn batch_fingerprint(shared: &Shared, prepared: &Prepared, options: &BatchOption
     let input = &shared.options;
     // Contents are hashed below (or in the document fingerprint); paths do not matter.
     let flags = format!(
-        "kind {} scope {:?} policy {:?} deny-warnings {}",
+        "kind {} pack {} scope {:?} policy {:?} deny-warnings {}",
         options.kind.name(),
+        options.pack,
         input.scope,
         input.policy,
         input.deny_warnings
@@ -304,7 +309,11 @@ fn plan(shared: &Shared, item: &Item, options: &BatchOptions) -> anyhow::Result<
     let source = item.source()?;
     let prepared = shared.prepare(load::profile_from_source(source.clone())?)?;
     Ok(Planned {
-        file_name: prepared.file_name(options.kind),
+        file_name: if options.pack {
+            pack::file_name(&prepared)
+        } else {
+            prepared.file_name(options.kind)
+        },
         fingerprint: batch_fingerprint(shared, &prepared, options),
         source,
     })
@@ -447,7 +456,11 @@ pub fn run(
             .collect();
         let report = Report {
             tool: tool(),
-            kind: options.kind.name().to_owned(),
+            kind: if options.pack {
+                "evidence-pack".to_owned()
+            } else {
+                options.kind.name().to_owned()
+            },
             shard: options.shard.map(|s| format!("{}/{}", s.index, s.count)),
             rendered: summary.rendered(),
             skipped: summary.skipped(),
@@ -496,6 +509,21 @@ fn produce(
         )));
     }
     let prepared = shared.prepare(load::profile_from_source(planned.source.clone())?)?;
+    if options.pack {
+        // Signing stays a per-document step here too: `annex pack --sign-key` signs one.
+        let made = pack::build(
+            &prepared,
+            &PackOptions {
+                source_date_epoch: options.source_date_epoch,
+                signer: None,
+                since: None,
+                policy: &shared.policy,
+                deny_warnings: shared.options.deny_warnings,
+            },
+        )?;
+        output::write_atomic(&path, &made.bytes, true)?;
+        return Ok(Outcome::Rendered(output(sha256_hex(&made.bytes))));
+    }
     // A final annex comes out of a batch as it does out of `render`: PDF/A-3b with its
     // sources attached (signing stays a per-document step: `annex sign`).
     let kind = options.kind;

@@ -14,8 +14,8 @@
 //! checks never fail — an unreadable input is itself a finding. Nothing here prints.
 
 mod cross;
-pub mod json;
 mod places;
+pub mod report;
 mod rows;
 
 use std::collections::HashMap;
@@ -249,13 +249,15 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     ))
 }
 
-/// `check` over inputs already in memory (`annex serve`): the matrices as loaded, and a
-/// profile's text (a syntax error in it is a finding, like a file's).
+/// `check` over inputs already in memory (`annex serve`, the evidence pack's `check.json`):
+/// the matrices as loaded, and a profile's text (a syntax error in it is a finding, like a
+/// file's); no file is read again.
 pub fn run_loaded(
     documents: &[LoadedMatrix],
     profile: SourceFile,
     catalogue: &Catalogue,
     policy: &Policy,
+    deny_warnings: bool,
 ) -> CheckReport {
     let mut report = Gathered::default();
     for m in documents {
@@ -271,7 +273,7 @@ pub fn run_loaded(
         Some((name, loaded, findings, Some(profile))),
         catalogue,
         policy,
-        false,
+        deny_warnings,
     )
 }
 

@@ -41,6 +41,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         profiles: args.profiles.clone(),
         out: args.out.clone(),
         kind: args.input.kind,
+        pack: args.pack,
         jobs: args.jobs,
         shard: args.shard,
         force: args.force,

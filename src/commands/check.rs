@@ -1,59 +1,61 @@
 //! `annex check`: prints the findings as compiler-style diagnostics or as the documented
-//! JSON report; exit code 1 when the policy denies a finding.
+//! JSON report ([`crate::check::report::json`]); exit code 1 when the policy denies a
+//! finding.
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use crate::check::{self, CheckOptions};
+use crate::check::{self, report, CheckOptions};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diag;
-use crate::error::{EXIT_INVALID, EXIT_OK};
+use crate::error::EXIT_OK;
+use crate::policy::Policy;
 use crate::{diff, load, seal};
 
 /// Runs `annex check`.
 pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
-    let report = check::run(&CheckOptions {
+    let checked = check::run(&CheckOptions {
         matrices: args.matrices.clone(),
         profile: args.profile.clone(),
         catalogue: args.catalogue.clone(),
         policy: args.policy.policy.clone(),
         deny_warnings: args.policy.deny_warnings,
     })?;
-    let findings = report.findings();
-    let errors = diag::counts(&findings).0;
+    let findings = checked.findings();
+    let (errors, _) = diag::counts(&findings);
     // `--since`: the change list of the first matrix (the seed when none is given), judged
     // by the same policy; a denied change fails the check like a denied finding.
     let since = match &args.since {
         Some(old) => {
             let old = seal::read_matrix(old)?;
             let new = load::matrix(args.matrices.first().map(PathBuf::as_path))?;
-            Some(super::diff::report(&diff::diff(old, new), &args.policy)?)
+            let policy = Policy::resolve(args.policy.policy.as_deref())?;
+            Some(report::changes(
+                &diff::diff(old, new),
+                &policy,
+                args.policy.deny_warnings,
+            ))
         }
         None => None,
     };
-    let denied_changes = since.as_ref().is_some_and(|s| s.code != EXIT_OK);
-    let code = if errors > 0 || denied_changes {
-        EXIT_INVALID
-    } else {
-        EXIT_OK
-    };
+    let code = report::exit_code(&checked, since.as_ref().is_some_and(|s| s.code != EXIT_OK));
     match args.format {
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            print!("{}", report.sources.render(&findings, color));
+            print!("{}", checked.sources.render(&findings, color));
             println!(
                 "{}: {} in {} (policy {})",
                 if errors > 0 { "denied" } else { "checked" },
                 diag::summary(&findings),
-                plural(report.inputs.len(), "input"),
-                report.policy
+                plural(checked.inputs.len(), "input"),
+                checked.policy
             );
             if let Some(since) = &since {
                 print!("{}", since.human);
             }
         }
         CheckFormat::Json => {
-            let json = check::json::JsonReport::new(&report, code, since.map(|s| s.json));
+            let json = report::json(&checked, since.map(|s| s.json), code);
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
     }

@@ -8,11 +8,13 @@ pub mod catalogue;
 pub mod check;
 pub mod context;
 pub mod diff;
+pub mod export;
 pub mod import;
 pub mod init;
+pub mod pack;
 pub mod render;
-pub mod serve;
 pub mod schema;
+pub mod serve;
 pub mod sign;
 pub mod templates;
 pub mod verify;
@@ -36,6 +38,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init(args) => init::run(&args),
         Command::Catalogue(args) => catalogue::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Pack(args) => pack::run(&args),
     }
 }
 

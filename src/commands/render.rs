@@ -22,7 +22,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
     }
     super::print_findings(&prepared);
     let kind = args.input.kind;
-    let asked = args.seal.final_ || args.seal.sign_key.is_some();
+    let asked = args.seal.final_ || args.seal.signer.sign_key.is_some();
     let sealed = seal::for_document(&prepared, kind, asked, args.source_date_epoch)?;
     let path = args.out.join(prepared.file_name(kind));
     let stem = path.with_extension("");
@@ -60,8 +60,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
     }
     if sealed.is_some() {
         seal::check_attached(&document.compiled.pdf)?;
-        if let (Some(key), Some(cert)) = (&args.seal.sign_key, &args.seal.sign_cert) {
-            let signer = sign::Signer::load(key, cert, args.seal.sign_chain.as_deref())?;
+        if let Some(signer) = args.seal.signer.load()? {
             let label = path.display().to_string();
             let (signed, place) =
                 sign::sign_pdf(&document.compiled.pdf, &label, &signer, sign::now())?;

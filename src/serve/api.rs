@@ -25,7 +25,6 @@ use serde_json::Value;
 
 use super::problem::Problem;
 use super::{Served, State};
-use crate::check::json::JsonReport;
 use crate::diag;
 use crate::error::{EXIT_INVALID, EXIT_OK};
 use crate::kind::Kind;
@@ -445,14 +444,14 @@ async fn check(Axum(state): Axum<Shared>, headers: HeaderMap, body: Body) -> Res
             input.profile.clone(),
             &s.shared.catalogue,
             &s.shared.policy,
+            false,
         );
         let code = if diag::counts(&report.findings()).0 > 0 {
             EXIT_INVALID
         } else {
             EXIT_OK
         };
-        let mut json = serde_json::to_value(JsonReport::new(&report, code, None))
-            .expect("a report always serialises");
+        let mut json = check::report::json(&report, None, code);
         // The places of a profile sent as a JSON object are in the TOML it became.
         if input.converted {
             json["profile_toml"] = Value::String(input.profile.text.clone());

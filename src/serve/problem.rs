@@ -11,7 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::check::json::{shown_findings, JsonFinding, JsonOmitted};
+use crate::check::report::{shown_findings, JsonFinding, JsonOmitted};
 use crate::error::{exit_code, Invalid, EXIT_INVALID};
 
 /// Seconds a client is told to wait (`Retry-After`) when the server is full.

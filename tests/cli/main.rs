@@ -10,6 +10,8 @@ mod diff;
 mod import;
 mod layout;
 mod limits;
+mod oscal;
+mod pack;
 mod profile_authoring;
 mod render;
 mod sandbox;
