@@ -130,7 +130,7 @@ mod tests {
             date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             timestamp: None,
             ident: "prop".into(),
-            pdf_a: false,
+            archival: false,
         })
         .unwrap_or_else(|e| panic!("{text:?} did not compile: {e}"));
         compiled.text

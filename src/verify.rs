@@ -1,7 +1,7 @@
 //! Verify: checks a sealed (and possibly signed) annex the way an auditor would,
 //! years later, with nothing but the PDF (and the CA certificate to trust).
 //!
-//! Checks, each reported as ok / FAILED / skipped: PDF/A-3b declared; every attachment
+//! Checks, each reported as ok / FAILED / skipped: PDF/A-3a and PDF/UA-1 declared; every attachment
 //! against the manifest; the fingerprint recomputed from the attachments and found in the
 //! document's metadata; every signature (byte ranges, digest, signature math,
 //! signing-certificate binding, certificate validity at the signing time, chain to
@@ -22,7 +22,10 @@ use std::path::{Path, PathBuf};
 use crate::digest::sha256_hex;
 use crate::document;
 use crate::kind::Kind;
-use crate::pdf::file::{self, PdfFile};
+use crate::pdf::{
+    self,
+    file::{self, PdfFile},
+};
 use crate::prepare::{InputOptions, Shared};
 use crate::seal::{self, Manifest, MANIFEST_NAME, SIGNATURE_FIELDS_NAME};
 use crate::sign::{cms, revisions};
@@ -187,17 +190,32 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
     report
 }
 
-/// PDF/A-3b declared in the XMP metadata.
+/// PDF/A-3a and PDF/UA-1 declared in the XMP metadata (what [`pdf::ARCHIVAL_XMP`] says a
+/// final document declares).
 fn check_pdfa(xmp: &str, report: &mut Report) {
-    let part = xmp_value(xmp, "pdfaid:part");
-    let conformance = xmp_value(xmp, "pdfaid:conformance");
-    report.result(match (part.as_deref(), conformance.as_deref()) {
-        (Some("3"), Some("B" | "b")) => Ok("PDF/A-3b declared in the XMP metadata".into()),
-        _ => Err(format!(
-            "PDF/A-3b is not declared in the XMP metadata (pdfaid:part {}, conformance {})",
-            part.as_deref().unwrap_or("missing"),
-            conformance.as_deref().unwrap_or("missing")
-        )),
+    let (part, conformance, ua) = pdf::ARCHIVAL_XMP;
+    let found = (
+        xmp_value(xmp, "pdfaid:part"),
+        xmp_value(xmp, "pdfaid:conformance"),
+        xmp_value(xmp, "pdfuaid:part"),
+    );
+    let declared = found.0.as_deref() == Some(part)
+        && found
+            .1
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(conformance))
+        && found.2.as_deref() == Some(ua);
+    let missing = |v: &Option<String>| v.clone().unwrap_or_else(|| "missing".into());
+    report.result(if declared {
+        Ok(format!("{} declared in the XMP metadata", seal::PDF_STANDARD))
+    } else {
+        Err(format!(
+            "{} is not declared in the XMP metadata (pdfaid:part {}, conformance {}, pdfuaid:part {})",
+            seal::PDF_STANDARD,
+            missing(&found.0),
+            missing(&found.1),
+            missing(&found.2),
+        ))
     });
 }
 

@@ -496,7 +496,7 @@ fn produce(
         )));
     }
     let prepared = shared.prepare(load::profile_from_source(planned.source.clone())?)?;
-    // A final annex comes out of a batch as it does out of `render`: PDF/A-3b with its
+    // A final annex comes out of a batch as it does out of `render`: PDF/A-3a with its
     // sources attached (signing stays a per-document step: `annex sign`).
     let kind = options.kind;
     let seal = seal::for_document(&prepared, kind, false, options.source_date_epoch)?;

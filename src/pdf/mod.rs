@@ -95,8 +95,8 @@ pub struct Job<'a> {
     pub timestamp: Option<i64>,
     /// Stable document identifier (the fingerprint).
     pub ident: String,
-    /// Produce PDF/A-3b.
-    pub pdf_a: bool,
+    /// Also PDF/A-3a (an archival copy: final documents); every document is PDF/UA-1.
+    pub archival: bool,
 }
 
 /// A compiled document.
@@ -201,6 +201,22 @@ impl World for AnnexWorld<'_> {
     }
 }
 
+/// The standards a document conforms to, checked by Typst at export (a document that
+/// breaks one is an error, never exported as something less): PDF/UA-1 always, and
+/// PDF/A-3a (level A: tagged, Unicode text) for an archival copy. The one place that
+/// chooses them; `verify` reads back what [`ARCHIVAL_XMP`] declares.
+pub fn standards(archival: bool) -> &'static [PdfStandard] {
+    if archival {
+        &[PdfStandard::A_3a, PdfStandard::Ua_1]
+    } else {
+        &[PdfStandard::Ua_1]
+    }
+}
+
+/// What the XMP metadata of an archival copy declares: (`pdfaid:part`,
+/// `pdfaid:conformance`, `pdfuaid:part`).
+pub const ARCHIVAL_XMP: (&str, &str, &str) = ("3", "A", "1");
+
 /// Compiles a job to PDF.
 pub fn compile(job: Job<'_>) -> Result<Compiled, CompileError> {
     let result = compile_inner(&job);
@@ -272,11 +288,8 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
             .map(Timestamp::new_utc),
         None => Some(Timestamp::new_utc(today)),
     };
-    let standards = if job.pdf_a {
-        PdfStandards::new(&[PdfStandard::A_3b]).map_err(|e| fail(e.message().to_string()))?
-    } else {
-        PdfStandards::default()
-    };
+    let standards =
+        PdfStandards::new(standards(job.archival)).map_err(|e| fail(e.message().to_string()))?;
     let options = PdfOptions {
         ident: Smart::Custom(job.ident.clone()),
         timestamp,

@@ -224,7 +224,7 @@ pub fn reachable(doc: &PdfFile, start: MaybeRef<Object<'_>>) -> BTreeSet<i32> {
 /// The XMP properties that say what the document is: a signer may rewrite the packet
 /// (new modification date, producer, its own prefixes and layout) but never change these.
 /// (namespace URI, local name, as messages name it).
-pub const XMP_IDENTITY: [(&str, &str, &str); 6] = [
+pub const XMP_IDENTITY: [(&str, &str, &str); 7] = [
     ("http://purl.org/dc/elements/1.1/", "title", "dc:title"),
     (
         "http://purl.org/dc/elements/1.1/",
@@ -239,6 +239,7 @@ pub const XMP_IDENTITY: [(&str, &str, &str); 6] = [
         "conformance",
         "pdfaid:conformance",
     ),
+    ("http://www.aiim.org/pdfua/ns/id/", "part", "pdfuaid:part"),
 ];
 
 /// The identity properties ([`XMP_IDENTITY`]) of an XMP packet, by value: read by

@@ -198,7 +198,7 @@ fn control_characters_of_the_profile_never_reach_the_pdf_metadata() {
             "txt",
         ],
     );
-    // A final annex is PDF/A-3b, which refuses any glyph no font has: control characters
+    // A final annex is PDF/A-3a, which refuses any glyph no font has: control characters
     // in the page header used to fail the render.
     assert!(out.status.success(), "{}", show(&out));
     let pdf = std::fs::read(dir.path().join("output/tailor-annex.pdf")).unwrap();
