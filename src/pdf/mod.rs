@@ -23,6 +23,7 @@
 
 pub mod file;
 pub mod guard;
+pub mod outline;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -272,6 +273,7 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
     })?;
 
     clean_metadata(document.info_mut());
+    let document = outline::watermarks_as_shapes(document);
     let timestamp = match job.timestamp {
         Some(epoch) => chrono::DateTime::from_timestamp(epoch, 0)
             .and_then(|t| {
