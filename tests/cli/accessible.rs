@@ -67,8 +67,8 @@ fn final_documents_declare_pdfa_3a_and_pdfua_1_and_drafts_pdfua_1() {
 }
 
 /// Every sample profile against the seed matrix and every corpus page, every kind: Typst's
-/// own PDF/UA-1 (and, for final profiles, PDF/A-3a) checks pass at export, and the XMP
-/// declares what the document is. In-process, through the library `render` uses, to keep
+/// own PDF/UA-1 (and, for final profiles, PDF/A-3a) checks pass at export, the XMP
+/// declares what the document is, and no heading is left alone at the foot of a page. In-process, through the library `render` uses, to keep
 /// it to one load per matrix.
 #[test]
 fn every_sample_profile_and_corpus_page_passes_the_export_checks() {
@@ -116,6 +116,9 @@ fn every_sample_profile_and_corpus_page_passes_the_export_checks() {
                         if declared(&doc.compiled.pdf) != expected {
                             failures.push(format!("{name}: XMP {:?}", declared(&doc.compiled.pdf)));
                         }
+                        if let Some(h) = heading_ending_a_page(&doc.typst, &doc.compiled.text) {
+                            failures.push(format!("{name}: the heading {h:?} ends a page"));
+                        }
                         checked += 1;
                     }
                 }
@@ -124,6 +127,61 @@ fn every_sample_profile_and_corpus_page_passes_the_export_checks() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(checked, matrices.len() * profiles.len() * 3);
+}
+
+/// The headings of a generated source as they read once laid out (escapes dropped):
+/// markup headings (`== Title`), `#heading(..)[Title]` and `#phase-heading(n, [Title], ..)`.
+fn headings(typst: &str) -> Vec<String> {
+    typst
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let title = if line.starts_with('=') {
+                line.trim_start_matches('=')
+            } else if line.starts_with("#heading(") || line.starts_with("#phase-heading(") {
+                let start = line.find('[')? + 1;
+                &line[start..start + line[start..].find(']')?]
+            } else {
+                return None;
+            };
+            Some(crate::norm(&title.replace('\\', "")))
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// A heading that is the last line of a page's body (the line above the footer), if any.
+fn heading_ending_a_page(typst: &str, text: &str) -> Option<String> {
+    let headings = headings(typst);
+    let pages: Vec<&str> = text.split('\u{c}').collect();
+    for page in &pages[..pages.len().saturating_sub(1)] {
+        let lines: Vec<&str> = page.lines().filter(|l| !l.trim().is_empty()).collect();
+        let Some(last) = lines.len().checked_sub(2).map(|i| crate::norm(lines[i])) else {
+            continue;
+        };
+        if let Some(h) = headings
+            .iter()
+            .find(|h| !last.is_empty() && h.ends_with(&last))
+        {
+            return Some(h.clone());
+        }
+    }
+    None
+}
+
+#[test]
+fn a_heading_at_the_foot_of_a_page_is_found() {
+    let typst = "= Findings\n#heading(level: 2)[1\\. Before]\n";
+    assert_eq!(headings(typst), ["Findings", "1. Before"]);
+    let text = "Title\nFindings\nPage 1 of 2\u{c}Body\nPage 2 of 2\n";
+    assert_eq!(
+        heading_ending_a_page(typst, text).as_deref(),
+        Some("Findings")
+    );
+    assert_eq!(
+        heading_ending_a_page(typst, "Findings\nBody\nPage 1\u{c}x\n"),
+        None
+    );
 }
 
 #[test]
