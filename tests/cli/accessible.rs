@@ -29,6 +29,24 @@ fn archival() -> (Option<String>, Option<String>, Option<String>) {
     (Some("3".into()), Some("A".into()), Some("1".into()))
 }
 
+/// Renders `kind` for `profile` into `dir/out`, returning the PDF's path.
+fn render_kind(dir: &Path, kind: &str, profile: &Path) -> std::path::PathBuf {
+    let profile = profile.to_str().unwrap();
+    let args = [
+        "render",
+        "--kind",
+        kind,
+        "--profile",
+        profile,
+        "--out",
+        "out",
+        "--force",
+    ];
+    let out = annex(dir, &args);
+    assert!(out.status.success(), "{}", show(&out));
+    dir.join(String::from_utf8_lossy(&out.stdout).trim())
+}
+
 #[test]
 fn final_documents_declare_pdfa_3a_and_pdfua_1_and_drafts_pdfua_1() {
     let dir = tempfile::tempdir().unwrap();
@@ -41,22 +59,8 @@ fn final_documents_declare_pdfa_3a_and_pdfua_1_and_drafts_pdfua_1() {
                 (None, None, Some("1".into())),
             ),
         ] {
-            let out = annex(
-                dir.path(),
-                &[
-                    "render",
-                    "--kind",
-                    kind,
-                    "--profile",
-                    profile.to_str().unwrap(),
-                    "--out",
-                    "out",
-                    "--force",
-                ],
-            );
-            assert!(out.status.success(), "{}", show(&out));
-            let name = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            let pdf = std::fs::read(dir.path().join(&name)).unwrap();
+            let pdf = std::fs::read(render_kind(dir.path(), kind, &profile)).unwrap();
+            let name = format!("{kind} of {}", profile.display());
             assert_eq!(declared(&pdf), expected, "{name}");
             assert!(
                 String::from_utf8_lossy(&pdf).contains("/MarkInfo"),
@@ -305,19 +309,7 @@ fn letters_charts_and_signature_places_have_words_for_assistive_technology() {
     let dir = tempfile::tempdir().unwrap();
     let nordwind = repo("data/profiles/nordwind.toml");
     for kind in ["annex", "audit", "onboarding"] {
-        let out = annex(
-            dir.path(),
-            &[
-                "render",
-                "--kind",
-                kind,
-                "--profile",
-                nordwind.to_str().unwrap(),
-                "--out",
-                "out",
-            ],
-        );
-        assert!(out.status.success(), "{}", show(&out));
+        render_kind(dir.path(), kind, &nordwind);
     }
     let has = |kind: &str, wanted: &str| {
         let alts = alt_texts(&dir.path().join(format!("out/nordwind-{kind}.pdf")));

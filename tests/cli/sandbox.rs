@@ -21,7 +21,9 @@ fn setup() -> tempfile::TempDir {
 fn reading_annex(dir: &Path, path: &str) {
     std::fs::write(
         dir.join("tpl/annex.typ.tera"),
-        format!("Custom annex for {{{{ customer.legal_name }}}}.\n\n#read({path:?})\n"),
+        // Last, a title (keeping the read on line 3): every document is PDF/UA-1, which
+        // Typst refuses to export without one.
+        format!("Custom annex for {{{{ customer.legal_name }}}}.\n\n#read({path:?})\n#set document(title: \"Custom annex\")\n"),
     )
     .unwrap();
 }
