@@ -335,6 +335,13 @@ mod tests {
             xmp_changes(typst, no_part.as_bytes()),
             Ok(vec!["pdfaid:part"])
         );
+        // What the file declares itself accessible as is identity too (#18).
+        let ua = String::from_utf8_lossy(rewritten).replace(
+            r#"ns1:Producer="other""#,
+            r#"ns1:Producer="other" xmlns:ua="http://www.aiim.org/pdfua/ns/id/" ua:part="1""#,
+        );
+        assert_eq!(xmp_changes(typst, ua.as_bytes()), Ok(vec!["pdfuaid:part"]));
+        assert_eq!(xmp_changes(ua.as_bytes(), ua.as_bytes()), Ok(vec![]));
         assert!(xmp_changes(typst, b"<x>not xmp</x>").is_err());
         assert!(xmp_changes(typst, b"<!DOCTYPE x [<!ENTITY a \"b\">]><x/>").is_err());
     }
