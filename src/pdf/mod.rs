@@ -540,6 +540,35 @@ impl BodyWalk {
 mod tests {
     use super::*;
 
+    /// What `standards` asks Typst for is what `ARCHIVAL_XMP` says the XMP declares (and
+    /// `verify` checks): the two cannot drift apart.
+    #[test]
+    fn an_archival_copy_declares_what_verify_expects() {
+        let templates = crate::templates::TemplateSet::builtin();
+        let job = |archival| Job {
+            main_name: "t.typ",
+            source: "#set document(title: \"T\")\n#set text(lang: \"en\")\nHello\n".into(),
+            templates: &templates,
+            data: Vec::new(),
+            date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            timestamp: None,
+            ident: "t".into(),
+            archival,
+        };
+        let (part, conformance, ua) = ARCHIVAL_XMP;
+        let archival = String::from_utf8_lossy(&compile(job(true)).unwrap().pdf).into_owned();
+        for declared in [
+            format!("<pdfaid:part>{part}</pdfaid:part>"),
+            format!("<pdfaid:conformance>{conformance}</pdfaid:conformance>"),
+            format!("<pdfuaid:part>{ua}</pdfuaid:part>"),
+        ] {
+            assert!(archival.contains(&declared), "{declared}");
+        }
+        let draft = String::from_utf8_lossy(&compile(job(false)).unwrap().pdf).into_owned();
+        assert!(draft.contains(&format!("<pdfuaid:part>{ua}</pdfuaid:part>")));
+        assert!(!draft.contains("pdfaid:part"));
+    }
+
     #[test]
     fn metadata_loses_control_and_bidi_characters_only() {
         let mut info = typst::model::DocumentInfo {
