@@ -358,16 +358,63 @@ fn a_signed_annex_fills_the_date_line_with_the_signing_date() {
     let file = annex::pdf::file::PdfFile::open(&bytes).unwrap();
     let fields = file.attachments().unwrap()[annex::seal::SIGNATURE_FIELDS_NAME].clone();
     let fields: serde_json::Value = serde_json::from_slice(&fields).unwrap();
-    for place in fields.as_array().unwrap() {
-        let (line, top, height) = (
-            place["line"].as_f64().unwrap(),
-            place["date"]["top"].as_f64().unwrap(),
-            place["date"]["height"].as_f64().unwrap(),
-        );
-        assert!(
-            line > 0.0 && top > line && top + height <= place["height"].as_f64().unwrap() + 0.01
-        );
-    }
+    // The appearance the signature added (the only form with ink: the other places have
+    // blank ones): the y of every point it fills, in PDF coordinates from the bottom.
+    let text = String::from_utf8_lossy(&bytes);
+    let appearance = text
+        .split("/Subtype/Form/BBox[")
+        .skip(1)
+        .find_map(|form| {
+            let stream = &form[form.find("stream\n")? + 7..form.find("endstream")?];
+            let ink = &stream[stream.find(" rg\n")?..];
+            Some(
+                ink.lines()
+                    .filter(|l| l.ends_with(" m") || l.ends_with(" l") || l.ends_with(" c"))
+                    .flat_map(|l| {
+                        let n: Vec<f64> = l.split(' ').filter_map(|w| w.parse().ok()).collect();
+                        n.chunks(2).map(|p| p[1]).collect::<Vec<_>>()
+                    })
+                    .collect::<Vec<f64>>(),
+            )
+        })
+        .expect("a signature appearance with text");
+    // The provider's certificate names Marek Nowak: his place was signed.
+    let place = fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["signatory"] == "Marek Nowak")
+        .unwrap();
+    let height = place["height"].as_f64().unwrap();
+    let line = place["line"].as_f64().unwrap();
+    let (top, date) = (
+        place["date"]["top"].as_f64().unwrap(),
+        place["date"]["height"].as_f64().unwrap(),
+    );
+    assert!(line > 0.0 && top > line && top + date <= height + 0.01);
+    let (sig_rule, date_rule) = (height - line, height - top - date);
+    // The signature's text stays above its rule, and the date stands on its own line.
+    let signature: Vec<f64> = appearance
+        .iter()
+        .copied()
+        .filter(|y| *y > height - top)
+        .collect();
+    let on_date_line: Vec<f64> = appearance
+        .iter()
+        .copied()
+        .filter(|y| *y <= height - top)
+        .collect();
+    assert!(
+        signature
+            .iter()
+            .all(|y| *y >= sig_rule + 1.9 && *y <= height),
+        "{signature:?}"
+    );
+    assert!(!on_date_line.is_empty(), "the date line is empty");
+    assert!(
+        on_date_line.iter().all(|y| *y >= date_rule + 1.9),
+        "{on_date_line:?}"
+    );
     let verify = annex(dir.path(), &["verify", "out/nordwind-annex.pdf"]);
     assert!(verify.status.success(), "{}", show(&verify));
 }
