@@ -394,6 +394,7 @@ fn a_signed_annex_fills_the_date_line_with_the_signing_date() {
     assert!(line > 0.0 && top > line && top + date <= height + 0.01);
     let (sig_rule, date_rule) = (height - line, height - top - date);
     // The signature's text stays above its rule, and the date stands on its own line.
+    use annex::sign::appearance::CLEARANCE;
     let signature: Vec<f64> = appearance
         .iter()
         .copied()
@@ -407,12 +408,14 @@ fn a_signed_annex_fills_the_date_line_with_the_signing_date() {
     assert!(
         signature
             .iter()
-            .all(|y| *y >= sig_rule + 1.9 && *y <= height),
+            .all(|y| *y >= sig_rule + CLEARANCE - 0.05 && *y <= height),
         "{signature:?}"
     );
     assert!(!on_date_line.is_empty(), "the date line is empty");
     assert!(
-        on_date_line.iter().all(|y| *y >= date_rule + 1.9),
+        on_date_line
+            .iter()
+            .all(|y| *y >= date_rule + CLEARANCE - 0.05),
         "{on_date_line:?}"
     );
     let verify = annex(dir.path(), &["verify", "out/nordwind-annex.pdf"]);
