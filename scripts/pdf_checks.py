@@ -64,6 +64,79 @@ def pdf_checks(label, pdf, context):
     page, of = context["labels"]["page"], context["labels"]["of"]
     check(f"{label}: '{page} x {of} {pages}' on every page", all(f"{page} {i} {of} {pages}" in flat for i in range(1, pages + 1)))
     check(f"{label}: fingerprint printed", doc["fingerprint"] in flat and doc["fingerprint_short"] in flat)
+    lines = [l.strip() for l in run(["pdftotext", "-layout", str(pdf), "-"], ".").stdout.splitlines()]
+    stray = [l for l in lines if l in ("D", "FT", "DRAFT", context["labels"]["draft"])]
+    check(f"{label}: pdftotext has no watermark letters", not stray, str(stray[:5]))
+
+
+def read_ppm(path):
+    """A binary PPM (P6, 8 bits) as (width, height, rows of (r, g, b) tuples)."""
+    data = path.read_bytes()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    width, height = int(fields[1]), int(fields[2])
+    pixels = data[pos + 1:]
+    rows = [[tuple(pixels[(y * width + x) * 3:(y * width + x) * 3 + 3]) for x in range(width)]
+            for y in range(height)]
+    return width, height, rows
+
+
+def signature_appearance_checks(pdf, tmp):
+    """The signed sign-off page, rasterised: in every signature place, the appearance's ink
+    (blue) stays above the signature rule (black), and the date line carries ink above its
+    own rule: the signing date. Rules are found in the pixels, not assumed."""
+    out = Path(tmp) / "fields"
+    out.mkdir()
+    run(["pdfdetach", "-savefile", "signature-fields.json", "-o", str(out / "f.json"), str(pdf)], ".")
+    slots = json.loads((out / "f.json").read_text())
+    dpi = 144
+    scale = dpi / 72
+    for n, slot in enumerate(slots, 1):
+        label = f"final annex: signature place {n} ({slot['signatory']})"
+        stem = out / f"p{n}"
+        run(["pdftoppm", "-r", str(dpi), "-f", str(slot["page"]), "-l", str(slot["page"]), "-singlefile", str(pdf), str(stem)], ".")
+        run(["pdftoppm", "-r", str(dpi), "-f", str(slot["page"]), "-l", str(slot["page"]), "-singlefile", "-png", str(pdf), str(stem)], ".")
+        check(f"{label}: sign-off page rendered to PNG", stem.with_suffix(".png").exists())
+        _, _, px = read_ppm(stem.with_suffix(".ppm"))
+        x0, y0 = int(slot["x"] * scale), int(slot["y"] * scale)
+        x1, y1 = int((slot["x"] + slot["width"]) * scale), int((slot["y"] + slot["height"]) * scale) + 2
+        # Leave out the thin frame at the left edge of the appearance (3 pt).
+        left = x0 + int(3 * scale)
+
+        def black(p):
+            return max(p) < 90
+
+        def ink(p):
+            return p[2] - p[0] > 25 and p[0] < 220
+
+        def rule_rows(x_from, x_to):
+            return [y for y in range(y0, y1) if sum(black(px[y][x]) for x in range(x_from, x_to)) > 0.9 * (x_to - x_from)]
+
+        sig_rules = rule_rows(x0, x1)
+        date_rules = [y for y in rule_rows(x0, x0 + int(0.5 * (x1 - x0))) if not sig_rules or y > max(sig_rules) + 3]
+        ok = bool(sig_rules) and bool(date_rules)
+        check(f"{label}: signature and date rules found in the pixels", ok, f"{sig_rules} {date_rules}")
+        if not ok:
+            continue
+        sig_rule, date_rule = min(sig_rules), min(date_rules)
+        above = [y for y in range(y0 - 2, sig_rule) if any(ink(px[y][x]) for x in range(left, x1))]
+        below_rule = [y for y in range(sig_rule, sig_rule + 3) if any(ink(px[y][x]) for x in range(left, x1))]
+        check(f"{label}: the signature text is inside its box, clear of the rule",
+              above and max(above) < sig_rule - 1 and not below_rule and min(above) >= y0 - 1,
+              f"text rows {above[:1]}..{above[-1:]}, rule at {sig_rule}, ink on the rule {below_rule}")
+        date = [y for y in range(max(sig_rules) + 1, date_rule) if any(ink(px[y][x]) for x in range(left, x1))]
+        check(f"{label}: the date line is filled, above its rule",
+              date and max(date) < date_rule - 1, f"date rows {date[:1]}..{date[-1:]}, rule at {date_rule}")
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -106,7 +179,7 @@ with tempfile.TemporaryDirectory() as tmp:
             bad.append(f"{page.name}: {missing[:2]}")
     check(f"corpus: {len(pages)} pages render, qpdf-clean, every activity in pdftotext", not bad, "; ".join(bad))
 
-# Final annex: PDF/A-3b, attachments, two PAdES signatures (TEST-ONLY certificates).
+# Final annex: PDF/A-3a + PDF/UA-1, attachments, two PAdES signatures (TEST-ONLY certificates).
 with tempfile.TemporaryDirectory() as tmp:
     pki = ROOT / "tests/fixtures/seal-test-pki"
     r = run([ANNEX, "render", "--profile", str(ROOT / "data/profiles/nordwind.toml"), "--final",
@@ -123,8 +196,10 @@ with tempfile.TemporaryDirectory() as tmp:
           sig.count("Signature is Valid.") == 2 and "Signature #2" in sig and "Signature #3" not in sig, sig)
     check("final annex: pdfsig: the last signature covers the whole document", "Total document signed" in sig, sig)
     meta = run(["pdfinfo", "-meta", str(pdf)], ".").stdout
-    check("final annex: PDF/A-3b declared in the XMP metadata",
-          re.search(r"pdfaid:part[\"'>=]+3", meta) and re.search(r"pdfaid:conformance[\"'>=]+B", meta), meta[:400])
+    check("final annex: PDF/A-3a and PDF/UA-1 declared in the XMP metadata",
+          re.search(r"pdfaid:part[\"'>=]+3", meta) and re.search(r"pdfaid:conformance[\"'>=]+A", meta)
+          and re.search(r"pdfuaid:part[\"'>=]+1", meta), meta[:400])
+    signature_appearance_checks(pdf, tmp)
     listed = run(["pdfdetach", "-list", str(pdf)], ".").stdout
     names = ["matrix.json", "profile.toml", "profile.json", "catalogue.toml", "manifest.json"]
     check("final annex: pdfdetach lists the sources and the manifest", all(n in listed for n in names), listed)

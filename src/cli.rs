@@ -33,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Render a document (by default the contract annex) to PDF.
     #[command(
-        after_help = "Examples:\n  annex render\n  annex render --matrix data/matrices/ovhcloud-data-processing.toml --profile data/profiles/acme.toml --out output/\n  annex render --matrix page.md --profile p.toml --emit typ --force\n  annex render --kind onboarding --profile p.toml   # the customer team's checklist\n  annex render --kind audit --scope full            # the auditor's report\n  SOURCE_DATE_EPOCH=1767225600 annex render --profile p.toml\n  annex render --profile p.toml --final              # PDF/A-3b with its sources attached\n  annex render --profile p.toml --final --sign-key key.pem --sign-cert cert.pem"
+        after_help = "Examples:\n  annex render\n  annex render --matrix data/matrices/ovhcloud-data-processing.toml --profile data/profiles/acme.toml --out output/\n  annex render --matrix page.md --profile p.toml --emit typ --force\n  annex render --kind onboarding --profile p.toml   # the customer team's checklist\n  annex render --kind audit --scope full            # the auditor's report\n  SOURCE_DATE_EPOCH=1767225600 annex render --profile p.toml\n  annex render --profile p.toml --final              # PDF/A-3a + PDF/UA-1 with its sources attached\n  annex render --profile p.toml --final --sign-key key.pem --sign-cert cert.pem"
     )]
     Render(RenderArgs),
     /// Render one document per profile of a folder (or CSV), in parallel, incrementally.
@@ -65,7 +65,7 @@ pub enum Command {
         after_help = "Examples:\n  annex sign output/acme-annex.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key k2.pem --sign-cert c2.pem --sign-chain ca.pem   # countersign\n  annex sign draft.pdf -o signed.pdf --sign-key key.pem --sign-cert cert.pem\n\nExit codes: 0 signed, 1 not a final annex, unreadable key or certificate, no free signature place, 2 tool failure."
     )]
     Sign(SignArgs),
-    /// Check a final annex: PDF/A-3b, attachments against the manifest, fingerprint,
+    /// Check a final annex: PDF/A-3a + PDF/UA-1, attachments against the manifest, fingerprint,
     /// signatures; optionally rebuild it from its attachments and compare the bytes.
     #[command(
         after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n  annex verify output/acme-evidence.zip --trust ca.pem         # an evidence pack, member by member\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
@@ -557,7 +557,7 @@ impl SignerArgs {
 /// `annex render` flags for final, sealed and signed annexes.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SealArgs {
-    /// Make the final annex: PDF/A-3b with its sources and a manifest attached (also
+    /// Make the final annex: PDF/A-3a + PDF/UA-1 with its sources and a manifest attached (also
     /// implied by `status = "final"` in the profile; refused for a draft profile).
     #[arg(long = "final")]
     pub final_: bool,

@@ -42,8 +42,8 @@ pub fn context(prepared: &Prepared, kind: Kind) -> DocumentContext {
     context::build(prepared, tailor::tailor(prepared), kind)
 }
 
-/// Renders and typesets one document; sealed (PDF/A-3b with the seal's attachments) when
-/// `seal` is given. `source_date_epoch` overrides the PDF creation date.
+/// Renders and typesets one document: PDF/UA-1, and PDF/A-3a unless a draft; sealed (with
+/// the seal's attachments) when `seal` is given. `source_date_epoch` overrides the PDF creation date.
 pub fn make(
     prepared: &Prepared,
     kind: Kind,
@@ -75,7 +75,7 @@ pub fn make(
         date: prepared.profile.contract.effective_date,
         timestamp: source_date_epoch,
         ident: context.document.fingerprint.clone(),
-        pdf_a: seal.is_some(),
+        archival: !context.document.draft,
     })
     .map_err(|e| anyhow::Error::new(e).context(untypeset(&typst)))?;
     let expected = layout_check::expected(&context, kind);

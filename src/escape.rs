@@ -163,13 +163,17 @@ mod tests {
         let templates = crate::templates::TemplateSet::builtin();
         let compiled = crate::pdf::compile(crate::pdf::Job {
             main_name: "prop.typ",
-            source: format!("#set page(width: 30cm, height: auto)\n{}\n", markup(text)),
+            // PDF/UA-1 (every document) needs a title.
+            source: format!(
+                "#set document(title: \"prop\")\n#set page(width: 30cm, height: auto)\n{}\n",
+                markup(text)
+            ),
             templates: &templates,
             data: Vec::new(),
             date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             timestamp: None,
             ident: "prop".into(),
-            pdf_a: false,
+            archival: false,
         })
         .unwrap_or_else(|e| panic!("{text:?} did not compile: {e}"));
         compiled.text

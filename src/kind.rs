@@ -46,7 +46,7 @@ impl Kind {
         }
     }
 
-    /// Whether a final document of this kind is sealed (PDF/A-3b with its sources) and
+    /// Whether a final document of this kind is sealed (PDF/A-3a with its sources) and
     /// may be signed: the contract annex only.
     pub fn sealable(self) -> bool {
         self == Kind::Annex

@@ -166,6 +166,12 @@ pub const RULES: &[Rule] = &[
         "the profile does not subscribe the matrix's service",
     ),
     rule(
+        "profile::no-variant",
+        Warn,
+        Deny,
+        "the matrix offers variants and the profile names none",
+    ),
+    rule(
         "change::reassigned",
         Warn,
         Deny,

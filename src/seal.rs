@@ -1,4 +1,4 @@
-//! Seal stage (final annexes only): the sources a PDF/A-3b annex carries as associated
+//! Seal stage (final annexes only): the sources a PDF/A-3 annex carries as associated
 //! files, and the manifest that binds them to the document.
 //!
 //! A sealed annex attaches the canonical matrix (`matrix.json`), the profile as given
@@ -52,7 +52,7 @@ pub const SIGNATURE_FIELDS_NAME: &str = "signature-fields.json";
 pub const FINGERPRINT_KEYWORD: &str = "annex-fingerprint:";
 
 /// The PDF standard of sealed annexes, as recorded in the manifest.
-pub const PDF_STANDARD: &str = "PDF/A-3b";
+pub const PDF_STANDARD: &str = "PDF/A-3a + PDF/UA-1";
 
 /// One file attached to the PDF.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Verify: checks a sealed (and possibly signed) annex the way an auditor would,
 //! years later, with nothing but the PDF (and the CA certificate to trust).
 //!
-//! Checks, each reported as ok / FAILED / skipped: PDF/A-3b declared; every attachment
+//! Checks, each reported as ok / FAILED / skipped: PDF/A-3a and PDF/UA-1 declared; every attachment
 //! against the manifest; the fingerprint recomputed from the attachments and found in the
 //! document's metadata; every signature (byte ranges, digest, signature math,
 //! signing-certificate binding, certificate validity at the signing time, chain to
@@ -22,7 +22,10 @@ use std::path::{Path, PathBuf};
 use crate::digest::sha256_hex;
 use crate::document;
 use crate::kind::Kind;
-use crate::pdf::file::{self, PdfFile};
+use crate::pdf::{
+    self,
+    file::{self, PdfFile},
+};
 use crate::prepare::{InputOptions, Shared};
 use crate::seal::{self, Manifest, MANIFEST_NAME, SIGNATURE_FIELDS_NAME};
 use crate::sign::{cms, revisions};
@@ -162,8 +165,18 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
             return report;
         }
     };
-    check_pdfa(&xmp, &mut report);
-    let attachments = match doc.attachments() {
+    let attachments = doc.attachments();
+    // The standard the manifest records decides what the XMP must declare (annexes sealed
+    // before PDF/UA-1 declare PDF/A-3b, and stay verifiable); the manifest itself is
+    // checked, and reported, below.
+    let recorded = attachments
+        .as_ref()
+        .ok()
+        .and_then(|a| a.get(MANIFEST_NAME))
+        .and_then(|b| serde_json::from_slice::<Manifest>(b).ok())
+        .map(|m| m.parameters.pdf_standard);
+    check_pdfa(&xmp, recorded.as_deref(), &mut report);
+    let attachments = match attachments {
         Ok(a) => a,
         Err(e) => {
             report.push(Outcome::Failed, e);
@@ -189,17 +202,40 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
     report
 }
 
-/// PDF/A-3b declared in the XMP metadata.
-fn check_pdfa(xmp: &str, report: &mut Report) {
-    let part = xmp_value(xmp, "pdfaid:part");
-    let conformance = xmp_value(xmp, "pdfaid:conformance");
-    report.result(match (part.as_deref(), conformance.as_deref()) {
-        (Some("3"), Some("B" | "b")) => Ok("PDF/A-3b declared in the XMP metadata".into()),
-        _ => Err(format!(
-            "PDF/A-3b is not declared in the XMP metadata (pdfaid:part {}, conformance {})",
-            part.as_deref().unwrap_or("missing"),
-            conformance.as_deref().unwrap_or("missing")
-        )),
+/// What annexes sealed before PDF/UA-1 (#18) record as their standard, and declare.
+const LEGACY_STANDARD: &str = "PDF/A-3b";
+
+/// The standard the manifest records (`recorded`) declared in the XMP metadata: PDF/A-3a
+/// and PDF/UA-1 ([`pdf::ARCHIVAL_XMP`]), or PDF/A-3b for an annex whose manifest records
+/// that (sealed before PDF/UA-1).
+fn check_pdfa(xmp: &str, recorded: Option<&str>, report: &mut Report) {
+    let (name, (part, conformance, ua)) = if recorded == Some(LEGACY_STANDARD) {
+        (LEGACY_STANDARD, ("3", "B", None))
+    } else {
+        let (part, conformance, ua) = pdf::ARCHIVAL_XMP;
+        (seal::PDF_STANDARD, (part, conformance, Some(ua)))
+    };
+    let found = (
+        xmp_value(xmp, "pdfaid:part"),
+        xmp_value(xmp, "pdfaid:conformance"),
+        xmp_value(xmp, "pdfuaid:part"),
+    );
+    let declared = found.0.as_deref() == Some(part)
+        && found
+            .1
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(conformance))
+        && ua.is_none_or(|ua| found.2.as_deref() == Some(ua));
+    let missing = |v: &Option<String>| v.clone().unwrap_or_else(|| "missing".into());
+    report.result(if declared {
+        Ok(format!("{name} declared in the XMP metadata"))
+    } else {
+        Err(format!(
+            "{name} is not declared in the XMP metadata (pdfaid:part {}, conformance {}, pdfuaid:part {})",
+            missing(&found.0),
+            missing(&found.1),
+            missing(&found.2),
+        ))
     });
 }
 
@@ -711,6 +747,27 @@ mod tests {
             Some(1_796_126_400)
         );
         assert_eq!(parse_pdf_date("D:20261201120000Z"), Some(1_796_126_400));
+    }
+
+    #[test]
+    fn the_xmp_must_declare_the_standard_the_manifest_records() {
+        let verdict = |xmp: &str, recorded: Option<&str>| {
+            let mut report = Report::default();
+            check_pdfa(xmp, recorded, &mut report);
+            report.failures().is_empty()
+        };
+        let current = "<pdfaid:part>3</pdfaid:part><pdfaid:conformance>A</pdfaid:conformance><pdfuaid:part>1</pdfuaid:part>";
+        let legacy = "<pdfaid:part>3</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>";
+        assert!(verdict(current, Some(seal::PDF_STANDARD)));
+        assert!(verdict(current, None));
+        assert!(verdict(legacy, Some(LEGACY_STANDARD)));
+        assert!(!verdict(legacy, Some(seal::PDF_STANDARD)));
+        assert!(!verdict(legacy, None));
+        assert!(!verdict(current, Some(LEGACY_STANDARD)));
+        assert!(!verdict(
+            "<pdfaid:part>3</pdfaid:part><pdfaid:conformance>A</pdfaid:conformance>",
+            None
+        ));
     }
 
     #[test]

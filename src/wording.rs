@@ -157,6 +157,9 @@ pub struct Labels {
     pub signature: String,
     /// "Date".
     pub date: String,
+    /// What a signature place is for, to assistive technology; followed by the
+    /// signatory's name ("Place for the digital signature of").
+    pub signature_purpose: String,
     /// Watermark text.
     pub draft: String,
     /// Note printed instead of signature lines in a draft.

@@ -54,7 +54,8 @@ fuzz_target!(|text: &str| {
     let templates = TEMPLATES.get_or_init(annex::templates::TemplateSet::builtin);
     let source = format!(
         // No line breaking, no hyphenation: the laid-out text is one line per input line.
-        "#set page(width: auto, height: auto)\n#set text(hyphenate: false)\n{}\n",
+        // A title: every document is PDF/UA-1, which needs one.
+        "#set document(title: \"fuzz\")\n#set page(width: auto, height: auto)\n#set text(hyphenate: false)\n{}\n",
         annex::escape::markup(text)
     );
     let compiled = annex::pdf::compile(annex::pdf::Job {
@@ -65,7 +66,7 @@ fuzz_target!(|text: &str| {
         date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         timestamp: None,
         ident: "fuzz".into(),
-        pdf_a: false,
+        archival: false,
     })
     .unwrap_or_else(|e| panic!("{text:?} escaped does not compile: {e}"));
     let expected: String = text

@@ -524,7 +524,7 @@ fn produce(
         output::write_atomic(&path, &made.bytes, true)?;
         return Ok(Outcome::Rendered(output(sha256_hex(&made.bytes))));
     }
-    // A final annex comes out of a batch as it does out of `render`: PDF/A-3b with its
+    // A final annex comes out of a batch as it does out of `render`: PDF/A-3a with its
     // sources attached (signing stays a per-document step: `annex sign`).
     let kind = options.kind;
     let seal = seal::for_document(&prepared, kind, false, options.source_date_epoch)?;

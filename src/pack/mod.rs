@@ -143,9 +143,9 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
         annex_pdf = signed;
     }
     let what_annex = if options.signer.is_some() {
-        "The contract annex: final, sealed (PDF/A-3b with its sources attached) and signed"
+        "The contract annex: final, sealed (PDF/A-3a + PDF/UA-1 with its sources attached) and signed"
     } else {
-        "The contract annex: final and sealed (PDF/A-3b with its sources attached)"
+        "The contract annex: final and sealed (PDF/A-3a + PDF/UA-1 with its sources attached)"
     };
     members.push((annex_name.clone(), what_annex.into(), annex_pdf));
     for (kind, what) in [

@@ -23,6 +23,7 @@
 
 pub mod file;
 pub mod guard;
+pub mod outline;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -95,8 +96,8 @@ pub struct Job<'a> {
     pub timestamp: Option<i64>,
     /// Stable document identifier (the fingerprint).
     pub ident: String,
-    /// Produce PDF/A-3b.
-    pub pdf_a: bool,
+    /// Also PDF/A-3a (an archival copy: final documents); every document is PDF/UA-1.
+    pub archival: bool,
 }
 
 /// A compiled document.
@@ -201,6 +202,22 @@ impl World for AnnexWorld<'_> {
     }
 }
 
+/// The standards a document conforms to, checked by Typst at export (a document that
+/// breaks one is an error, never exported as something less): PDF/UA-1 always, and
+/// PDF/A-3a (level A: tagged, Unicode text) for an archival copy. The one place that
+/// chooses them; `verify` reads back what [`ARCHIVAL_XMP`] declares.
+pub fn standards(archival: bool) -> &'static [PdfStandard] {
+    if archival {
+        &[PdfStandard::A_3a, PdfStandard::Ua_1]
+    } else {
+        &[PdfStandard::Ua_1]
+    }
+}
+
+/// What the XMP metadata of an archival copy declares: (`pdfaid:part`,
+/// `pdfaid:conformance`, `pdfuaid:part`).
+pub const ARCHIVAL_XMP: (&str, &str, &str) = ("3", "A", "1");
+
 /// Compiles a job to PDF.
 pub fn compile(job: Job<'_>) -> Result<Compiled, CompileError> {
     let result = compile_inner(&job);
@@ -256,6 +273,7 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
     })?;
 
     clean_metadata(document.info_mut());
+    let document = outline::watermarks_as_shapes(document);
     let timestamp = match job.timestamp {
         Some(epoch) => chrono::DateTime::from_timestamp(epoch, 0)
             .and_then(|t| {
@@ -272,11 +290,8 @@ fn compile_inner(job: &Job<'_>) -> Result<Compiled, CompileError> {
             .map(Timestamp::new_utc),
         None => Some(Timestamp::new_utc(today)),
     };
-    let standards = if job.pdf_a {
-        PdfStandards::new(&[PdfStandard::A_3b]).map_err(|e| fail(e.message().to_string()))?
-    } else {
-        PdfStandards::default()
-    };
+    let standards =
+        PdfStandards::new(standards(job.archival)).map_err(|e| fail(e.message().to_string()))?;
     let options = PdfOptions {
         ident: Smart::Custom(job.ident.clone()),
         timestamp,
@@ -524,6 +539,35 @@ impl BodyWalk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `standards` asks Typst for is what `ARCHIVAL_XMP` says the XMP declares (and
+    /// `verify` checks): the two cannot drift apart.
+    #[test]
+    fn an_archival_copy_declares_what_verify_expects() {
+        let templates = crate::templates::TemplateSet::builtin();
+        let job = |archival| Job {
+            main_name: "t.typ",
+            source: "#set document(title: \"T\")\n#set text(lang: \"en\")\nHello\n".into(),
+            templates: &templates,
+            data: Vec::new(),
+            date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            timestamp: None,
+            ident: "t".into(),
+            archival,
+        };
+        let (part, conformance, ua) = ARCHIVAL_XMP;
+        let archival = String::from_utf8_lossy(&compile(job(true)).unwrap().pdf).into_owned();
+        for declared in [
+            format!("<pdfaid:part>{part}</pdfaid:part>"),
+            format!("<pdfaid:conformance>{conformance}</pdfaid:conformance>"),
+            format!("<pdfuaid:part>{ua}</pdfuaid:part>"),
+        ] {
+            assert!(archival.contains(&declared), "{declared}");
+        }
+        let draft = String::from_utf8_lossy(&compile(job(false)).unwrap().pdf).into_owned();
+        assert!(draft.contains(&format!("<pdfuaid:part>{ua}</pdfuaid:part>")));
+        assert!(!draft.contains("pdfaid:part"));
+    }
 
     #[test]
     fn metadata_loses_control_and_bidi_characters_only() {

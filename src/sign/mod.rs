@@ -93,6 +93,12 @@ struct Slot {
     y: f64,
     width: f64,
     height: f64,
+    /// Height of the signature line (annexes made before the date line have none).
+    #[serde(default)]
+    line: Option<f64>,
+    /// The date line the signing date is written on.
+    #[serde(default)]
+    date: Option<appearance::DateLine>,
 }
 
 /// Whether `bytes` hold a signed PDF (a signature dictionary).
@@ -194,7 +200,10 @@ pub fn sign_pdf(
 
     let (sig_n, ap_n) = (trailer.size, trailer.size + 1);
     let mut objects: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
-    let date_text = chrono::DateTime::from_timestamp(unix, 0)
+    // The claimed signing time the signature dictionary carries in `/M` (PAdES B-B has no
+    // CMS signing-time): the appearance and the date line show it.
+    let signed_at = chrono::DateTime::from_timestamp(unix, 0);
+    let date_text = signed_at
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
     let lines = vec![
@@ -202,7 +211,16 @@ pub fn sign_pdf(
         format!("Date: {date_text}"),
         format!("Reason: {REASON}"),
     ];
-    let stream = appearance::content(slot.width, slot.height, &lines);
+    let place = appearance::Place {
+        width: slot.width,
+        height: slot.height,
+        line: slot.line,
+        date: slot.date,
+    };
+    let day = signed_at
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let stream = appearance::content(&place, &lines, &day);
     objects.insert(ap_n, form_xobject(slot.width, slot.height, &stream));
     let value = format!("/V {sig_n} 0 R/AP<</N {ap_n} 0 R>>");
     // A widget (merged with its field) for a signature place.

@@ -19,9 +19,9 @@
 //!   title readers show, is a violation: stricter than pyHanko, which allows any), the
 //!   catalogue's `/Extensions` (direct developer-extension dictionaries only), and the XMP
 //!   metadata stream rewritten in place with the same identity ([`values::xmp_changes`]:
-//!   title, description, creator, keywords, PDF/A part and conformance, compared by value
-//!   since a signer re-serialises the packet; a packet that cannot be read confidently is
-//!   a violation).
+//!   title, description, creator, keywords, PDF/A part and conformance, PDF/UA part,
+//!   compared by value since a signer re-serialises the packet; a packet that cannot be
+//!   read confidently is a violation).
 //!
 //! Anything else (a new or changed content stream, font, image, annotation, embedded file,
 //! another `/Info` key, a changed document identity in the XMP, a deleted object, a new

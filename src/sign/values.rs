@@ -224,7 +224,7 @@ pub fn reachable(doc: &PdfFile, start: MaybeRef<Object<'_>>) -> BTreeSet<i32> {
 /// The XMP properties that say what the document is: a signer may rewrite the packet
 /// (new modification date, producer, its own prefixes and layout) but never change these.
 /// (namespace URI, local name, as messages name it).
-pub const XMP_IDENTITY: [(&str, &str, &str); 6] = [
+pub const XMP_IDENTITY: [(&str, &str, &str); 7] = [
     ("http://purl.org/dc/elements/1.1/", "title", "dc:title"),
     (
         "http://purl.org/dc/elements/1.1/",
@@ -239,6 +239,7 @@ pub const XMP_IDENTITY: [(&str, &str, &str); 6] = [
         "conformance",
         "pdfaid:conformance",
     ),
+    ("http://www.aiim.org/pdfua/ns/id/", "part", "pdfuaid:part"),
 ];
 
 /// The identity properties ([`XMP_IDENTITY`]) of an XMP packet, by value: read by
@@ -334,6 +335,13 @@ mod tests {
             xmp_changes(typst, no_part.as_bytes()),
             Ok(vec!["pdfaid:part"])
         );
+        // What the file declares itself accessible as is identity too (#18).
+        let ua = String::from_utf8_lossy(rewritten).replace(
+            r#"ns1:Producer="other""#,
+            r#"ns1:Producer="other" xmlns:ua="http://www.aiim.org/pdfua/ns/id/" ua:part="1""#,
+        );
+        assert_eq!(xmp_changes(typst, ua.as_bytes()), Ok(vec!["pdfuaid:part"]));
+        assert_eq!(xmp_changes(ua.as_bytes(), ua.as_bytes()), Ok(vec![]));
         assert!(xmp_changes(typst, b"<x>not xmp</x>").is_err());
         assert!(xmp_changes(typst, b"<!DOCTYPE x [<!ENTITY a \"b\">]><x/>").is_err());
     }

@@ -359,6 +359,32 @@ fn subscription(
             &known,
         );
     }
+    if sub.variant.is_none() {
+        let offered = offered_variants(matrix);
+        if !offered.is_empty() {
+            let names: Vec<String> = offered
+                .iter()
+                .map(|(id, name)| format!("`{id}` ({name})"))
+                .collect();
+            let f = findings
+                .at(
+                    Finding::warning(
+                        "profile::no-variant",
+                        format!(
+                            "the matrix offers variants {}, and subscription.variant names none: the rows of a single variant go to the appendix as not applicable",
+                            names.join(", ")
+                        ),
+                    ),
+                    sub.services.span(),
+                )
+                .label("in this [subscription] table")
+                .note(format!(
+                    "add `variant = \"{}\"` (or another of them) to [subscription]",
+                    offered[0].0
+                ));
+            findings.list.push(f);
+        }
+    }
     if !services.iter().any(|s| s.get_ref() == &matrix.service) {
         let f = findings
             .at(
@@ -374,6 +400,24 @@ fn subscription(
             .label("no such service here");
         findings.list.push(f);
     }
+}
+
+/// The offering variants of `matrix` (id, name), in order: those it declares, then any
+/// that only its rows name.
+fn offered_variants(matrix: &Matrix) -> Vec<(String, String)> {
+    let mut offered: Vec<(String, String)> = matrix
+        .variants
+        .iter()
+        .map(|v| (v.id.clone(), v.name.clone()))
+        .collect();
+    for (_, activity) in matrix.activities() {
+        for id in &activity.variants {
+            if !offered.iter().any(|(known, _)| known == id) {
+                offered.push((id.clone(), id.clone()));
+            }
+        }
+    }
+    offered
 }
 
 /// `[[signatories]]`: every one names a party of the matrix (by id or by role) and a
@@ -492,6 +536,38 @@ title = "T"
         let errors = findings.iter().any(|f| f.severity == diag::Severity::Error);
         assert_eq!(profile.is_none(), errors, "a profile exactly when no error");
         findings.into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_matrix_with_variants_and_a_profile_naming_none_is_warned_about() {
+        let loaded = load::profile_from_source(SourceFile {
+            name: "p.toml".into(),
+            text: GOOD.into(),
+        })
+        .unwrap();
+        let mut matrix = load::matrix(None).unwrap().matrix;
+        let catalogue: Catalogue = toml::from_str(crate::catalogue::BUILTIN).unwrap();
+        matrix.variants = vec![
+            crate::model::Variant {
+                id: "bare-metal".into(),
+                name: "on Bare Metal".into(),
+            },
+            crate::model::Variant {
+                id: "private-cloud".into(),
+                name: "on Private Cloud".into(),
+            },
+        ];
+        let (profile, findings) = super::profile(&loaded, &matrix, &catalogue);
+        assert!(profile.is_some(), "a warning only");
+        let f: Vec<_> = findings
+            .iter()
+            .filter(|f| f.code == "profile::no-variant")
+            .collect();
+        assert_eq!(f.len(), 1);
+        assert!(f[0]
+            .message
+            .contains("`bare-metal` (on Bare Metal), `private-cloud` (on Private Cloud)"));
+        assert!(f[0].message.contains("subscription.variant"));
     }
 
     #[test]

@@ -327,7 +327,7 @@ fn a_final_profile_comes_out_of_a_batch_exactly_as_out_of_render() {
         batch == single,
         "the batch's final annex differs from render's"
     );
-    // Sealed: PDF/A-3b with its sources, which `annex verify` checks.
+    // Sealed: PDF/A-3a + PDF/UA-1 with its sources, which `annex verify` checks.
     let out = annex(dir.path(), &["verify", "batch/nordwind-annex.pdf"]);
     assert!(out.status.success(), "{}", show(&out));
 }

@@ -2,6 +2,7 @@
 //! (`tests/fixtures/<case>/`) and checks what a user gets: files, exit codes, messages, and
 //! the text of the PDF as laid out (`--emit txt`, read back from Typst's frames).
 
+mod accessible;
 mod architecture;
 mod batch;
 mod batch_resume;

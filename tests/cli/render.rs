@@ -67,7 +67,8 @@ fn every_seed_activity_and_its_letters_are_in_the_pdf_text() {
         "1 December 2026",
         "Your responsibilities",
         "Sign-off",
-        "DRAFT",
+        // The DRAFT watermark is drawn as shapes, out of the text layer (tests/cli/accessible.rs).
+        "Draft for review",
         "Page 1 of",
     ] {
         assert!(flat.contains(part), "missing {part:?}");

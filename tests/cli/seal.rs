@@ -1,4 +1,4 @@
-//! Final annexes: PDF/A-3b with attached sources (`render --final`), `verify` (and
+//! Final annexes: PDF/A-3a + PDF/UA-1 with attached sources (`render --final`), `verify` (and
 //! `--rebuild`), PAdES signatures (`render --sign-key`, `sign`), and tamper detection.
 //!
 //! Certificates and keys are made here, per test run: a throwaway CA and signers with

@@ -271,7 +271,7 @@ fn every_endpoint_answers_and_a_render_is_the_cli_s_document() {
         "the server's annex is the CLI's, byte for byte"
     );
 
-    // A final profile gets the sealed PDF/A-3b, which `annex verify` accepts.
+    // A final profile gets the sealed PDF/A-3a + PDF/UA-1, which `annex verify` accepts.
     let nordwind = profile("data/profiles/nordwind.toml");
     let sealed = server.post("/v1/render", &request(SEED, &nordwind));
     sealed.ok();
