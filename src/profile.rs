@@ -10,6 +10,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+pub use crate::wording::Language;
+
 /// The sample profile rendered by `annex render` with no arguments.
 pub const SAMPLE: &str = include_str!("../data/profiles/acme.toml");
 /// The file name the sample profile is reported under.
@@ -84,6 +86,14 @@ pub struct RawContract {
     /// Language of the annex's own wording.
     #[serde(default)]
     pub language: Language,
+    /// With a translation: the language whose matrix prevails (its letters are the
+    /// contract's). Default: the language of the matrix (`--matrix`, or the profile's).
+    #[serde(default)]
+    pub prevailing_language: Option<Spanned<String>>,
+    /// With a translation: print each activity in both languages, and the clause saying
+    /// which prevails (`--bilingual` sets it too).
+    #[serde(default)]
+    pub bilingual: bool,
 }
 
 /// An annex number, written as a TOML integer or string.
@@ -104,27 +114,6 @@ pub enum Status {
     Draft,
     /// For signature.
     Final,
-}
-
-/// Languages the annex's own wording exists in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// English.
-    #[default]
-    En,
-    /// French.
-    Fr,
-}
-
-impl Language {
-    /// BCP 47 code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Fr => "fr",
-        }
-    }
 }
 
 /// `[location]`.
@@ -154,6 +143,11 @@ pub struct RawSubscription {
     /// canonical TOML/JSON or Markdown pages). `--matrix` replaces them.
     #[serde(default)]
     pub matrices: Vec<Spanned<String>>,
+    /// The (single) matrix's page in another language, whose activity text the documents
+    /// show when it is in the profile's language (path relative to the profile file);
+    /// `--translation` replaces it.
+    #[serde(default)]
+    pub translation: Option<Spanned<String>>,
     /// `tailored` (default) or `full`; `--scope` overrides it.
     #[serde(default)]
     pub scope: Option<Scope>,
@@ -235,6 +229,12 @@ pub struct Contract {
     pub status: Status,
     /// Language of the annex's wording.
     pub language: Language,
+    /// With a translation: the language that prevails (absent: the matrix's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevailing_language: Option<String>,
+    /// Each activity in both languages (with a translation).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bilingual: bool,
 }
 
 /// A validated signatory.

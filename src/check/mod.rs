@@ -26,7 +26,7 @@ use crate::error::Invalid;
 use crate::import::NoteSeverity;
 use crate::load::{self, LoadedMatrix, SourceFile};
 use crate::policy::Policy;
-use crate::validate;
+use crate::{align, validate};
 
 pub use cross::conflicts;
 use places::Places;
@@ -195,12 +195,16 @@ pub struct CheckOptions {
     pub policy: Option<String>,
     /// Treat warnings as errors.
     pub deny_warnings: bool,
+    /// The first matrix's page in another language: checked, compared, and aligned.
+    pub translation: Option<PathBuf>,
 }
 
 /// The findings of `annex check`, with the policy applied, in input and source order.
 pub struct CheckReport {
     /// The policy's name.
     pub policy: String,
+    /// `--translation`: how its rows pair with the first matrix's.
+    pub alignment: Option<align::Report>,
     /// The inputs, as named on the command line, in order.
     pub inputs: Vec<String>,
     /// Every finding kept by the policy, with its final severity.
@@ -221,7 +225,7 @@ impl CheckReport {
 /// Checks every document and the profile, and applies the policy.
 pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     let policy = Policy::resolve(options.policy.as_deref())?;
-    let (catalogue, _) = load::catalogue(options.catalogue.as_deref())?;
+    let (catalogue, catalogue_source) = load::catalogue(options.catalogue.as_deref())?;
     let mut sources = Sources::default();
     let mut texts: HashMap<String, String> = HashMap::new();
     let mut register = |s: &SourceFile, sources: &mut Sources| {
@@ -246,6 +250,21 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
             register(s, &mut sources);
         }
         checked.extend(findings.into_iter().map(|f| Checked::new(f, None)));
+        documents.extend(m);
+    }
+    // The translation is one more document (checked and compared like the others), and
+    // its alignment with the first matrix is reported.
+    let mut alignment = None;
+    if let Some(path) = &options.translation {
+        inputs.push(path.display().to_string());
+        let (m, findings, source) = load_input(path, load::matrix_from_source);
+        if let Some(s) = &source {
+            register(s, &mut sources);
+        }
+        checked.extend(findings.into_iter().map(|f| Checked::new(f, None)));
+        if let (Some(t), Some(first)) = (&m, documents.first()) {
+            alignment = Some(align::Report::new(&align::align_loaded(first, t), first, t));
+        }
         documents.extend(m);
     }
     for m in &documents {
@@ -276,6 +295,21 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
                     .into_iter()
                     .map(|f| Checked::new(f, None)),
             );
+            // The catalogue's wording in the profile's language, for what these matrices
+            // would show.
+            let matrices: Vec<&crate::model::Matrix> =
+                documents.iter().map(|d| &d.matrix).collect();
+            if let Some(valid) = documents
+                .first()
+                .and_then(|d| validate::profile(&profile, &d.matrix, &catalogue).0)
+            {
+                let missing =
+                    validate::translations(&valid, &matrices, &catalogue, &catalogue_source);
+                if !missing.is_empty() {
+                    register(&catalogue_source, &mut sources);
+                }
+                checked.extend(missing.into_iter().map(|f| Checked::new(f, None)));
+            }
         }
     }
 
@@ -300,6 +334,7 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     });
     Ok(CheckReport {
         policy: policy.name.clone(),
+        alignment,
         inputs,
         checked,
         sources,

@@ -24,6 +24,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         catalogue: args.catalogue.clone(),
         policy: args.policy.policy.clone(),
         deny_warnings: args.policy.deny_warnings,
+        translation: args.translation.clone(),
     })?;
     let findings = report.findings();
     let (errors, warnings) = diag::counts(&findings);
@@ -47,6 +48,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             print!("{}", report.sources.render(&findings, color));
+            if let Some(alignment) = &report.alignment {
+                for line in alignment.lines() {
+                    println!("{line}");
+                }
+            }
             println!(
                 "{}: {} in {} (policy {})",
                 if errors > 0 { "denied" } else { "checked" },
@@ -85,6 +91,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
                     .collect(),
                 policy: report.policy,
                 inputs: report.inputs,
+                alignment: report.alignment,
                 summary: JsonSummary {
                     errors,
                     warnings,
@@ -114,6 +121,9 @@ struct JsonReport {
     findings: Vec<JsonFinding>,
     omitted: Vec<JsonOmitted>,
     summary: JsonSummary,
+    /// `--translation`: rows paired, and the unpaired rows of each side with file:line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alignment: Option<crate::align::Report>,
     /// `--since`: the `annex diff` JSON object.
     #[serde(skip_serializing_if = "Option::is_none")]
     since: Option<serde_json::Value>,

@@ -1,0 +1,175 @@
+//! A translated document's text: which language each activity, section title and legend
+//! line is shown in, and the bilingual annex's second text.
+//!
+//! Invariants: letters, ids and structure always come from the prevailing matrix (the
+//! first part); only text is taken from the other language, verbatim, and only for rows
+//! the aligner paired. A row left unpaired keeps its prevailing text (the audit report and
+//! `check` list it). The legend is the matrix's own when the shown text is in the
+//! document's language, else the wording catalogue's.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::align;
+use crate::model::Matrix;
+use crate::prepare::{primary_language, Prepared};
+use crate::tailor::TailoredPart;
+use crate::wording::{fill, Wording};
+
+/// The texts of the first part in the document's language.
+#[derive(Debug, Default)]
+pub struct Texts {
+    /// Activity id → its text in the document's language (paired rows whose prevailing
+    /// text is in the other language).
+    shown: HashMap<String, String>,
+    /// Activity id → its text in the other language (bilingual annexes only).
+    pub second: HashMap<String, String>,
+    /// Section number → its title in the document's language.
+    titles: HashMap<String, String>,
+    /// Page title in the document's language.
+    title: Option<String>,
+    /// Party id → its name in the document's language (the column headers).
+    parties: HashMap<String, String>,
+}
+
+/// What a translated document says about its translation.
+#[derive(Debug, Clone, Serialize)]
+pub struct TranslationInfo {
+    /// The language of the prevailing matrix ("en").
+    pub prevailing: String,
+    /// The translation's language ("fr").
+    pub other: String,
+    /// Whether each activity is printed in both languages.
+    pub bilingual: bool,
+    /// The clause saying which language prevails, in the document's language.
+    pub clause: String,
+    /// The translation's source (the page it was published as), else its file.
+    pub source: String,
+    /// The alignment: rows paired, rows unpaired on each side (file:line).
+    pub alignment: align::Report,
+}
+
+/// The texts of a document in `language` (a code) made from `prepared`.
+pub fn texts(prepared: &Prepared, language: &str) -> Texts {
+    let Some(t) = &prepared.translation else {
+        return Texts::default();
+    };
+    let prevailing = &prepared.parts[0].matrix;
+    let other = &t.matrix.matrix;
+    let in_other = primary_language(&other.language) == language
+        && primary_language(&prevailing.language) != language;
+    let p_rows: Vec<_> = prevailing.activities().map(|(_, a)| a).collect();
+    let o_rows: Vec<_> = other.activities().map(|(_, a)| a).collect();
+    let mut texts = Texts::default();
+    for pair in &t.alignment.pairs {
+        let (p, o) = (p_rows[pair.prevailing], o_rows[pair.translation]);
+        let (first, second) = if in_other {
+            (&o.text, &p.text)
+        } else {
+            (&p.text, &o.text)
+        };
+        if in_other {
+            texts.shown.insert(p.id.clone(), first.clone());
+        }
+        if prepared.profile.contract.bilingual {
+            texts.second.insert(p.id.clone(), second.clone());
+        }
+    }
+    if in_other {
+        texts.titles = other
+            .sections
+            .iter()
+            .map(|s| (s.number.clone(), s.title.clone()))
+            .collect();
+        texts.title = Some(other.title.clone());
+        texts.parties = prevailing
+            .parties
+            .iter()
+            .filter_map(|p| Some((p.id.clone(), other.counterpart(p)?.name.clone())))
+            .collect();
+    }
+    texts
+}
+
+impl Texts {
+    /// Puts the document's language's text into a tailored part (the first).
+    pub fn apply(&self, part: &mut TailoredPart) {
+        if let Some(title) = &self.title {
+            part.shown.title = title.clone();
+        }
+        for p in &mut part.shown.parties {
+            if let Some(name) = self.parties.get(&p.id) {
+                p.name = name.clone();
+            }
+        }
+        for s in &mut part.shown.sections {
+            if let Some(title) = self.titles.get(&s.number) {
+                s.title = title.clone();
+            }
+            for a in &mut s.activities {
+                if let Some(text) = self.shown.get(&a.id) {
+                    a.text = text.clone();
+                }
+            }
+        }
+        for n in &mut part.not_applicable {
+            if let Some(text) = self.shown.get(&n.id) {
+                n.text = text.clone();
+            }
+        }
+        for d in &mut part.decisions {
+            if let Some(text) = self.shown.get(&d.id) {
+                d.text = text.clone();
+            }
+        }
+    }
+
+    /// The matrix whose text the first part shows: the translation's when the document
+    /// is in its language, else `prevailing`.
+    pub fn text_matrix<'a>(&self, prevailing: &'a Matrix, prepared: &'a Prepared) -> &'a Matrix {
+        match (&self.title, &prepared.translation) {
+            (Some(_), Some(t)) => &t.matrix.matrix,
+            _ => prevailing,
+        }
+    }
+}
+
+/// What the document says about its translation, if it has one.
+pub fn info(prepared: &Prepared, wording: &Wording) -> Option<TranslationInfo> {
+    let t = prepared.translation.as_ref()?;
+    let prevailing = primary_language(&prepared.parts[0].matrix.language);
+    let other = primary_language(&t.matrix.matrix.language);
+    let own = primary_language(prepared.profile.contract.language.code());
+    // The document's language first, then the other.
+    let (a, b) = if own == other {
+        (&other, &prevailing)
+    } else {
+        (&prevailing, &other)
+    };
+    let languages = format!(
+        "{}{}{}",
+        wording.language_name(a),
+        wording.roles.and,
+        wording.language_name(b)
+    );
+    Some(TranslationInfo {
+        clause: fill(
+            &wording.labels.prevailing_clause,
+            &[
+                ("languages", &languages),
+                ("prevailing", &wording.language_name(&prevailing)),
+            ],
+        ),
+        prevailing,
+        other,
+        bilingual: prepared.profile.contract.bilingual,
+        source: t
+            .matrix
+            .matrix
+            .source
+            .clone()
+            .unwrap_or_else(|| t.matrix.source.name.clone()),
+        alignment: t.report.clone(),
+    })
+}
