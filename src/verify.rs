@@ -296,9 +296,12 @@ fn check_fingerprint(
     m: &Manifest,
     report: &mut Report,
 ) {
-    let matrices: Vec<String> = (0..=m.inputs.parts.len())
+    let mut matrices: Vec<String> = (0..=m.inputs.parts.len())
         .map(seal::matrix_attachment)
         .collect();
+    if m.inputs.translation.is_some() {
+        matrices.push(seal::TRANSLATION_NAME.to_owned());
+    }
     report.result(match seal::recompute_fingerprint(attachments, m) {
         Ok(again) if again == m.fingerprint => Ok(format!(
             "fingerprint {}… recomputed from {}, profile.json and the template digest",
@@ -641,6 +644,11 @@ fn rebuild(
         catalogue: Some(path("catalogue.toml")?),
         templates: templates.map(Path::to_path_buf),
         scope: m.parameters.scope,
+        translation: match &m.inputs.translation {
+            Some(_) => Some(path(seal::TRANSLATION_NAME)?),
+            None => None,
+        },
+        bilingual: m.parameters.bilingual,
         ..InputOptions::default()
     };
     let profile = path("profile.toml")?;

@@ -16,6 +16,7 @@ mod seal;
 mod sign;
 mod sign_housekeeping;
 mod tailor;
+mod translations;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
