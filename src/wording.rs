@@ -375,8 +375,10 @@ pub struct Words {
     pub severity_error: String,
     /// "warning".
     pub severity_warning: String,
-    /// "note" (an import repair, say).
+    /// "note".
     pub severity_note: String,
+    /// "info" (an import repair read unambiguously).
+    pub severity_info: String,
     /// "Rule".
     pub rule: String,
     /// "Message".

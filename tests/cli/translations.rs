@@ -190,6 +190,35 @@ fn rows_whose_letters_differ_are_reported_at_both_places_by_check_and_the_audit(
     assert!(audit.contains("58 lignes appariées"), "{audit}");
 }
 
+/// `annex render --kind kind` of `profile` with `matrix` and its `translation`, into `out`
+/// (with `--emit txt,context`).
+fn render_translated(
+    kind: &str,
+    profile: &Path,
+    (matrix, translation): (&Path, &Path),
+    out: &Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "render",
+        "--kind",
+        kind,
+        "--profile",
+        profile.to_str().unwrap(),
+        "--matrix",
+        matrix.to_str().unwrap(),
+        "--translation",
+        translation.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--emit",
+        "txt,context",
+        "--force",
+    ];
+    args.extend_from_slice(extra);
+    annex(&repo(""), &args)
+}
+
 /// Renders the three documents of the French sample profile with the French Kubernetes
 /// page as translation; returns their laid-out text (folded) in `KINDS` order.
 fn render_french(out: &Path, extra: &[&str]) -> Vec<String> {
@@ -197,24 +226,8 @@ fn render_french(out: &Path, extra: &[&str]) -> Vec<String> {
     KINDS
         .iter()
         .map(|kind| {
-            let mut args = vec![
-                "render",
-                "--kind",
-                kind,
-                "--profile",
-                "data/profiles/awkward.toml",
-                "--matrix",
-                en.to_str().unwrap(),
-                "--translation",
-                fr.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--emit",
-                "txt,context",
-                "--force",
-            ];
-            args.extend_from_slice(extra);
-            let run = annex(&repo(""), &args);
+            let profile = repo("data/profiles/awkward.toml");
+            let run = render_translated(kind, &profile, (en, fr), out, extra);
             assert!(run.status.success(), "{}", show(&run));
             let txt = out.join(format!("l-atelier-unicode-{kind}.txt"));
             norm_pdf(&std::fs::read_to_string(txt).unwrap())
@@ -567,20 +580,23 @@ fn a_catalogue_without_the_language_is_reported_at_its_entries() {
         "{report:#}"
     );
     assert_eq!(missing[0]["severity"], "warning");
-    // `render` shows the same warning, and the document still says what it has.
+    // `render` shows the same warning, and the document still says what it has; under
+    // the strict policy it is an error, and nothing is written.
     let out = tempfile::tempdir().unwrap();
-    let run = annex(
-        &dir,
-        &[
+    let render = |to: &Path, extra: &[&str]| {
+        let mut args = vec![
             "render",
             "--profile",
             "../../../data/profiles/awkward.toml",
             "--catalogue",
             "catalogue-en-only.toml",
             "--out",
-            out.path().to_str().unwrap(),
-        ],
-    );
+            to.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        annex(&dir, &args)
+    };
+    let run = render(out.path(), &[]);
     assert!(run.status.success(), "{}", show(&run));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -588,51 +604,48 @@ fn a_catalogue_without_the_language_is_reported_at_its_entries() {
         "{stderr}"
     );
     assert!(stderr.contains("catalogue-en-only.toml:12"), "{stderr}");
-    // Under the strict policy it is an error: nothing is written.
-    let strict = annex(
-        &dir,
-        &[
-            "render",
-            "--profile",
-            "../../../data/profiles/awkward.toml",
-            "--catalogue",
-            "catalogue-en-only.toml",
-            "--policy",
-            "strict",
-            "--out",
-            out.path().join("strict").to_str().unwrap(),
-        ],
-    );
+    let strict_out = out.path().join("strict");
+    let strict = render(&strict_out, &["--policy", "strict"]);
     assert_eq!(strict.status.code(), Some(1), "{}", show(&strict));
-    assert!(!out.path().join("strict").exists());
+    assert!(!strict_out.exists());
 }
 
 #[test]
 fn a_translation_in_the_same_language_or_a_foreign_prevailing_language_is_refused() {
-    let (en, _) = &pairs()[0];
-    let run = annex(
-        &repo(""),
-        &[
-            "render",
-            "--profile",
-            "data/profiles/awkward.toml",
-            "--matrix",
-            en.to_str().unwrap(),
-            "--translation",
-            en.to_str().unwrap(),
-            "--out",
-            "/nonexistent-annex-out",
-        ],
-    );
+    let (en, fr) = &pairs()[0];
+    let out = tempfile::tempdir().unwrap();
+    let awkward = repo("data/profiles/awkward.toml");
+    let run = render_translated("annex", &awkward, (en, en), out.path(), &[]);
     assert_eq!(run.status.code(), Some(1), "{}", show(&run));
     assert!(
         String::from_utf8_lossy(&run.stderr).contains("same language"),
         "{}",
         show(&run)
     );
+    // A prevailing language that is neither page's.
+    let text = std::fs::read_to_string(&awkward).unwrap().replace(
+        "language = \"fr\"",
+        "language = \"fr\"\nprevailing-language = \"de\"",
+    );
+    let german_prevails = out.path().join("german-prevails.toml");
+    std::fs::write(&german_prevails, text).unwrap();
+    let run = render_translated("annex", &german_prevails, (en, fr), out.path(), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", show(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("prevailing-language = \"de\" is neither"),
+        "{}",
+        show(&run)
+    );
+    // Nothing was written.
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
     let bilingual_alone = annex(
         &repo(""),
-        &["render", "--bilingual", "--out", "/nonexistent-annex-out"],
+        &[
+            "render",
+            "--bilingual",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
     );
     assert_eq!(
         bilingual_alone.status.code(),
