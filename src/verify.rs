@@ -142,6 +142,22 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
         }
     };
     let first_end = revisions.first().copied().unwrap_or(bytes.len());
+    // Bytes after the last revision the reader follows are an update it cannot see (a
+    // damaged `startxref` makes a reader fall back to an earlier revision, and a signed
+    // annex would then read as unsigned): never passed over.
+    let last_end = revisions.last().copied().unwrap_or(bytes.len());
+    if bytes
+        .get(last_end..)
+        .is_some_and(|tail| tail.iter().any(|b| !b.is_ascii_whitespace()))
+    {
+        report.push(
+            Outcome::Failed,
+            format!(
+                "PDF structure: {} byte(s) after the last readable revision (which ends at byte {last_end}): a damaged or unreadable update",
+                bytes.len() - last_end
+            ),
+        );
+    }
     let sigs = doc.signatures();
     report.push(
         Outcome::Ok,

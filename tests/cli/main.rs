@@ -17,6 +17,7 @@ mod sign;
 mod sign_housekeeping;
 mod tailor;
 mod translations;
+mod verify_tail;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
