@@ -141,6 +141,41 @@ pub fn align_loaded(prevailing: &LoadedMatrix, translation: &LoadedMatrix) -> Al
     )
 }
 
+/// Writes the text of `translation` into `prevailing` for every pair of `alignment`, and
+/// each section title whose number both have, under the translation's language code: a
+/// canonical matrix that carries both texts (`annex import --translation`). Unpaired rows
+/// get none (the documents then show their own text).
+pub fn embed(prevailing: &mut Matrix, translation: &Matrix, alignment: &Alignment) {
+    let code = crate::model::primary_language(&translation.language);
+    let theirs: Vec<&str> = translation
+        .activities()
+        .map(|(_, a)| a.text.as_str())
+        .collect();
+    let by_ordinal: HashMap<usize, usize> = alignment
+        .pairs
+        .iter()
+        .map(|p| (p.prevailing, p.translation))
+        .collect();
+    let titles: HashMap<&str, &str> = translation
+        .sections
+        .iter()
+        .filter(|s| !s.number.is_empty())
+        .map(|s| (s.number.as_str(), s.title.as_str()))
+        .collect();
+    let mut ordinal = 0;
+    for s in &mut prevailing.sections {
+        if let Some(title) = titles.get(s.number.as_str()) {
+            s.translations.insert(code.clone(), (*title).to_owned());
+        }
+        for a in &mut s.activities {
+            if let Some(&k) = by_ordinal.get(&ordinal) {
+                a.translations.insert(code.clone(), theirs[k].to_owned());
+            }
+            ordinal += 1;
+        }
+    }
+}
+
 /// The alignment as `check` and the audit report show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

@@ -42,7 +42,7 @@ pub enum Command {
     Batch(BatchArgs),
     /// Import a provider's published Markdown page into a canonical matrix.
     #[command(
-        after_help = "Examples:\n  annex import page.md                   # canonical TOML on stdout, report on stderr\n  annex import page.md -o data/matrices/x.toml\n  annex import page.md --format json\n  annex import new-page.md --previous data/matrices/x.toml -o data/matrices/x.toml --force"
+        after_help = "Examples:\n  annex import page.md                   # canonical TOML on stdout, report on stderr\n  annex import page.md -o data/matrices/x.toml\n  annex import page.md --format json\n  annex import new-page.md --previous data/matrices/x.toml -o data/matrices/x.toml --force\n  annex import page.en-gb.md --translation page.fr-fr.md -o x.toml   # both texts in one matrix"
     )]
     Import(ImportArgs),
     /// Print the template context of a document as JSON (for template authors).
@@ -232,6 +232,11 @@ pub struct ImportArgs {
     /// still match keep their ids, so diffs between versions stay meaningful.
     #[arg(long, value_name = "FILE")]
     pub previous: Option<PathBuf>,
+    /// The same page in another language (page or canonical matrix): its text is written
+    /// into the matrix (`translations`) for every row the aligner pairs, and the alignment
+    /// is reported; the letters stay this page's.
+    #[arg(long, value_name = "FILE")]
+    pub translation: Option<PathBuf>,
 }
 
 /// `annex context`.

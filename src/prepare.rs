@@ -104,14 +104,6 @@ pub struct Translation {
     pub report: align::Report,
 }
 
-/// The primary language subtag of a BCP 47 tag, lowercase ("en-GB" → "en").
-pub fn primary_language(tag: &str) -> String {
-    tag.split(['-', '_'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
-}
-
 impl Shared {
     /// Loads the shared inputs.
     pub fn load(options: &InputOptions) -> anyhow::Result<Shared> {
@@ -190,9 +182,15 @@ impl Shared {
         };
         let translation = match translation {
             Some(t) => Some(translate(&mut parts, t, &profile, &loaded)?),
-            None if profile.contract.bilingual => {
+            // A matrix that carries both texts needs no translation file.
+            None if profile.contract.bilingual
+                && !parts[0]
+                    .matrix
+                    .activities()
+                    .any(|(_, a)| !a.translations.is_empty()) =>
+            {
                 return Err(Invalid::input(format!(
-                    "{}: a bilingual annex needs a translation: give --translation FILE or `translation = \"page.fr.md\"` in [subscription]",
+                    "{}: a bilingual annex needs a translation: give --translation FILE, `translation = \"page.fr.md\"` in [subscription], or a matrix made by `annex import --translation`",
                     loaded.source.name
                 )))
             }
@@ -267,8 +265,8 @@ fn translate(
         )));
     }
     let (first, second) = (
-        primary_language(&parts[0].matrix.language),
-        primary_language(&other.matrix.language),
+        crate::model::primary_language(&parts[0].matrix.language),
+        crate::model::primary_language(&other.matrix.language),
     );
     if first == second {
         return Err(Invalid::input(format!(

@@ -180,7 +180,7 @@ pub fn parties(matrix: &Matrix) -> Vec<PartyInfo> {
 /// matrix's own legend, verbatim, when it is in `lang`; else the wording catalogue's
 /// meanings (a legend in another language than the document's is never shown).
 pub fn legend(matrix: &Matrix, lang: &str, wording: &Wording) -> Vec<LegendLine> {
-    if crate::prepare::primary_language(&matrix.language) == lang && !matrix.legend.is_empty() {
+    if crate::model::primary_language(&matrix.language) == lang && !matrix.legend.is_empty() {
         return matrix
             .legend
             .iter()

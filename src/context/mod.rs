@@ -219,7 +219,7 @@ pub fn build(prepared: &Prepared, mut tailored: Tailored, kind: Kind) -> Documen
     let words = &wording.words;
     // A translation: the first part's text in the document's language, letters from the
     // prevailing matrix.
-    let texts = translation::texts(prepared, lang);
+    let texts = translation::texts(prepared, lang, wording);
     texts.apply(&mut tailored.parts[0]);
     let labels = &wording.labels;
     let contract = &profile.contract;

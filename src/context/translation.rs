@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::align;
+use crate::model::primary_language;
 use crate::model::Matrix;
-use crate::prepare::{primary_language, Prepared};
+use crate::prepare::Prepared;
 use crate::tailor::TailoredPart;
 use crate::wording::{fill, Wording};
 
@@ -44,16 +45,18 @@ pub struct TranslationInfo {
     pub bilingual: bool,
     /// The clause saying which language prevails, in the document's language.
     pub clause: String,
-    /// The translation's source (the page it was published as), else its file.
-    pub source: String,
-    /// The alignment: rows paired, rows unpaired on each side (file:line).
-    pub alignment: align::Report,
+    /// The translation's source (the page it was published as), else its file; `null`
+    /// when the matrix carries both texts.
+    pub source: Option<String>,
+    /// The alignment: rows paired, rows unpaired on each side (file:line); `null` when the
+    /// matrix carries both texts (aligned when it was imported).
+    pub alignment: Option<align::Report>,
 }
 
 /// The texts of a document in `language` (a code) made from `prepared`.
-pub fn texts(prepared: &Prepared, language: &str) -> Texts {
+pub fn texts(prepared: &Prepared, language: &str, wording: &Wording) -> Texts {
     let Some(t) = &prepared.translation else {
-        return Texts::default();
+        return embedded(prepared, language, wording);
     };
     let prevailing = &prepared.parts[0].matrix;
     let other = &t.matrix.matrix;
@@ -90,6 +93,66 @@ pub fn texts(prepared: &Prepared, language: &str) -> Texts {
             .collect();
     }
     texts
+}
+
+/// The texts of a document in `language` from a matrix that carries both texts
+/// (`translations`, written by `annex import --translation`).
+fn embedded(prepared: &Prepared, language: &str, wording: &Wording) -> Texts {
+    let matrix = &prepared.parts[0].matrix;
+    let Some(other) = embedded_language(prepared, language) else {
+        return Texts::default();
+    };
+    let in_other = other == language;
+    let mut texts = Texts::default();
+    for (_, a) in matrix.activities() {
+        let Some(translated) = a.translations.get(&other) else {
+            continue;
+        };
+        let (shown, second) = if in_other {
+            (translated, &a.text)
+        } else {
+            (&a.text, translated)
+        };
+        if in_other {
+            texts.shown.insert(a.id.clone(), shown.clone());
+        }
+        if prepared.profile.contract.bilingual {
+            texts.second.insert(a.id.clone(), second.clone());
+        }
+    }
+    if in_other {
+        texts.titles = matrix
+            .sections
+            .iter()
+            .filter_map(|s| Some((s.number.clone(), s.translations.get(&other)?.clone())))
+            .collect();
+        // The page's party names are in its language: the customer's column takes the
+        // document's word for it (other parties are names: "OVHcloud").
+        texts.parties = matrix
+            .parties
+            .iter()
+            .filter(|p| p.role == crate::model::PartyRole::Customer)
+            .map(|p| (p.id.clone(), wording.labels.customer.clone()))
+            .collect();
+    }
+    texts
+}
+
+/// The other language of a matrix carrying both texts, for a document in `language`: that
+/// language when the matrix has it, else (a document in the matrix's own language) the
+/// first language it carries. `None`: no text in another language.
+fn embedded_language(prepared: &Prepared, language: &str) -> Option<String> {
+    let matrix = &prepared.parts[0].matrix;
+    let codes: std::collections::BTreeSet<&String> = matrix
+        .activities()
+        .flat_map(|(_, a)| a.translations.keys())
+        .collect();
+    if codes.contains(&language.to_owned()) {
+        return Some(language.to_owned());
+    }
+    (primary_language(&matrix.language) == language)
+        .then(|| codes.first().map(|c| (*c).clone()))
+        .flatten()
 }
 
 impl Texts {
@@ -137,10 +200,22 @@ impl Texts {
 
 /// What the document says about its translation, if it has one.
 pub fn info(prepared: &Prepared, wording: &Wording) -> Option<TranslationInfo> {
-    let t = prepared.translation.as_ref()?;
-    let prevailing = primary_language(&prepared.parts[0].matrix.language);
-    let other = primary_language(&t.matrix.matrix.language);
     let own = primary_language(prepared.profile.contract.language.code());
+    let prevailing = primary_language(&prepared.parts[0].matrix.language);
+    let (other, source, alignment) = match &prepared.translation {
+        Some(t) => (
+            primary_language(&t.matrix.matrix.language),
+            Some(
+                t.matrix
+                    .matrix
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| t.matrix.source.name.clone()),
+            ),
+            Some(t.report.clone()),
+        ),
+        None => (embedded_language(prepared, &own)?, None, None),
+    };
     // The document's language first, then the other.
     let (a, b) = if own == other {
         (&other, &prevailing)
@@ -164,12 +239,7 @@ pub fn info(prepared: &Prepared, wording: &Wording) -> Option<TranslationInfo> {
         prevailing,
         other,
         bilingual: prepared.profile.contract.bilingual,
-        source: t
-            .matrix
-            .matrix
-            .source
-            .clone()
-            .unwrap_or_else(|| t.matrix.source.name.clone()),
-        alignment: t.report.clone(),
+        source,
+        alignment,
     })
 }

@@ -655,3 +655,81 @@ fn a_translation_in_the_same_language_or_a_foreign_prevailing_language_is_refuse
     );
     assert!(String::from_utf8_lossy(&bilingual_alone.stderr).contains("needs a translation"));
 }
+
+#[test]
+fn a_canonical_matrix_carries_both_texts() {
+    let (en, fr) = &pairs()[0];
+    let out = tempfile::tempdir().unwrap();
+    let both = out.path().join("both.toml");
+    let run = annex(
+        &repo(""),
+        &[
+            "import",
+            en.to_str().unwrap(),
+            "--translation",
+            fr.to_str().unwrap(),
+            "-o",
+            both.to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.success(), "{}", show(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("58 rows paired"),
+        "{}",
+        show(&run)
+    );
+    let toml_text = std::fs::read_to_string(&both).unwrap();
+    assert!(toml_text.contains("translations = { fr = \"Choisir la localisation du service\" }"));
+    // The French documents from that one file: the French text, no English wording.
+    for kind in KINDS {
+        let run = annex(
+            &repo(""),
+            &[
+                "render",
+                "--kind",
+                kind,
+                "--profile",
+                "data/profiles/awkward.toml",
+                "--matrix",
+                both.to_str().unwrap(),
+                "--out",
+                out.path().to_str().unwrap(),
+                "--emit",
+                "txt,context",
+                "--bilingual",
+            ],
+        );
+        assert!(run.status.success(), "{}", show(&run));
+        let text = norm_pdf(
+            &std::fs::read_to_string(out.path().join(format!("l-atelier-unicode-{kind}.txt")))
+                .unwrap(),
+        );
+        let context: Value = serde_json::from_slice(
+            &std::fs::read(out.path().join(format!("l-atelier-unicode-{kind}.json"))).unwrap(),
+        )
+        .unwrap();
+        let scanned = without(
+            &text,
+            &diagnostics(&context, &repo("data/profiles/awkward.toml")),
+        );
+        // The page title is the source's own (a matrix carries its activities' and
+        // sections' texts in both languages, not its title).
+        let english: Vec<String> = english_in(&scanned, "fr");
+        assert!(
+            english.is_empty(),
+            "{kind}: English wording {english:?} in:\n{text}"
+        );
+        if kind == "annex" {
+            assert!(
+                text.contains("Choisir la localisation du service Choose the service location"),
+                "{text}"
+            );
+            assert!(text.contains("1. Avant la souscription"), "{text}");
+            assert!(text.contains("la version en anglais prévaut"), "{text}");
+        }
+    }
+    // Sealed with its one matrix: verify re-renders the same bytes.
+    let pdf = out.path().join("l-atelier-unicode-annex.pdf");
+    let run = annex(&repo(""), &["verify", pdf.to_str().unwrap(), "--rebuild"]);
+    assert!(run.status.success(), "{}", show(&run));
+}
