@@ -65,19 +65,10 @@ pub fn texts(prepared: &Prepared, language: &str, wording: &Wording) -> Texts {
     let p_rows: Vec<_> = prevailing.activities().map(|(_, a)| a).collect();
     let o_rows: Vec<_> = other.activities().map(|(_, a)| a).collect();
     let mut texts = Texts::default();
+    let bilingual = prepared.profile.contract.bilingual;
     for pair in &t.alignment.pairs {
         let (p, o) = (p_rows[pair.prevailing], o_rows[pair.translation]);
-        let (first, second) = if in_other {
-            (&o.text, &p.text)
-        } else {
-            (&p.text, &o.text)
-        };
-        if in_other {
-            texts.shown.insert(p.id.clone(), first.clone());
-        }
-        if prepared.profile.contract.bilingual {
-            texts.second.insert(p.id.clone(), second.clone());
-        }
+        texts.pair(&p.id, &p.text, &o.text, in_other, bilingual);
     }
     if in_other {
         texts.titles = other
@@ -104,20 +95,10 @@ fn embedded(prepared: &Prepared, language: &str, wording: &Wording) -> Texts {
     };
     let in_other = other == language;
     let mut texts = Texts::default();
+    let bilingual = prepared.profile.contract.bilingual;
     for (_, a) in matrix.activities() {
-        let Some(translated) = a.translations.get(&other) else {
-            continue;
-        };
-        let (shown, second) = if in_other {
-            (translated, &a.text)
-        } else {
-            (&a.text, translated)
-        };
-        if in_other {
-            texts.shown.insert(a.id.clone(), shown.clone());
-        }
-        if prepared.profile.contract.bilingual {
-            texts.second.insert(a.id.clone(), second.clone());
+        if let Some(translated) = a.translations.get(&other) {
+            texts.pair(&a.id, &a.text, translated, in_other, bilingual);
         }
     }
     if in_other {
@@ -156,6 +137,19 @@ fn embedded_language(prepared: &Prepared, language: &str) -> Option<String> {
 }
 
 impl Texts {
+    /// Records activity `id`'s two texts: its own (the prevailing matrix's) and the other
+    /// language's; the document shows the other one when it is in that language
+    /// (`in_other`), and a bilingual annex the one it does not show as the second.
+    fn pair(&mut self, id: &str, own: &str, other: &str, in_other: bool, bilingual: bool) {
+        let (shown, second) = if in_other { (other, own) } else { (own, other) };
+        if in_other {
+            self.shown.insert(id.to_owned(), shown.to_owned());
+        }
+        if bilingual {
+            self.second.insert(id.to_owned(), second.to_owned());
+        }
+    }
+
     /// Puts the document's language's text into a tailored part (the first).
     pub fn apply(&self, part: &mut TailoredPart) {
         if let Some(title) = &self.title {

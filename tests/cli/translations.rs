@@ -365,20 +365,30 @@ fn without(text: &str, diagnostics: &[String]) -> String {
     text
 }
 
+/// The laid-out text (folded) of the document `<stem>-<kind>` written to `out` with
+/// `--emit txt,context`, and the English wording found in it (see `english_in`), the
+/// diagnostics, `profile`'s text and other-language activity text left out.
+fn english_of(
+    out: &Path,
+    stem: &str,
+    kind: &str,
+    profile: &Path,
+    language: &str,
+) -> (String, Vec<String>) {
+    let file = |ext: &str| out.join(format!("{stem}-{kind}.{ext}"));
+    let text = norm_pdf(&std::fs::read_to_string(file("txt")).unwrap());
+    let context: Value = serde_json::from_slice(&std::fs::read(file("json")).unwrap()).unwrap();
+    let english = english_in(&without(&text, &diagnostics(&context, profile)), language);
+    (text, english)
+}
+
 #[test]
 fn the_french_documents_have_no_english_wording() {
     let out = tempfile::tempdir().unwrap();
     let texts = render_french(out.path(), &[]);
-    for (kind, text) in KINDS.iter().zip(&texts) {
-        let context: Value = serde_json::from_slice(
-            &std::fs::read(out.path().join(format!("l-atelier-unicode-{kind}.json"))).unwrap(),
-        )
-        .unwrap();
-        let scanned = without(
-            text,
-            &diagnostics(&context, &repo("data/profiles/awkward.toml")),
-        );
-        let english = english_in(&scanned, "fr");
+    for kind in KINDS {
+        let awkward = repo("data/profiles/awkward.toml");
+        let (text, english) = english_of(out.path(), "l-atelier-unicode", kind, &awkward, "fr");
         assert!(
             english.is_empty(),
             "{kind}: English wording {english:?} in:\n{text}"
@@ -489,17 +499,8 @@ fn german_is_data_the_three_documents_in_german() {
             ],
         );
         assert!(run.status.success(), "{}", show(&run));
-        let text = norm_pdf(
-            &std::fs::read_to_string(out.path().join(format!("nordlicht-{kind}.txt"))).unwrap(),
-        );
-        let context: Value = serde_json::from_slice(
-            &std::fs::read(out.path().join(format!("nordlicht-{kind}.json"))).unwrap(),
-        )
-        .unwrap();
-        let english = english_in(
-            &without(&text, &diagnostics(&context, &dir.join("profile-de.toml"))),
-            "de",
-        );
+        let profile = dir.join("profile-de.toml");
+        let (text, english) = english_of(out.path(), "nordlicht", kind, &profile, "de");
         assert!(
             english.is_empty(),
             "{kind}: English wording {english:?} in:\n{text}"
@@ -700,21 +701,8 @@ fn a_canonical_matrix_carries_both_texts() {
             ],
         );
         assert!(run.status.success(), "{}", show(&run));
-        let text = norm_pdf(
-            &std::fs::read_to_string(out.path().join(format!("l-atelier-unicode-{kind}.txt")))
-                .unwrap(),
-        );
-        let context: Value = serde_json::from_slice(
-            &std::fs::read(out.path().join(format!("l-atelier-unicode-{kind}.json"))).unwrap(),
-        )
-        .unwrap();
-        let scanned = without(
-            &text,
-            &diagnostics(&context, &repo("data/profiles/awkward.toml")),
-        );
-        // The page title is the source's own (a matrix carries its activities' and
-        // sections' texts in both languages, not its title).
-        let english: Vec<String> = english_in(&scanned, "fr");
+        let awkward = repo("data/profiles/awkward.toml");
+        let (text, english) = english_of(out.path(), "l-atelier-unicode", kind, &awkward, "fr");
         assert!(
             english.is_empty(),
             "{kind}: English wording {english:?} in:\n{text}"
