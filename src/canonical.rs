@@ -103,6 +103,9 @@ fn write_section(w: &mut TomlWriter, m: &Matrix, s: &Section) {
     w.table("sections");
     w.kv_str("number", &s.number);
     w.kv_str("title", &s.title);
+    if !s.translations.is_empty() {
+        w.kv("translations", &translations(&s.translations));
+    }
     w.kv_opt_str("note", s.note.as_deref());
     if s.has_table {
         w.kv("has-table", "true");
@@ -119,6 +122,9 @@ fn write_activity(w: &mut TomlWriter, m: &Matrix, a: &Activity) {
     w.table("sections.activities");
     w.kv_str("id", &a.id);
     w.kv_str("text", &a.text);
+    if !a.translations.is_empty() {
+        w.kv("translations", &translations(&a.translations));
+    }
     // Party column order first, then any letters for parties the matrix does not declare
     // (hand-edited files), in key order so that output stays deterministic.
     let mut pairs: Vec<String> = Vec::new();
@@ -156,6 +162,15 @@ fn write_activity(w: &mut TomlWriter, m: &Matrix, a: &Activity) {
 
 /// A [`Condition`] as an inline table, fields in struct order, empty lists left out (as serde
 /// does).
+/// Texts by language code, as an inline table in code order: `{ de = "…", fr = "…" }`.
+fn translations(map: &std::collections::BTreeMap<String, String>) -> String {
+    let pairs: Vec<String> = map
+        .iter()
+        .map(|(code, text)| format!("{} = {}", key(code), quote(text)))
+        .collect();
+    inline_table(&pairs)
+}
+
 fn condition(c: &Condition) -> String {
     let fields: [(&str, &Vec<String>); 6] = [
         ("services", &c.services),
@@ -356,11 +371,21 @@ mod tests {
         a.letters
             .insert("odd key.with dots".into(), "RA".parse::<Letters>().unwrap());
         a.text = "Café — « guillemets » 日本".into();
+        a.translations
+            .insert("fr".into(), "Texte \"traduit\" — l'activité".into());
+        a.translations.insert("pt-BR".into(), "Atividade".into());
+        m.sections[0]
+            .translations
+            .insert("de".into(), "Vor dem Abonnement".into());
         round_trip(&m, "awkward");
         let t = to_toml(&m);
         assert!(t.contains("\"odd key.with dots\" = \"RA\""));
         assert!(t.contains("applies = { options = [\"veeam\"], regions = [\"eu-west\"] }"));
         assert!(t.contains("applies = {}"));
+        assert!(
+            t.contains("translations = { fr = \"\"\"Texte \"traduit\" — l'activité\"\"\", pt-BR = \"Atividade\" }"),
+            "{t}"
+        );
 
         m.parties.clear();
         m.sections.clear();

@@ -33,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Render a document (by default the contract annex) to PDF.
     #[command(
-        after_help = "Examples:\n  annex render\n  annex render --matrix data/matrices/ovhcloud-data-processing.toml --profile data/profiles/acme.toml --out output/\n  annex render --matrix page.md --profile p.toml --emit typ --force\n  annex render --kind onboarding --profile p.toml   # the customer team's checklist\n  annex render --kind audit --scope full            # the auditor's report\n  SOURCE_DATE_EPOCH=1767225600 annex render --profile p.toml\n  annex render --profile p.toml --final              # PDF/A-3a + PDF/UA-1 with its sources attached\n  annex render --profile p.toml --final --sign-key key.pem --sign-cert cert.pem"
+        after_help = "Examples:\n  annex render\n  annex render --matrix data/matrices/ovhcloud-data-processing.toml --profile data/profiles/acme.toml --out output/\n  annex render --matrix page.md --profile p.toml --emit typ --force\n  annex render --kind onboarding --profile p.toml   # the customer team's checklist\n  annex render --kind audit --scope full            # the auditor's report\n  annex render --matrix page.en.md --translation page.fr.md --profile p.toml --bilingual\n  SOURCE_DATE_EPOCH=1767225600 annex render --profile p.toml\n  annex render --profile p.toml --final              # PDF/A-3a + PDF/UA-1 with its sources attached\n  annex render --profile p.toml --final --sign-key key.pem --sign-cert cert.pem"
     )]
     Render(RenderArgs),
     /// Render one document per profile of a folder (or CSV), in parallel, incrementally.
@@ -43,7 +43,7 @@ pub enum Command {
     Batch(BatchArgs),
     /// Import a provider's published Markdown page into a canonical matrix.
     #[command(
-        after_help = "Examples:\n  annex import page.md                   # canonical TOML on stdout, report on stderr\n  annex import page.md -o data/matrices/x.toml\n  annex import page.md --format json\n  annex import new-page.md --previous data/matrices/x.toml -o data/matrices/x.toml --force"
+        after_help = "Examples:\n  annex import page.md                   # canonical TOML on stdout, report on stderr\n  annex import page.md -o data/matrices/x.toml\n  annex import page.md --format json\n  annex import new-page.md --previous data/matrices/x.toml -o data/matrices/x.toml --force\n  annex import page.en-gb.md --translation page.fr-fr.md -o x.toml   # both texts in one matrix"
     )]
     Import(ImportArgs),
     /// Print the template context of a document as JSON (for template authors).
@@ -56,7 +56,7 @@ pub enum Command {
     Templates(TemplatesCommand),
     /// Lint matrices (and a profile) for RACI rule breaks, with exact places.
     #[command(
-        after_help = "Examples:\n  annex check data/matrices/ovhcloud-data-processing.toml\n  annex check page.md --profile data/profiles/acme.toml\n  annex check page.en.md page.fr.md            # also compares the two documents\n  annex check page.md --policy strict          # every RACI rule break is an error\n  annex check page.md --policy policy.toml --format json --deny-warnings\n  annex check new.md --since old.md --policy strict   # deny reassignments in CI\n\nExit codes: 0 clean or warnings only, 1 denied findings, 2 tool failure."
+        after_help = "Examples:\n  annex check data/matrices/ovhcloud-data-processing.toml\n  annex check page.md --profile data/profiles/acme.toml\n  annex check page.en.md page.fr.md            # also compares the two documents\n  annex check page.en.md --translation page.fr.md   # and reports the alignment\n  annex check page.md --policy strict          # every RACI rule break is an error\n  annex check page.md --policy policy.toml --format json --deny-warnings\n  annex check new.md --since old.md --policy strict   # deny reassignments in CI\n\nExit codes: 0 clean or warnings only, 1 denied findings, 2 tool failure."
     )]
     Check(CheckArgs),
     /// Sign a final annex (PAdES B-B), in an incremental update: earlier signatures stay
@@ -339,6 +339,16 @@ pub struct InputArgs {
     /// `[subscription] scope`, else `tailored`.
     #[arg(long, value_enum, value_name = "SCOPE")]
     pub scope: Option<Scope>,
+    /// The same page in another language (Markdown page or canonical matrix): the
+    /// documents show its activity text when it is in the profile's language; letters
+    /// come from the prevailing one (`prevailing-language` in [contract], default: the
+    /// matrix). Replaces the profile's `[subscription] translation`.
+    #[arg(long, value_name = "FILE")]
+    pub translation: Option<PathBuf>,
+    /// With a translation: print each activity in both languages, with the clause saying
+    /// which language prevails (as the profile's `bilingual = true`).
+    #[arg(long)]
+    pub bilingual: bool,
     /// How serious each matrix check is (the checks of `annex check`).
     #[command(flatten)]
     pub checks: PolicyArgs,
@@ -374,6 +384,10 @@ pub struct CheckArgs {
     /// changes fail the check (`strict` denies reassignments, additions and removals).
     #[arg(long, value_name = "OLD")]
     pub since: Option<PathBuf>,
+    /// The first matrix's page in another language: checked too, compared with it row by
+    /// row, and the alignment reported (rows paired, rows unpaired on each side).
+    #[arg(long, value_name = "FILE")]
+    pub translation: Option<PathBuf>,
     /// Policy and `--deny-warnings`.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -438,6 +452,11 @@ pub struct ImportArgs {
     /// still match keep their ids, so diffs between versions stay meaningful.
     #[arg(long, value_name = "FILE")]
     pub previous: Option<PathBuf>,
+    /// The same page in another language (page or canonical matrix): its text is written
+    /// into the matrix (`translations`) for every row the aligner pairs, and the alignment
+    /// is reported; the letters stay this page's.
+    #[arg(long, value_name = "FILE")]
+    pub translation: Option<PathBuf>,
 }
 
 /// `annex context`.
@@ -503,6 +522,8 @@ impl InputArgs {
             policy: self.checks.policy.clone(),
             deny_warnings: self.checks.deny_warnings,
             scope: self.scope,
+            translation: self.translation.clone(),
+            bilingual: self.bilingual,
         }
     }
 }

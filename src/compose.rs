@@ -22,31 +22,50 @@ pub fn profile_matrices(
     raw: &RawProfile,
     profile_source: &SourceFile,
 ) -> anyhow::Result<Vec<LoadedMatrix>> {
-    let base = Path::new(&profile_source.name)
-        .parent()
-        .unwrap_or(Path::new(""));
     raw.subscription
         .matrices
         .iter()
-        .map(|entry| {
-            let path = base.join(entry.get_ref());
-            if !path.is_file() {
-                let finding = Finding::error(
-                    "profile::missing-matrix",
-                    format!(
-                        "subscription.matrices: {} does not exist (paths are relative to the profile's folder)",
-                        path.display()
-                    ),
-                )
-                .at(&profile_source.name, &profile_source.text, entry.span())
-                .label("no such file");
-                let mut sources = crate::diag::Sources::default();
-                sources.add(&profile_source.name, &profile_source.text);
-                return Err(crate::error::Invalid::findings(vec![finding], sources));
-            }
-            load::matrix(Some(&path))
-        })
+        .map(|entry| profile_file(entry, "subscription.matrices", profile_source))
         .collect()
+}
+
+/// The profile's `[subscription] translation`, loaded, if it names one.
+pub fn profile_translation(
+    raw: &RawProfile,
+    profile_source: &SourceFile,
+) -> anyhow::Result<Option<LoadedMatrix>> {
+    raw.subscription
+        .translation
+        .as_ref()
+        .map(|entry| profile_file(entry, "subscription.translation", profile_source))
+        .transpose()
+}
+
+/// A matrix the profile names at `key`, relative to the profile's folder.
+fn profile_file(
+    entry: &toml::Spanned<String>,
+    key: &str,
+    profile_source: &SourceFile,
+) -> anyhow::Result<LoadedMatrix> {
+    let base = Path::new(&profile_source.name)
+        .parent()
+        .unwrap_or(Path::new(""));
+    let path = base.join(entry.get_ref());
+    if !path.is_file() {
+        let finding = Finding::error(
+            "profile::missing-matrix",
+            format!(
+                "{key}: {} does not exist (paths are relative to the profile's folder)",
+                path.display()
+            ),
+        )
+        .at(&profile_source.name, &profile_source.text, entry.span())
+        .label("no such file");
+        let mut sources = crate::diag::Sources::default();
+        sources.add(&profile_source.name, &profile_source.text);
+        return Err(crate::error::Invalid::findings(vec![finding], sources));
+    }
+    load::matrix(Some(&path))
 }
 
 /// The matrix the profile is validated against when there are several parts: the first

@@ -407,6 +407,7 @@ mod tests {
             variants: vec![],
             links: vec![],
             applies: None,
+            translations: BTreeMap::new(),
         }
     }
 
@@ -432,6 +433,7 @@ mod tests {
                     has_table: true,
                     applies: None,
                     activities,
+                    translations: BTreeMap::new(),
                 })
                 .collect(),
         }

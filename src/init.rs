@@ -18,7 +18,7 @@ use crate::catalogue::Catalogue;
 use crate::load::LoadedMatrix;
 use crate::model::PartyRole;
 use crate::profile::FILL;
-use crate::wording::LANGUAGES;
+use crate::wording::Language;
 
 /// What the user already gave (`None`: a [`FILL`] marker is written instead).
 #[derive(Debug, Clone, Default)]
@@ -104,7 +104,7 @@ pub fn profile_text(matrix: &LoadedMatrix, catalogue: &Catalogue, values: &InitV
     );
     out.push_str(&format!("effective-date = {date}\n"));
     out.push_str("status = \"draft\"                    # \"draft\" (watermark, no signature lines) or \"final\"\n");
-    let codes: Vec<String> = LANGUAGES.iter().map(|l| quoted(l.code())).collect();
+    let codes: Vec<String> = Language::all().map(|l| quoted(l.code())).collect();
     let language = values.language.as_deref().unwrap_or("en");
     out.push_str(&format!(
         "language = {}                      # the annex's own wording: {}\n\n",
@@ -140,7 +140,7 @@ pub fn profile_text(matrix: &LoadedMatrix, catalogue: &Catalogue, values: &InitV
     out.push_str(&format!(
         "services = [{}]    # {}\n",
         quoted(&m.service),
-        catalogue.service_name(&m.service)
+        catalogue.service_name(&m.service, values.language.as_deref().unwrap_or("en"))
     ));
     // The options this matrix's conditions name first: they change what the annex shows.
     let named: BTreeSet<&str> = conditions

@@ -56,6 +56,16 @@ pub fn expected(context: &DocumentContext, kind: Kind) -> Vec<Expected<'_>> {
                             label: label(&section.number, &a.id),
                             text: &a.text,
                         });
+                        // A bilingual annex: the other language's text, in the same row.
+                        if let Some(second) = &a.second {
+                            out.push(Expected {
+                                label: format!(
+                                    "{} (other language)",
+                                    label(&section.number, &a.id)
+                                ),
+                                text: second,
+                            });
+                        }
                     }
                 }
             }

@@ -29,6 +29,7 @@ pub mod templates;
 pub mod wording;
 
 // Pipeline stages, in order.
+pub mod align;
 pub mod batch;
 pub mod check;
 pub mod compose;

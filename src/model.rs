@@ -128,6 +128,9 @@ pub struct Section {
     /// The activities of the section's table, in source order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub activities: Vec<Activity>,
+    /// The title in other languages, by language code (see `Activity::translations`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -164,6 +167,11 @@ pub struct Activity {
     /// When this activity applies to a subscription (absent: always).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applies: Option<Condition>,
+    /// The text in other languages, by language code, verbatim from the provider's page in
+    /// that language (`annex import --translation`): a canonical matrix that carries both
+    /// texts. Letters are this matrix's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, String>,
 }
 
 impl Activity {
@@ -511,6 +519,10 @@ impl Matrix {
             }
             let number = short_name(&s.number);
             out.text(place, || format!("section {number}: title"), &s.title);
+            for (code, t) in &s.translations {
+                out.text(place, || format!("section {number}: title ({code})"), code);
+                out.text(place, || format!("section {number}: title ({code})"), t);
+            }
             if let Some(note) = &s.note {
                 out.text(place, || format!("section {number}: note"), note);
             }
@@ -519,6 +531,10 @@ impl Matrix {
                 let id = short_name(&a.id);
                 out.text(place, || format!("activity {id}: id"), &a.id);
                 out.text(place, || format!("activity {id}: text"), &a.text);
+                for (code, t) in &a.translations {
+                    out.text(place, || format!("activity {id}: text ({code})"), code);
+                    out.text(place, || format!("activity {id}: text ({code})"), t);
+                }
                 for l in &a.links {
                     out.text(place, || format!("activity {id}: link text"), &l.text);
                     out.text(place, || format!("activity {id}: link url"), &l.url);
@@ -527,6 +543,15 @@ impl Matrix {
         }
         out.0
     }
+}
+
+/// The primary language subtag of a BCP 47 tag, lowercase ("en-GB" → "en"): how
+/// documents, pages and translations compare languages.
+pub fn primary_language(tag: &str) -> String {
+    tag.split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// An id or number as messages name it: whole when short, else its start and `…`.
@@ -652,6 +677,7 @@ mod tests {
             has_table: false,
             applies: None,
             activities: vec![],
+            translations: BTreeMap::new(),
         };
         assert_eq!(s("3").depth(), 1);
         assert_eq!(s("3.1.4").depth(), 3);

@@ -160,6 +160,12 @@ pub const RULES: &[Rule] = &[
         "the same activity with different letters in two documents",
     ),
     rule(
+        "catalogue::missing-translation",
+        Warn,
+        Deny,
+        "a catalogue entry the document shows has no text in the document's language",
+    ),
+    rule(
         "profile::service-not-subscribed",
         Warn,
         Warn,

@@ -20,7 +20,7 @@ use crate::load::{self, LoadedMatrix, LoadedProfile, SourceFile};
 use crate::policy::Policy;
 use crate::profile::{self, Profile, Scope};
 use crate::templates::TemplateSet;
-use crate::{canonical, check, compose, digest, validate};
+use crate::{align, canonical, check, compose, digest, validate};
 
 /// Where the inputs shared by a run come from. Every field defaults to the embedded input.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +39,11 @@ pub struct InputOptions {
     pub deny_warnings: bool,
     /// Scope override (`--scope`); `None`: each profile's own.
     pub scope: Option<Scope>,
+    /// The matrix's page in another language (`--translation`), replacing the profile's
+    /// `[subscription] translation`.
+    pub translation: Option<PathBuf>,
+    /// Print each activity in both languages (`--bilingual`), whatever the profile says.
+    pub bilingual: bool,
 }
 
 /// The inputs every document of a run shares, loaded once.
@@ -47,6 +52,8 @@ pub struct Shared {
     pub options: InputOptions,
     /// The matrices given in the options, or the embedded seed matrix.
     pub matrices: Vec<LoadedMatrix>,
+    /// The translation given in the options.
+    pub translation: Option<LoadedMatrix>,
     /// The catalogue.
     pub catalogue: Catalogue,
     /// The catalogue's source (attached to sealed annexes, digested by the audit report).
@@ -77,10 +84,24 @@ pub struct Prepared {
     pub templates: TemplateSet,
     /// Warnings and notes met on the way (errors stop preparation).
     pub findings: Vec<Finding>,
+    /// The matrix in the other language, aligned with the first part (which is the
+    /// prevailing one: its letters are the contract's).
+    pub translation: Option<Translation>,
     /// `render --since`: the earlier version of the first part's matrix, whose changes the
     /// document lists (set by the caller after preparation). Such a document is never
     /// sealed, and its fingerprint covers this matrix too.
     pub since: Option<LoadedMatrix>,
+}
+
+/// A translation of the (single) matrix, aligned with it.
+#[derive(Debug, Clone)]
+pub struct Translation {
+    /// The matrix in the language that does not prevail.
+    pub matrix: LoadedMatrix,
+    /// Its rows paired with the prevailing matrix's.
+    pub alignment: align::Alignment,
+    /// The alignment as reported (`check`, the audit report).
+    pub report: align::Report,
 }
 
 impl Shared {
@@ -96,6 +117,11 @@ impl Shared {
                 .map(|p| load::matrix(Some(p)))
                 .collect::<anyhow::Result<_>>()?
         };
+        let translation = options
+            .translation
+            .as_deref()
+            .map(|p| load::matrix(Some(p)))
+            .transpose()?;
         let templates = TemplateSet::load(options.templates.as_deref())?;
         let notices = templates
             .overridden()
@@ -116,6 +142,7 @@ impl Shared {
             policy: Policy::resolve(options.policy.as_deref())?,
             options: options.clone(),
             matrices,
+            translation,
             catalogue,
             catalogue_source,
             templates,
@@ -150,16 +177,37 @@ impl Shared {
     pub fn prepare_parts(
         &self,
         loaded: LoadedProfile,
-        parts: Vec<LoadedMatrix>,
+        mut parts: Vec<LoadedMatrix>,
     ) -> anyhow::Result<Prepared> {
         let view = compose::validation_view(&parts);
         let (profile, mut findings) = validate::profile(&loaded, &view, &self.catalogue);
         let Some(mut profile) = profile else {
-            return Err(invalid(findings, &loaded.source, &[]));
+            return Err(invalid(findings, &[&loaded.source], &[]));
         };
         if let Some(scope) = self.options.scope {
             profile.scope = scope;
         }
+        profile.contract.bilingual |= self.options.bilingual;
+        let translation = match &self.translation {
+            Some(t) => Some(t.clone()),
+            None => compose::profile_translation(&loaded.raw, &loaded.source)?,
+        };
+        let translation = match translation {
+            Some(t) => Some(translate(&mut parts, t, &profile, &loaded)?),
+            // A matrix that carries both texts needs no translation file.
+            None if profile.contract.bilingual
+                && !parts[0]
+                    .matrix
+                    .activities()
+                    .any(|(_, a)| !a.translations.is_empty()) =>
+            {
+                return Err(Invalid::input(format!(
+                    "{}: a bilingual annex needs a translation: give --translation FILE, `translation = \"page.fr.md\"` in [subscription], or a matrix made by `annex import --translation`",
+                    loaded.source.name
+                )))
+            }
+            None => None,
+        };
         let condition_errors: Vec<Finding> = parts
             .iter()
             .flat_map(|p| validate::conditions(p, &self.catalogue))
@@ -172,6 +220,16 @@ impl Shared {
             return Err(Invalid::findings(condition_errors, sources));
         }
         findings.extend(compose::conflicting_letters(&parts));
+        findings.extend(validate::translations(
+            &profile,
+            &parts.iter().map(|p| &p.matrix).collect::<Vec<_>>(),
+            &self.catalogue,
+            &self.catalogue_source,
+        ));
+        if let Some(t) = &translation {
+            // Rows whose letters differ between the languages: shown at both places.
+            findings.extend(check::conflicts(&parts[0], &t.matrix));
+        }
         // The checks of `annex check`, judged by the same policy: denied findings stop here,
         // so nothing is written; warnings go on to be printed and listed in the audit report.
         for part in &parts {
@@ -179,10 +237,17 @@ impl Shared {
         }
         let findings = self.policy.apply(findings, self.options.deny_warnings);
         if findings.iter().any(|f| f.severity == Severity::Error) {
-            return Err(invalid(findings, &loaded.source, &parts));
+            let mut shown = parts.clone();
+            shown.extend(translation.map(|t| t.matrix));
+            return Err(invalid(
+                findings,
+                &[&loaded.source, &self.catalogue_source],
+                &shown,
+            ));
         }
         Ok(Prepared {
             parts,
+            translation,
             profile,
             profile_source: loaded.source,
             scope_override: self.options.scope,
@@ -195,9 +260,59 @@ impl Shared {
     }
 }
 
-fn invalid(findings: Vec<Finding>, profile: &SourceFile, parts: &[LoadedMatrix]) -> anyhow::Error {
+/// Pairs `other` with the single part: the prevailing one (the profile's
+/// `prevailing-language`, else the part's language) becomes the part, the other the
+/// translation.
+fn translate(
+    parts: &mut [LoadedMatrix],
+    other: LoadedMatrix,
+    profile: &Profile,
+    loaded: &LoadedProfile,
+) -> anyhow::Result<Translation> {
+    let name = &loaded.source.name;
+    if parts.len() != 1 {
+        return Err(Invalid::input(format!(
+            "{name}: a translation pairs with one matrix, and this profile composes {}: render each part with its own translation",
+            parts.len()
+        )));
+    }
+    let (first, second) = (
+        crate::model::primary_language(&parts[0].matrix.language),
+        crate::model::primary_language(&other.matrix.language),
+    );
+    if first == second {
+        return Err(Invalid::input(format!(
+            "the translation {} is in the same language ({first}) as the matrix {}: give the page in the other language",
+            other.source.name, parts[0].source.name
+        )));
+    }
+    let prevailing = profile
+        .contract
+        .prevailing_language
+        .clone()
+        .unwrap_or_else(|| first.clone());
+    let mut other = other;
+    if prevailing == second {
+        std::mem::swap(&mut parts[0], &mut other);
+    } else if prevailing != first {
+        return Err(Invalid::input(format!(
+            "{name}: prevailing-language = \"{prevailing}\" is neither the matrix's language ({first}) nor the translation's ({second})"
+        )));
+    }
+    let alignment = align::align_loaded(&parts[0], &other);
+    let report = align::Report::new(&alignment, &parts[0], &other);
+    Ok(Translation {
+        matrix: other,
+        alignment,
+        report,
+    })
+}
+
+fn invalid(findings: Vec<Finding>, files: &[&SourceFile], parts: &[LoadedMatrix]) -> anyhow::Error {
     let mut sources = Sources::default();
-    sources.add(&profile.name, &profile.text);
+    for f in files {
+        sources.add(&f.name, &f.text);
+    }
     for p in parts {
         sources.add(&p.source.name, &p.source.text);
     }
@@ -222,6 +337,14 @@ impl Prepared {
             .map(|s| format!("since\n{}", canonical::to_json(&s.matrix)));
         if let Some(s) = &since {
             later.push(s.as_bytes());
+        }
+        // A translated document depends on the translation, tagged like `since`.
+        let translation = self
+            .translation
+            .as_ref()
+            .map(|t| format!("translation\n{}", canonical::to_json(&t.matrix.matrix)));
+        if let Some(t) = &translation {
+            later.push(t.as_bytes());
         }
         digest::fingerprint(
             matrices[0].as_bytes(),
@@ -252,6 +375,10 @@ impl Prepared {
         for part in &self.parts {
             sources.add(&part.source.name, &part.source.text);
         }
+        if let Some(t) = &self.translation {
+            sources.add(&t.matrix.source.name, &t.matrix.source.text);
+        }
+        sources.add(&self.catalogue_source.name, &self.catalogue_source.text);
         Some((shown, sources))
     }
 

@@ -13,6 +13,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+pub use crate::wording::Language;
+
 /// The sample profile rendered by `annex render` with no arguments.
 pub const SAMPLE: &str = include_str!("../data/profiles/acme.toml");
 /// The file name the sample profile is reported under.
@@ -97,6 +99,15 @@ pub struct RawContract {
     /// Language of the annex's own wording.
     #[serde(default)]
     pub language: Language,
+    /// With a translation: the language whose matrix prevails (its letters are the
+    /// contract's). Default: the language of the matrix (`--matrix`, or the profile's).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub prevailing_language: Option<Spanned<String>>,
+    /// With a translation: print each activity in both languages, and the clause saying
+    /// which prevails (`--bilingual` sets it too).
+    #[serde(default)]
+    pub bilingual: bool,
 }
 
 /// An annex number, written as a TOML integer or string.
@@ -117,27 +128,6 @@ pub enum Status {
     Draft,
     /// For signature.
     Final,
-}
-
-/// Languages the annex's own wording exists in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// English.
-    #[default]
-    En,
-    /// French.
-    Fr,
-}
-
-impl Language {
-    /// BCP 47 code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Fr => "fr",
-        }
-    }
 }
 
 /// `[location]`.
@@ -175,6 +165,12 @@ pub struct RawSubscription {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub matrices: Vec<Spanned<String>>,
+    /// The (single) matrix's page in another language, whose activity text the documents
+    /// show when it is in the profile's language (path relative to the profile file);
+    /// `--translation` replaces it.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub translation: Option<Spanned<String>>,
     /// `tailored` (default) or `full`; `--scope` overrides it.
     #[serde(default)]
     pub scope: Option<Scope>,
@@ -258,6 +254,12 @@ pub struct Contract {
     pub status: Status,
     /// Language of the annex's wording.
     pub language: Language,
+    /// With a translation: the language that prevails (absent: the matrix's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevailing_language: Option<String>,
+    /// Each activity in both languages (with a translation).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bilingual: bool,
 }
 
 /// A validated signatory.

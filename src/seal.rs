@@ -13,6 +13,10 @@
 //! listed in the manifest, so that `verify` recomputes the fingerprint over all of them and
 //! `verify --rebuild` renders the same parts.
 //!
+//! A translated annex also attaches the translation's canonical matrix
+//! (`translation.json`, listed in the manifest's `inputs.translation`): the fingerprint
+//! covers it, so `verify` recomputes it and `verify --rebuild` renders the same text.
+//!
 //! Invariants:
 //! - Whether a document is sealed is decided by [`for_document`], for `render` and
 //!   `batch` alike.
@@ -44,6 +48,9 @@ pub const MANIFEST_FORMAT: &str = "annex-manifest/1";
 
 /// Name of the attachment that holds the manifest.
 pub const MANIFEST_NAME: &str = "manifest.json";
+
+/// Name of the attachment that holds a translated annex's other-language matrix.
+pub const TRANSLATION_NAME: &str = "translation.json";
 
 /// Name of the attachment, made by the template, that says where signatures go.
 pub const SIGNATURE_FIELDS_NAME: &str = "signature-fields.json";
@@ -111,6 +118,9 @@ pub struct Parameters {
     pub date: String,
     /// [`PDF_STANDARD`].
     pub pdf_standard: String,
+    /// Each activity in both languages (`--bilingual`, or the profile's `bilingual`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bilingual: bool,
 }
 
 /// Digests of the inputs.
@@ -123,6 +133,9 @@ pub struct Inputs {
     /// The other parts' matrix files, in order (composed annexes only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Input>,
+    /// The translation file as read (translated annexes only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation: Option<Input>,
     /// The profile file as read.
     pub profile: Input,
     /// The catalogue file as read.
@@ -196,6 +209,15 @@ impl Seal {
                 bytes: crate::canonical::to_json(&part.matrix).into_bytes(),
             })
             .collect();
+        if let Some(t) = &prepared.translation {
+            attachments.push(Attachment {
+                name: TRANSLATION_NAME.to_owned(),
+                mime: "application/json",
+                description: "Canonical responsibility matrix in the other language (JSON)"
+                    .to_owned(),
+                bytes: crate::canonical::to_json(&t.matrix.matrix).into_bytes(),
+            });
+        }
         attachments.extend([
             Attachment {
                 name: "profile.toml".to_owned(),
@@ -240,6 +262,7 @@ impl Seal {
                 source_date_epoch,
                 date: prepared.profile.contract.effective_date.to_string(),
                 pdf_standard: PDF_STANDARD.into(),
+                bilingual: prepared.profile.contract.bilingual,
             },
             inputs: inputs.unwrap_or_else(|| Inputs {
                 matrix: input(&prepared.parts[0].source),
@@ -247,6 +270,10 @@ impl Seal {
                     .iter()
                     .map(|p| input(&p.source))
                     .collect(),
+                translation: prepared
+                    .translation
+                    .as_ref()
+                    .map(|t| input(&t.matrix.source)),
                 profile: input(&prepared.profile_source),
                 catalogue: input(&prepared.catalogue_source),
                 templates: Templates {
@@ -443,9 +470,17 @@ pub fn recompute_fingerprint(
     };
     let template_digest = digest::unhex(&manifest.inputs.templates.digest)
         .ok_or_else(|| "the manifest's template digest is not hex".to_owned())?;
-    let later = (1..=manifest.inputs.parts.len())
+    let mut later = (1..=manifest.inputs.parts.len())
         .map(|i| get(&matrix_attachment(i)))
         .collect::<Result<Vec<_>, _>>()?;
+    // Tagged as `Prepared::fingerprint` tags it.
+    let translation = match &manifest.inputs.translation {
+        Some(_) => Some([b"translation\n".as_slice(), get(TRANSLATION_NAME)?].concat()),
+        None => None,
+    };
+    if let Some(t) = &translation {
+        later.push(t);
+    }
     Ok(digest::fingerprint(
         get(&matrix_attachment(0))?,
         get("profile.json")?,

@@ -15,7 +15,8 @@ use serde::Serialize;
 use crate::catalogue::Catalogue;
 use crate::model::{Condition, Matrix};
 use crate::prepare::Prepared;
-use crate::profile::{Profile, Scope};
+use crate::profile::{Language, Profile, Scope};
+use crate::wording::{self, fill};
 
 /// The tailor stage's output: one [`TailoredPart`] per part of the prepared profile.
 #[derive(Debug, Clone)]
@@ -93,7 +94,7 @@ pub fn tailor_matrix(
     full: bool,
 ) -> TailoredPart {
     let (tailored, left_out) = split(matrix.clone(), profile, catalogue);
-    let decisions = decisions(matrix, &left_out, catalogue);
+    let decisions = decisions(matrix, &left_out, catalogue, profile.contract.language);
     if full {
         TailoredPart {
             shown: matrix.clone(),
@@ -110,23 +111,28 @@ pub fn tailor_matrix(
 }
 
 /// Every activity of `matrix` with its decision, given what was left out.
-fn decisions(matrix: &Matrix, left_out: &[NotApplicable], catalogue: &Catalogue) -> Vec<Decision> {
+fn decisions(
+    matrix: &Matrix,
+    left_out: &[NotApplicable],
+    catalogue: &Catalogue,
+    language: Language,
+) -> Vec<Decision> {
     let mut out = Vec::new();
     for section in &matrix.sections {
         for a in &section.activities {
             let mut conditions = Vec::new();
             if let Some(c) = &section.applies {
-                conditions.push(describe(c, catalogue));
+                conditions.push(describe(c, catalogue, language));
             }
             if !a.variants.is_empty() {
                 let c = Condition {
                     variants: a.variants.clone(),
                     ..Default::default()
                 };
-                conditions.push(describe(&c, catalogue));
+                conditions.push(describe(&c, catalogue, language));
             }
             if let Some(c) = &a.applies {
-                conditions.push(describe(c, catalogue));
+                conditions.push(describe(c, catalogue, language));
             }
             conditions.retain(|c| !c.is_empty());
             let reason = left_out
@@ -158,18 +164,24 @@ pub fn evaluate(
     profile: &Profile,
     catalogue: &Catalogue,
 ) -> Result<(), String> {
+    let language = profile.contract.language;
+    let (code, words) = (language.code(), &wording::wording(language).conditions);
     let list = |ids: &[String], name: &dyn Fn(&str) -> String| {
-        ids.iter().map(|i| name(i)).collect::<Vec<_>>().join(" or ")
+        ids.iter()
+            .map(|i| name(i))
+            .collect::<Vec<_>>()
+            .join(&words.or)
     };
+    let reason = |pattern: &str, names: String| fill(pattern, &[("names", &names)]);
     if !condition.services.is_empty()
         && !condition
             .services
             .iter()
             .any(|s| profile.services.contains(s))
     {
-        return Err(format!(
-            "requires service: {}",
-            list(&condition.services, &|id| catalogue.service_name(id))
+        return Err(reason(
+            &words.requires_service,
+            list(&condition.services, &|id| catalogue.service_name(id, code)),
         ));
     }
     if !condition.options.is_empty()
@@ -178,9 +190,9 @@ pub fn evaluate(
             .iter()
             .any(|o| profile.options.contains(o))
     {
-        return Err(format!(
-            "requires option: {}",
-            list(&condition.options, &|id| catalogue.option_name(id))
+        return Err(reason(
+            &words.requires_option,
+            list(&condition.options, &|id| catalogue.option_name(id, code)),
         ));
     }
     if !condition.variants.is_empty()
@@ -189,9 +201,9 @@ pub fn evaluate(
             .as_ref()
             .is_some_and(|v| condition.variants.contains(v))
     {
-        return Err(format!(
-            "applies to variant: {}",
-            list(&condition.variants, &|id| catalogue.variant_name(id))
+        return Err(reason(
+            &words.for_variant,
+            list(&condition.variants, &|id| catalogue.variant_name(id, code)),
         ));
     }
     if !condition.regions.is_empty()
@@ -200,10 +212,7 @@ pub fn evaluate(
             .iter()
             .any(|r| r.eq_ignore_ascii_case(&profile.region))
     {
-        return Err(format!(
-            "applies to region: {} only",
-            condition.regions.join(", ")
-        ));
+        return Err(reason(&words.for_region, condition.regions.join(", ")));
     }
     if !condition.jurisdictions.is_empty() {
         let jurisdiction = catalogue
@@ -215,9 +224,9 @@ pub fn evaluate(
             .iter()
             .any(|j| j.eq_ignore_ascii_case(jurisdiction))
         {
-            return Err(format!(
-                "applies to jurisdiction: {} only",
-                condition.jurisdictions.join(", ")
+            return Err(reason(
+                &words.for_jurisdiction,
+                condition.jurisdictions.join(", "),
             ));
         }
     }
@@ -227,10 +236,11 @@ pub fn evaluate(
             .iter()
             .any(|q| profile.qualifications.contains(q))
     {
-        return Err(format!(
-            "applies under qualification: {}",
-            list(&condition.qualifications, &|id| catalogue
-                .qualification_name(id))
+        return Err(reason(
+            &words.for_qualification,
+            list(&condition.qualifications, &|id| {
+                catalogue.qualification_name(id, code)
+            }),
         ));
     }
     Ok(())
@@ -296,50 +306,31 @@ fn split(
     (matrix, left_out)
 }
 
-/// A condition in words, for the audit report: "option: Veeam Managed Backup; region: BHS".
-/// Empty for a condition that restricts nothing.
-pub fn describe(condition: &Condition, catalogue: &Catalogue) -> String {
-    let mut parts = Vec::new();
-    let mut push = |label: &str, values: Vec<String>| {
-        if !values.is_empty() {
-            parts.push(format!("{label}: {}", values.join(" or ")));
-        }
+/// A condition in words, for the audit report, in `language`: "option: Veeam Managed
+/// Backup; region: BHS". Empty for a condition that restricts nothing.
+pub fn describe(condition: &Condition, catalogue: &Catalogue, language: Language) -> String {
+    let (code, words) = (language.code(), &wording::wording(language).conditions);
+    let names = |ids: &[String], name: &dyn Fn(&str, &str) -> String| -> Vec<String> {
+        ids.iter().map(|id| name(id, code)).collect()
     };
-    push(
-        "service",
-        condition
-            .services
-            .iter()
-            .map(|s| catalogue.service_name(s))
-            .collect(),
-    );
-    push(
-        "option",
-        condition
-            .options
-            .iter()
-            .map(|s| catalogue.option_name(s))
-            .collect(),
-    );
-    push(
-        "variant",
-        condition
-            .variants
-            .iter()
-            .map(|s| catalogue.variant_name(s))
-            .collect(),
-    );
-    push("region", condition.regions.clone());
-    push("jurisdiction", condition.jurisdictions.clone());
-    push(
-        "qualification",
-        condition
-            .qualifications
-            .iter()
-            .map(|s| catalogue.qualification_name(s))
-            .collect(),
-    );
-    parts.join("; ")
+    let values = [
+        names(&condition.services, &|i, l| catalogue.service_name(i, l)),
+        names(&condition.options, &|i, l| catalogue.option_name(i, l)),
+        names(&condition.variants, &|i, l| catalogue.variant_name(i, l)),
+        condition.regions.clone(),
+        condition.jurisdictions.clone(),
+        names(&condition.qualifications, &|i, l| {
+            catalogue.qualification_name(i, l)
+        }),
+    ];
+    words
+        .kinds
+        .iter()
+        .zip(values)
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(label, v)| format!("{label}: {}", v.join(&words.or)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
@@ -355,7 +346,7 @@ mod tests {
             ..Condition::default()
         };
         assert_eq!(
-            describe(&c, &catalogue),
+            describe(&c, &catalogue, Language::default()),
             "option: Veeam Managed Backup; region: BHS"
         );
     }

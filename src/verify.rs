@@ -147,6 +147,22 @@ pub fn verify(bytes: &[u8], options: &Options) -> Report {
         }
     };
     let first_end = revisions.first().copied().unwrap_or(bytes.len());
+    // Bytes after the last revision the reader follows are an update it cannot see (a
+    // damaged `startxref` makes a reader fall back to an earlier revision, and a signed
+    // annex would then read as unsigned): never passed over.
+    let last_end = revisions.last().copied().unwrap_or(bytes.len());
+    if bytes
+        .get(last_end..)
+        .is_some_and(|tail| tail.iter().any(|b| !b.is_ascii_whitespace()))
+    {
+        report.push(
+            Outcome::Failed,
+            format!(
+                "PDF structure: {} byte(s) after the last readable revision (which ends at byte {last_end}): a damaged or unreadable update",
+                bytes.len() - last_end
+            ),
+        );
+    }
     let sigs = doc.signatures();
     report.push(
         Outcome::Ok,
@@ -334,9 +350,12 @@ fn check_fingerprint(
     m: &Manifest,
     report: &mut Report,
 ) {
-    let matrices: Vec<String> = (0..=m.inputs.parts.len())
+    let mut matrices: Vec<String> = (0..=m.inputs.parts.len())
         .map(seal::matrix_attachment)
         .collect();
+    if m.inputs.translation.is_some() {
+        matrices.push(seal::TRANSLATION_NAME.to_owned());
+    }
     report.result(match seal::recompute_fingerprint(attachments, m) {
         Ok(again) if again == m.fingerprint => Ok(format!(
             "fingerprint {}… recomputed from {}, profile.json and the template digest",
@@ -679,6 +698,11 @@ fn rebuild(
         catalogue: Some(path("catalogue.toml")?),
         templates: templates.map(Path::to_path_buf),
         scope: m.parameters.scope,
+        translation: match &m.inputs.translation {
+            Some(_) => Some(path(seal::TRANSLATION_NAME)?),
+            None => None,
+        },
+        bilingual: m.parameters.bilingual,
         ..InputOptions::default()
     };
     let profile = path("profile.toml")?;

@@ -15,38 +15,113 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Letters;
-use crate::profile::Language;
 
-/// Every language a catalogue exists for (the tests check each of them).
-pub const LANGUAGES: [Language; 2] = [Language::En, Language::Fr];
+// `FILES`: every `data/wording/<code>.toml`, embedded by build.rs, sorted by code.
+include!(concat!(env!("OUT_DIR"), "/wording_files.rs"));
+
+/// A language the documents' wording exists in: one of the embedded catalogues. Written as
+/// its code (`language = "fr"` in a profile); a new language is a new wording file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Language(usize);
+
+impl Language {
+    /// The language with this code, if a catalogue exists for it.
+    pub fn from_code(code: &str) -> Option<Language> {
+        FILES.iter().position(|(c, _, _)| *c == code).map(Language)
+    }
+
+    /// Every language a catalogue exists for, by code.
+    pub fn all() -> impl Iterator<Item = Language> {
+        (0..FILES.len()).map(Language)
+    }
+
+    /// Its code ("en", "fr", "de").
+    pub fn code(self) -> &'static str {
+        FILES[self.0].0
+    }
+
+    /// The codes of every language, for messages ("de, en, fr").
+    pub fn codes() -> String {
+        FILES
+            .iter()
+            .map(|(c, _, _)| *c)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Default for Language {
+    /// English, the language of the built-in profile and catalogue.
+    fn default() -> Language {
+        Language::from_code("en").expect("data/wording/en.toml is embedded")
+    }
+}
+
+impl Serialize for Language {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Language {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Language, D::Error> {
+        let code = String::deserialize(d)?;
+        Language::from_code(&code).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown language `{code}`: the documents' wording exists in {} (data/wording/<code>.toml)",
+                Language::codes()
+            ))
+        })
+    }
+}
+
+/// In the profile's JSON Schema: one of the embedded catalogues' codes, so an editor offers
+/// exactly the languages this build has.
+impl schemars::JsonSchema for Language {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Language".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let codes: Vec<&str> = Language::all().map(Language::code).collect();
+        schemars::json_schema!({
+            "description": "Language of the documents' wording: the code of one of the wording catalogues (data/wording/<code>.toml).",
+            "type": "string",
+            "enum": codes,
+        })
+    }
+}
 
 /// The embedded catalogue of `language`: its repository path and its text.
 fn source(language: Language) -> (&'static str, &'static str) {
-    match language {
-        Language::En => (
-            "data/wording/en.toml",
-            include_str!("../data/wording/en.toml"),
-        ),
-        Language::Fr => (
-            "data/wording/fr.toml",
-            include_str!("../data/wording/fr.toml"),
-        ),
-    }
+    let (_, path, text) = FILES[language.0];
+    (path, text)
+}
+
+/// Every catalogue, parsed on first use.
+fn parsed() -> &'static [Wording] {
+    static PARSED: OnceLock<Vec<Wording>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        Language::all()
+            .map(|language| {
+                let (path, text) = source(language);
+                // The files are embedded and checked by the tests: failing here is a bug.
+                toml::from_str(text)
+                    .unwrap_or_else(|e| panic!("embedded wording catalogue {path} is invalid: {e}"))
+            })
+            .collect()
+    })
 }
 
 /// The wording of `language`, parsed from its embedded catalogue on first use.
 pub fn wording(language: Language) -> &'static Wording {
-    static PARSED: [OnceLock<Wording>; 2] = [OnceLock::new(), OnceLock::new()];
-    let slot = match language {
-        Language::En => &PARSED[0],
-        Language::Fr => &PARSED[1],
-    };
-    slot.get_or_init(|| {
-        let (path, text) = source(language);
-        // The files are embedded and checked by the tests: failing here is a bug.
-        toml::from_str(text)
-            .unwrap_or_else(|e| panic!("embedded wording catalogue {path} is invalid: {e}"))
-    })
+    &parsed()[language.0]
+}
+
+/// The wording of every language (the onboarding phase rule reads every language's
+/// keywords, so a page in any of them lands in the same phases).
+pub fn every_wording() -> &'static [Wording] {
+    parsed()
 }
 
 /// The whole fixed wording of one language.
@@ -61,21 +136,40 @@ pub struct Wording {
     pub roles: Roles,
     /// Dates written out (`[dates]`).
     pub dates: Dates,
+    /// What R, A, C and I mean (`[legend]`).
+    pub legend: Legend,
+    /// Applicability conditions and tailoring reasons in words (`[conditions]`).
+    pub conditions: Conditions,
+    /// The name of every language, in this one (`[language-names]`, by code).
+    pub language_names: std::collections::BTreeMap<String, String>,
 }
 
 impl Wording {
-    /// Writes a date out in words ("1 December 2026", "1er décembre 2026").
+    /// Writes a date out in words ("1 December 2026", "1er décembre 2026"), by the
+    /// language's `long-date` pattern.
     pub fn long_date(&self, date: NaiveDate) -> String {
         let day = if date.day() == 1 {
             self.dates.first_day.clone()
         } else {
             date.day().to_string()
         };
-        format!(
-            "{day} {} {}",
-            self.dates.months[date.month0() as usize],
-            date.year()
+        fill(
+            &self.dates.long_date,
+            &[
+                ("day", &day),
+                ("month", &self.dates.months[date.month0() as usize]),
+                ("year", &date.year().to_string()),
+            ],
         )
+    }
+
+    /// The name of the language `code` in this language, or the code itself for a
+    /// language this catalogue does not name (the tests require every one to be named).
+    pub fn language_name(&self, code: &str) -> String {
+        self.language_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
     }
 
     /// What a party does, in words: "carries it out and is accountable", "is informed".
@@ -91,6 +185,34 @@ impl Wording {
             n => format!("{}{}{}", said[..n - 1].join(", "), roles.and, said[n - 1]),
         }
     }
+}
+
+/// `pattern` with each `{name}` replaced by its value: the one placeholder rule of the
+/// catalogues (a value is inserted once, never re-read as a pattern).
+pub fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').and_then(|close| {
+            values
+                .iter()
+                .find(|(k, _)| *k == &after[..close])
+                .map(|(_, v)| (close, v))
+        }) {
+            Some((close, value)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The document's fixed wording, in its language.
@@ -198,6 +320,11 @@ pub struct Labels {
     pub changes_none: String,
     /// "unknown date", when the old version has none.
     pub changes_unknown_date: String,
+    /// "Translation" (the fact line naming the translated page).
+    pub translation: String,
+    /// Clause of a bilingual annex: `{languages}` (both names), `{prevailing}` (the name of
+    /// the language that prevails).
+    pub prevailing_clause: String,
 }
 
 /// Wording of the onboarding guide and the audit report, in the document's language.
@@ -264,6 +391,14 @@ pub struct Words {
     pub no_findings: String,
     /// "Severity".
     pub severity: String,
+    /// The severities, as the audit report tags findings: "error".
+    pub severity_error: String,
+    /// "warning".
+    pub severity_warning: String,
+    /// "note".
+    pub severity_note: String,
+    /// "info" (an import repair read unambiguously).
+    pub severity_info: String,
     /// "Rule".
     pub rule: String,
     /// "Message".
@@ -306,6 +441,37 @@ pub struct Words {
     pub part: String,
     /// "activities" (count suffix).
     pub activities: String,
+    /// "unversioned": a matrix without version.
+    pub unversioned: String,
+    /// "draft" (the document's status).
+    pub status_draft: String,
+    /// "final".
+    pub status_final: String,
+    /// Input roles of the audit's digest table.
+    pub input_matrix: String,
+    /// "translation".
+    pub input_translation: String,
+    /// "profile".
+    pub input_profile: String,
+    /// "catalogue".
+    pub input_catalogue: String,
+    /// "templates".
+    pub input_templates: String,
+    /// Name of the template set input; `{n}` is the number of files.
+    pub template_set: String,
+    /// "Alignment of the translation" heading.
+    pub alignment: String,
+    /// Alignment explanation: `{translation}` and `{prevailing}` are file names.
+    pub alignment_text: String,
+    /// "rows paired".
+    pub rows_paired: String,
+    /// "Rows of the prevailing version without a translation".
+    pub unpaired_prevailing: String,
+    /// "Rows of the translation without a counterpart".
+    pub unpaired_translation: String,
+    /// Keywords of section titles, per phase (lowercase): every language's keywords are
+    /// matched, so a page in any language lands in the same phases.
+    pub phase_keywords: [Vec<String>; 5],
 }
 
 /// Role phrases, for "what the provider does" in the onboarding guide.
@@ -320,10 +486,43 @@ pub struct Roles {
     pub none: String,
 }
 
+/// What the letters mean, in R, A, C, I order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case"))]
+pub struct Legend {
+    /// Meanings of R, A, C and I.
+    pub meanings: [String; 4],
+}
+
+/// Applicability in words. Reasons take `{names}` (the catalogue names, joined by `or`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case"))]
+pub struct Conditions {
+    /// "requires service: {names}".
+    pub requires_service: String,
+    /// "requires option: {names}".
+    pub requires_option: String,
+    /// "applies to variant: {names}".
+    pub for_variant: String,
+    /// "applies to region: {names} only".
+    pub for_region: String,
+    /// "applies to jurisdiction: {names} only".
+    pub for_jurisdiction: String,
+    /// "applies under qualification: {names}".
+    pub for_qualification: String,
+    /// Labels of a condition described ("service", "option", …), in that order: service,
+    /// option, variant, region, jurisdiction, qualification.
+    pub kinds: [String; 6],
+    /// Joins alternatives (" or "), spaces included.
+    pub or: String,
+}
+
 /// Dates written out.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case"))]
 pub struct Dates {
+    /// How a date is written: `{day}`, `{month}`, `{year}` ("{day} {month} {year}").
+    pub long_date: String,
     /// Month names, January first.
     pub months: [String; 12],
     /// How the 1st of a month is written ("1", "1er"); other days are plain numbers.
@@ -359,9 +558,9 @@ mod tests {
 
     #[test]
     fn every_language_has_every_key() {
-        let english = keys_of(Language::En).expect("the English catalogue is the reference");
+        let english = keys_of(Language::default()).expect("the English catalogue is the reference");
         let mut failures = Vec::new();
-        for language in LANGUAGES {
+        for language in Language::all() {
             let (path, text) = source(language);
             let code = language.code();
             match keys_of(language) {
@@ -384,7 +583,7 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
-        for language in LANGUAGES {
+        for language in Language::all() {
             assert!(
                 std::ptr::eq(wording(language), wording(language)),
                 "parsed once"
@@ -392,30 +591,73 @@ mod tests {
         }
     }
 
+    fn en() -> Language {
+        Language::from_code("en").unwrap()
+    }
+
+    fn fr() -> Language {
+        Language::from_code("fr").unwrap()
+    }
+
+    #[test]
+    fn every_language_names_every_language() {
+        for w in every_wording() {
+            for language in Language::all() {
+                assert!(
+                    w.language_names.contains_key(language.code()),
+                    "a catalogue does not name {}",
+                    language.code()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_once() {
+        assert_eq!(
+            fill("a {x} b {y} {z}", &[("x", "{y}"), ("y", "2")]),
+            "a {y} b 2 {z}"
+        );
+        assert_eq!(fill("{", &[]), "{");
+    }
+
+    #[test]
+    fn languages_are_their_codes() {
+        assert_eq!(Language::default().code(), "en");
+        assert!(
+            Language::from_code("de").is_some(),
+            "German is shipped as data"
+        );
+        assert!(Language::from_code("xx").is_none());
+        let de = Language::from_code("de").unwrap();
+        let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(wording(de).long_date(d), "1. Dezember 2026");
+    }
+
     #[test]
     fn long_dates_in_both_languages() {
         let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        assert_eq!(wording(Language::En).long_date(d), "1 December 2026");
-        assert_eq!(wording(Language::Fr).long_date(d), "1er décembre 2026");
+        assert_eq!(wording(en()).long_date(d), "1 December 2026");
+        assert_eq!(wording(fr()).long_date(d), "1er décembre 2026");
         let d = NaiveDate::from_ymd_opt(2027, 8, 2).unwrap();
-        assert_eq!(wording(Language::En).long_date(d), "2 August 2027");
-        assert_eq!(wording(Language::Fr).long_date(d), "2 août 2027");
+        assert_eq!(wording(en()).long_date(d), "2 August 2027");
+        assert_eq!(wording(fr()).long_date(d), "2 août 2027");
     }
 
     #[test]
     fn roles_read_as_words() {
         let l = |s: &str| s.parse::<Letters>().unwrap();
         assert_eq!(
-            wording(Language::En).role_words(l("CI")),
+            wording(en()).role_words(l("CI")),
             "is consulted and is informed"
         );
-        assert_eq!(wording(Language::En).role_words(l("")), "has no role");
+        assert_eq!(wording(en()).role_words(l("")), "has no role");
         assert_eq!(
-            wording(Language::En).role_words(l("RAC")),
+            wording(en()).role_words(l("RAC")),
             "carries it out, is accountable and is consulted"
         );
         assert_eq!(
-            wording(Language::Fr).role_words(l("RA")),
+            wording(fr()).role_words(l("RA")),
             "le réalise et en est responsable"
         );
     }

@@ -6,16 +6,17 @@ use std::collections::{HashMap, HashSet};
 use super::places::Places;
 use super::rows::{short, show};
 use super::Checked;
+use crate::align;
 use crate::diag::Finding;
 use crate::load::LoadedMatrix;
-use crate::model::{Activity, Matrix};
+use crate::model::Activity;
 
 /// Activities that `later` assigns differently from `earlier`: the same id, or else the
 /// same text (whitespace and case folded), with different letters for a party both have
 /// (matched by id, else by role). Two documents in different languages (a page and its
-/// translation) share neither ids nor texts, so there the rows of a section are also paired
-/// by position — only where the section has as many rows in both, since a translation that
-/// lost or gained a row cannot be aligned safely.
+/// translation) share neither ids nor texts, so there the rows are also paired by the
+/// translation aligner ([`align`]: section number, then position where the section has as
+/// many rows in both).
 pub(super) fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<Checked> {
     let (pe, pl) = (Places::new(earlier), Places::new(later));
     let before: Vec<&Activity> = earlier.matrix.activities().map(|(_, a)| a).collect();
@@ -44,48 +45,27 @@ pub(super) fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<
         }
     }
     if earlier.matrix.language != later.matrix.language {
-        let first_ordinals = |m: &Matrix| -> HashMap<String, (usize, usize)> {
-            let mut at = 0;
-            let mut out = HashMap::new();
-            for s in &m.sections {
-                out.insert(s.number.clone(), (at, s.activities.len()));
-                at += s.activities.len();
-            }
-            out
-        };
-        let (sb, sa) = (
-            first_ordinals(&earlier.matrix),
-            first_ordinals(&later.matrix),
-        );
-        // Rows already paired, on either side: sets, so that pairing stays linear.
+        // A page and its translation: the translation aligner's pairs (section number, then
+        // position), for rows not already paired by id or text.
         let mut paired_later: HashSet<usize> = pairs.iter().map(|p| p.0).collect();
         let mut paired_earlier: HashSet<usize> = pairs.iter().map(|p| p.1).collect();
-        for s in &later.matrix.sections {
-            let (Some(&(from_a, n)), Some(&(from_b, m))) = (sa.get(&s.number), sb.get(&s.number))
-            else {
+        for p in align::align_loaded(earlier, later).pairs {
+            let (i, k) = (p.prevailing, p.translation);
+            if paired_later.contains(&k) || paired_earlier.contains(&i) {
                 continue;
+            }
+            paired_later.insert(k);
+            paired_earlier.insert(i);
+            let how = match p.how {
+                align::How::Id => format!("paired by id `{}`", before[i].id),
+                align::How::Position { section, row } => format!(
+                    "paired by position: row {} of section {section} in both ({} and {})",
+                    row + 1,
+                    earlier.matrix.language,
+                    later.matrix.language
+                ),
             };
-            if n != m || s.number.is_empty() {
-                continue;
-            }
-            for j in 0..n {
-                let (k, i) = (from_a + j, from_b + j);
-                if !paired_later.contains(&k) && !paired_earlier.contains(&i) {
-                    paired_later.insert(k);
-                    paired_earlier.insert(i);
-                    pairs.push((
-                        k,
-                        i,
-                        Some(format!(
-                            "paired by position: row {} of section {} in both ({} and {})",
-                            j + 1,
-                            s.number,
-                            earlier.matrix.language,
-                            later.matrix.language
-                        )),
-                    ));
-                }
-            }
+            pairs.push((k, i, Some(how)));
         }
         pairs.sort_by_key(|(k, _, _)| *k);
     }

@@ -27,7 +27,7 @@ use crate::error::Invalid;
 use crate::import::NoteSeverity;
 use crate::load::{self, LoadedMatrix, SourceFile};
 use crate::policy::Policy;
-use crate::validate;
+use crate::{align, validate};
 
 pub use cross::conflicts;
 use places::Places;
@@ -196,12 +196,16 @@ pub struct CheckOptions {
     pub policy: Option<String>,
     /// Treat warnings as errors.
     pub deny_warnings: bool,
+    /// The first matrix's page in another language: checked, compared, and aligned.
+    pub translation: Option<PathBuf>,
 }
 
 /// The findings of `annex check`, with the policy applied, in input and source order.
 pub struct CheckReport {
     /// The policy's name.
     pub policy: String,
+    /// `--translation`: how its rows pair with the first matrix's.
+    pub alignment: Option<align::Report>,
     /// The inputs, as named on the command line, in order.
     pub inputs: Vec<String>,
     /// Every finding kept by the policy, with its final severity.
@@ -222,7 +226,7 @@ impl CheckReport {
 /// Checks every document and the profile, and applies the policy.
 pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     let policy = Policy::resolve(options.policy.as_deref())?;
-    let (catalogue, _) = load::catalogue(options.catalogue.as_deref())?;
+    let (catalogue, catalogue_source) = load::catalogue(options.catalogue.as_deref())?;
     let mut report = Gathered::default();
     let mut documents = Vec::new();
     if options.matrices.is_empty() {
@@ -236,6 +240,17 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
         report.unplaced(findings);
         documents.extend(m);
     }
+    // The translation is one more document (checked and compared like the others), and
+    // its alignment with the first matrix is reported.
+    if let Some(path) = &options.translation {
+        let (m, findings, source) = load_input(path, load::matrix_from_source);
+        report.input(&path.display().to_string(), source.as_ref());
+        report.unplaced(findings);
+        if let (Some(t), Some(first)) = (&m, documents.first()) {
+            report.alignment = Some(align::Report::new(&align::align_loaded(first, t), first, t));
+        }
+        documents.extend(m);
+    }
     let profile = options.profile.as_ref().map(|path| {
         let (profile, findings, source) = load_input(path, load::profile_from_source);
         (path.display().to_string(), profile, findings, source)
@@ -243,7 +258,7 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     Ok(report.judge(
         &documents,
         profile,
-        &catalogue,
+        (&catalogue, &catalogue_source),
         &policy,
         options.deny_warnings,
     ))
@@ -255,7 +270,7 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
 pub fn run_loaded(
     documents: &[LoadedMatrix],
     profile: SourceFile,
-    catalogue: &Catalogue,
+    catalogue: (&Catalogue, &SourceFile),
     policy: &Policy,
     deny_warnings: bool,
 ) -> CheckReport {
@@ -280,6 +295,7 @@ pub fn run_loaded(
 /// What a check run has gathered before the policy is applied.
 #[derive(Default)]
 struct Gathered {
+    alignment: Option<align::Report>,
     inputs: Vec<String>,
     sources: Sources,
     texts: HashMap<String, String>,
@@ -316,7 +332,7 @@ impl Gathered {
         mut self,
         documents: &[LoadedMatrix],
         profile: Option<ProfileInput>,
-        catalogue: &Catalogue,
+        (catalogue, catalogue_source): (&Catalogue, &SourceFile),
         policy: &Policy,
         deny_warnings: bool,
     ) -> CheckReport {
@@ -336,6 +352,25 @@ impl Gathered {
             self.unplaced(findings);
             if let Some(profile) = profile {
                 self.unplaced(profile_findings(&profile, documents, catalogue));
+                // The catalogue's wording in the profile's language, for what these
+                // matrices would show.
+                let matrices: Vec<&crate::model::Matrix> =
+                    documents.iter().map(|d| &d.matrix).collect();
+                if let Some(valid) = documents
+                    .first()
+                    .and_then(|d| validate::profile(&profile, &d.matrix, catalogue).0)
+                {
+                    let missing =
+                        validate::translations(&valid, &matrices, catalogue, catalogue_source);
+                    if !missing.is_empty() {
+                        self.sources
+                            .add(&catalogue_source.name, &catalogue_source.text);
+                        self.texts
+                            .entry(catalogue_source.name.clone())
+                            .or_insert_with(|| catalogue_source.text.clone());
+                    }
+                    self.unplaced(missing);
+                }
             }
         }
         let mut checked: Vec<Checked> = self
@@ -361,6 +396,7 @@ impl Gathered {
         });
         CheckReport {
             policy: policy.name.clone(),
+            alignment: self.alignment,
             inputs: self.inputs,
             checked,
             sources: self.sources,

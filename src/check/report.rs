@@ -40,6 +40,7 @@ pub fn json(report: &CheckReport, since: Option<serde_json::Value>, code: u8) ->
         omitted,
         policy: report.policy.clone(),
         inputs: report.inputs.clone(),
+        alignment: report.alignment.clone(),
         summary: JsonSummary {
             errors,
             warnings,
@@ -103,6 +104,9 @@ struct JsonReport {
     inputs: Vec<String>,
     findings: Vec<JsonFinding>,
     omitted: Vec<JsonOmitted>,
+    /// `--translation`: rows paired, and the unpaired rows of each side with file:line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alignment: Option<crate::align::Report>,
     summary: JsonSummary,
     /// `--since`: the `annex diff` JSON object.
     #[serde(skip_serializing_if = "Option::is_none")]

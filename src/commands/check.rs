@@ -20,6 +20,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         catalogue: args.catalogue.clone(),
         policy: args.policy.policy.clone(),
         deny_warnings: args.policy.deny_warnings,
+        translation: args.translation.clone(),
     })?;
     let findings = checked.findings();
     let (errors, _) = diag::counts(&findings);
@@ -43,6 +44,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             print!("{}", checked.sources.render(&findings, color));
+            if let Some(alignment) = &checked.alignment {
+                for line in alignment.lines() {
+                    println!("{line}");
+                }
+            }
             println!(
                 "{}: {} in {} (policy {})",
                 if errors > 0 { "denied" } else { "checked" },

@@ -7,7 +7,8 @@ use std::io::Write as _;
 use crate::cli::{Format, ImportArgs};
 use crate::error::{Invalid, EXIT_OK};
 use crate::limits::{thousands, MAX_SHOWN_PER_RULE};
-use crate::{canonical, diag, ids, import, load, output};
+use crate::model::primary_language;
+use crate::{align, canonical, diag, ids, import, load, output};
 
 /// Runs `annex import`.
 pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
@@ -21,8 +22,35 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
         }
         None => None,
     };
+    // `--translation`: the other language's text for every row the aligner pairs.
+    let alignment = match &args.translation {
+        Some(path) => {
+            let other = load::matrix(Some(path))?;
+            let (mine, theirs) = (
+                primary_language(&imported.matrix.language),
+                primary_language(&other.matrix.language),
+            );
+            if mine == theirs {
+                return Err(Invalid::input(format!(
+                    "the translation {} is in the same language ({mine}) as {}",
+                    other.source.name, source.name
+                )));
+            }
+            let alignment = align::align(&imported.matrix, &other.matrix, false);
+            align::embed(&mut imported.matrix, &other.matrix, &alignment);
+            // Reported with the page's own lines: the loaded view of the imported page.
+            let page = load::matrix_from_source(source.clone())?;
+            Some(align::Report::new(&alignment, &page, &other))
+        }
+        None => None,
+    };
     let m = &imported.matrix;
     let mut stderr = std::io::stderr().lock();
+    if let Some(report) = &alignment {
+        for line in report.lines() {
+            let _ = writeln!(stderr, "{line}");
+        }
+    }
     // Like every report, capped per rule (the rest counted), with long messages cut: a page
     // may have a quirk on each of its 10,000 rows.
     let mut shown: HashMap<&str, usize> = HashMap::new();

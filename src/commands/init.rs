@@ -8,7 +8,7 @@ use crate::catalogue::Catalogue;
 use crate::cli::InitArgs;
 use crate::error::{Invalid, EXIT_OK};
 use crate::init::{self, InitValues};
-use crate::wording::LANGUAGES;
+use crate::wording::Language;
 use crate::{diag, load, output, profile};
 
 /// Runs `annex init`.
@@ -96,7 +96,7 @@ fn date(text: &str) -> anyhow::Result<chrono::NaiveDate> {
 
 /// A language the annex's wording exists in.
 fn language(code: &str) -> anyhow::Result<String> {
-    let codes: Vec<&str> = LANGUAGES.iter().map(|l| l.code()).collect();
+    let codes: Vec<&str> = Language::all().map(Language::code).collect();
     if codes.contains(&code) {
         Ok(code.to_owned())
     } else {

@@ -10,6 +10,7 @@ use crate::digest;
 use crate::load::{LoadedMatrix, MatrixFormat};
 use crate::model::{Letter, Matrix};
 use crate::prepare::Prepared;
+use crate::wording::{fill, Words};
 
 /// Provenance of one matrix.
 #[derive(Debug, Clone, Serialize)]
@@ -72,16 +73,17 @@ pub struct PartyCount {
 /// The SHA-256 of one input.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputDigest {
-    /// "matrix", "profile", "catalogue" or "templates".
-    pub role: &'static str,
+    /// "matrix", "translation", "profile", "catalogue" or "templates", in the document's
+    /// language.
+    pub role: String,
     /// File name as given (or the embedded default's repository path).
     pub name: String,
     /// 64 hex digits.
     pub sha256: String,
 }
 
-/// Builds the provenance of a loaded matrix.
-pub fn provenance(loaded: &LoadedMatrix) -> Provenance {
+/// Builds the provenance of a loaded matrix (`unversioned`: the word for no version).
+pub fn provenance(loaded: &LoadedMatrix, unversioned: &str) -> Provenance {
     Provenance {
         file: loaded.source.name.clone(),
         source: loaded.matrix.source.clone().unwrap_or_default(),
@@ -89,7 +91,7 @@ pub fn provenance(loaded: &LoadedMatrix) -> Provenance {
             .matrix
             .version
             .clone()
-            .unwrap_or_else(|| "unversioned".into()),
+            .unwrap_or_else(|| unversioned.to_owned()),
         imported: loaded.format == MatrixFormat::Page,
         repairs: loaded
             .import_notes
@@ -104,24 +106,33 @@ pub fn provenance(loaded: &LoadedMatrix) -> Provenance {
     }
 }
 
-/// The SHA-256 of every input: each part's matrix, the profile, the catalogue and the
-/// template set.
-pub fn inputs(prepared: &Prepared) -> Vec<InputDigest> {
-    let text_digest = |role, source: &crate::load::SourceFile| InputDigest {
-        role,
+/// The SHA-256 of every input: each part's matrix, the translation, the profile, the
+/// catalogue and the template set; roles in the document's language (`words`).
+pub fn inputs(prepared: &Prepared, words: &Words) -> Vec<InputDigest> {
+    let text_digest = |role: &str, source: &crate::load::SourceFile| InputDigest {
+        role: role.to_owned(),
         name: source.name.clone(),
         sha256: digest::sha256_hex(source.text.as_bytes()),
     };
     let mut inputs: Vec<InputDigest> = prepared
         .parts
         .iter()
-        .map(|p| text_digest("matrix", &p.source))
+        .map(|p| text_digest(&words.input_matrix, &p.source))
         .collect();
-    inputs.push(text_digest("profile", &prepared.profile_source));
-    inputs.push(text_digest("catalogue", &prepared.catalogue_source));
+    if let Some(t) = &prepared.translation {
+        inputs.push(text_digest(&words.input_translation, &t.matrix.source));
+    }
+    inputs.push(text_digest(&words.input_profile, &prepared.profile_source));
+    inputs.push(text_digest(
+        &words.input_catalogue,
+        &prepared.catalogue_source,
+    ));
     inputs.push(InputDigest {
-        role: "templates",
-        name: format!("template set ({} files)", prepared.templates.len()),
+        role: words.input_templates.clone(),
+        name: fill(
+            &words.template_set,
+            &[("n", &prepared.templates.len().to_string())],
+        ),
         sha256: digest::hex(&prepared.templates.digest()),
     });
     inputs

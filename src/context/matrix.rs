@@ -5,11 +5,14 @@
 //! letters are written in R-A-C-I order, one entry per party in column order, so every row
 //! reads the same way in every document.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::catalogue::Catalogue;
 use crate::model::{Letter, Matrix, PartyRole};
 use crate::profile::Profile;
+use crate::wording::Wording;
 
 /// The matrix's metadata.
 #[derive(Debug, Clone, Serialize)]
@@ -72,8 +75,11 @@ pub struct SectionInfo {
 pub struct ActivityInfo {
     /// Stable id.
     pub id: String,
-    /// Text, verbatim.
+    /// Text, verbatim, in the document's language when a translation gives it.
     pub text: String,
+    /// A bilingual annex: the text in the other language, verbatim; `null` otherwise (and
+    /// for a row the aligner could not pair).
+    pub second: Option<String>,
     /// Letters per party, in party column order, each in R-A-C-I order ("RA", "").
     pub letters: Vec<String>,
     /// Whether the customer is Responsible or Accountable.
@@ -134,16 +140,23 @@ pub struct Person {
     pub title: String,
 }
 
-/// The metadata of `matrix`; `activity_count` counts the whole (untailored) matrix.
-pub fn matrix_info(matrix: &Matrix, catalogue: &Catalogue, activity_count: usize) -> MatrixInfo {
+/// The metadata of `matrix`; `activity_count` counts the whole (untailored) matrix; names
+/// in `lang`, and `unversioned` for a matrix without version.
+pub fn matrix_info(
+    matrix: &Matrix,
+    catalogue: &Catalogue,
+    activity_count: usize,
+    lang: &str,
+    unversioned: &str,
+) -> MatrixInfo {
     MatrixInfo {
         title: matrix.title.clone(),
         service: matrix.service.clone(),
-        service_name: catalogue.service_name(&matrix.service),
+        service_name: catalogue.service_name(&matrix.service, lang),
         version: matrix
             .version
             .clone()
-            .unwrap_or_else(|| "unversioned".into()),
+            .unwrap_or_else(|| unversioned.to_owned()),
         source: matrix.source.clone().unwrap_or_default(),
         language: matrix.language.clone(),
         activity_count,
@@ -163,14 +176,26 @@ pub fn parties(matrix: &Matrix) -> Vec<PartyInfo> {
         .collect()
 }
 
-/// The legend of `matrix`.
-pub fn legend(matrix: &Matrix) -> Vec<LegendLine> {
-    matrix
-        .legend
+/// The legend of a document in `lang` whose activity text comes from `matrix`: the
+/// matrix's own legend, verbatim, when it is in `lang`; else the wording catalogue's
+/// meanings (a legend in another language than the document's is never shown).
+pub fn legend(matrix: &Matrix, lang: &str, wording: &Wording) -> Vec<LegendLine> {
+    if crate::model::primary_language(&matrix.language) == lang && !matrix.legend.is_empty() {
+        return matrix
+            .legend
+            .iter()
+            .map(|l| LegendLine {
+                letter: l.letter.as_char().to_string(),
+                meaning: l.meaning.clone(),
+            })
+            .collect();
+    }
+    Letter::ALL
         .iter()
-        .map(|l| LegendLine {
-            letter: l.letter.as_char().to_string(),
-            meaning: l.meaning.clone(),
+        .zip(&wording.legend.meanings)
+        .map(|(l, meaning)| LegendLine {
+            letter: l.as_char().to_string(),
+            meaning: meaning.clone(),
         })
         .collect()
 }
@@ -185,8 +210,9 @@ pub struct Body {
     pub duties: Vec<Duty>,
 }
 
-/// The body of `matrix`: one pass over its rows.
-pub fn body(matrix: &Matrix) -> Body {
+/// The body of `matrix`: one pass over its rows; `second` holds the other language's text
+/// of a bilingual annex, by activity id.
+pub fn body(matrix: &Matrix, second: &HashMap<String, String>) -> Body {
     let customer_party = matrix
         .parties
         .iter()
@@ -257,6 +283,7 @@ pub fn body(matrix: &Matrix) -> Body {
             activities.push(ActivityInfo {
                 id: activity.id.clone(),
                 text: activity.text.clone(),
+                second: second.get(&activity.id).cloned(),
                 letters,
                 customer_duty,
             });

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod changes;
 pub mod matrix;
 pub mod onboarding;
+pub mod translation;
 
 use chrono::Datelike;
 use serde::Serialize;
@@ -82,6 +83,9 @@ pub struct DocumentContext {
     /// `render --since`: what changed since the earlier version of the (first) matrix;
     /// `null` otherwise.
     pub changes: Option<changes::Changes>,
+    /// A translated document: the languages, the prevailing clause, the alignment; `null`
+    /// otherwise.
+    pub translation: Option<translation::TranslationInfo>,
 }
 
 /// The tool that made the document.
@@ -112,6 +116,8 @@ pub struct Document {
     pub reference: String,
     /// "draft" or "final".
     pub status: Status,
+    /// The status in the document's language.
+    pub status_text: String,
     /// Whether the document is a draft (watermark, no signature lines).
     pub draft: bool,
     /// Language code ("en", "fr").
@@ -203,12 +209,18 @@ pub struct Part {
 }
 
 /// Builds the context of one document of `kind`.
-pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentContext {
+pub fn build(prepared: &Prepared, mut tailored: Tailored, kind: Kind) -> DocumentContext {
     let Prepared {
         profile, catalogue, ..
     } = prepared;
     let language = profile.contract.language;
+    let lang = language.code();
     let wording = wording::wording(language);
+    let words = &wording.words;
+    // A translation: the first part's text in the document's language, letters from the
+    // prevailing matrix.
+    let texts = translation::texts(prepared, lang, wording);
+    texts.apply(&mut tailored.parts[0]);
     let labels = &wording.labels;
     let contract = &profile.contract;
     let fingerprint = prepared.fingerprint();
@@ -226,7 +238,7 @@ pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentCon
         .iter()
         .map(|p| p.matrix.activities().count())
         .sum();
-    let body = matrix::body(&merged);
+    let body = matrix::body(&merged, &texts.second);
     let numbered: Vec<(usize, &crate::model::Matrix)> = tailored
         .parts
         .iter()
@@ -257,12 +269,18 @@ pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentCon
         .enumerate()
         .map(|(i, (loaded, part))| Part {
             number: i + 1,
-            matrix: matrix::matrix_info(&part.shown, catalogue, loaded.matrix.activities().count()),
+            matrix: matrix::matrix_info(
+                &part.shown,
+                catalogue,
+                loaded.matrix.activities().count(),
+                lang,
+                &words.unversioned,
+            ),
             parties: matrix::parties(&part.shown),
-            sections: matrix::body(&part.shown).sections,
+            sections: matrix::body(&part.shown, &texts.second).sections,
             not_applicable: part.not_applicable,
             decisions: part.decisions,
-            provenance: audit::provenance(loaded),
+            provenance: audit::provenance(loaded, &words.unversioned),
         })
         .collect();
 
@@ -275,7 +293,8 @@ pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentCon
         labels.annex, contract.annex_number, annex_title
     );
     let date = contract.effective_date;
-    let matrix_info = matrix::matrix_info(&merged, catalogue, total);
+    let matrix_info = matrix::matrix_info(&merged, catalogue, total, lang, &words.unversioned);
+    let legend_text = texts.text_matrix(&prepared.parts[0].matrix, prepared);
     DocumentContext {
         tool: Tool {
             name: "annex",
@@ -304,6 +323,10 @@ pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentCon
                 contract.reference, labels.annex, contract.annex_number
             ),
             status: contract.status,
+            status_text: match contract.status {
+                Status::Draft => words.status_draft.clone(),
+                Status::Final => words.status_final.clone(),
+            },
             draft: contract.status == Status::Draft,
             language: language.code().to_owned(),
             effective_date: date.format("%Y-%m-%d").to_string(),
@@ -317,12 +340,12 @@ pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentCon
             fingerprint,
             full_scope: tailored.full,
         },
-        customer: customer_info(profile, catalogue),
-        location: location(profile, catalogue),
+        customer: customer_info(profile, catalogue, lang),
+        location: location(profile, catalogue, lang),
         provider: merged.provider.clone(),
         matrix: matrix_info,
         parties: matrix::parties(&merged),
-        legend: matrix::legend(&merged),
+        legend: matrix::legend(legend_text, lang, wording),
         sections: body.sections,
         summary: body.summary,
         customer_duties: body.duties,
@@ -333,14 +356,15 @@ pub fn build(prepared: &Prepared, tailored: Tailored, kind: Kind) -> DocumentCon
         parts,
         phases,
         section_counts,
-        inputs: audit::inputs(prepared),
+        inputs: audit::inputs(prepared, words),
         words: wording.words.clone(),
         changes,
+        translation: translation::info(prepared, wording),
     }
 }
 
 /// The customer as the documents show it: catalogue ids replaced by display names.
-fn customer_info(profile: &Profile, catalogue: &Catalogue) -> CustomerInfo {
+fn customer_info(profile: &Profile, catalogue: &Catalogue, lang: &str) -> CustomerInfo {
     CustomerInfo {
         legal_name: profile.customer.legal_name.clone(),
         short_name: profile.customer.short_name.clone(),
@@ -350,25 +374,26 @@ fn customer_info(profile: &Profile, catalogue: &Catalogue) -> CustomerInfo {
         services: profile
             .services
             .iter()
-            .map(|s| catalogue.service_name(s))
+            .map(|s| catalogue.service_name(s, lang))
             .collect(),
         options: profile
             .options
             .iter()
-            .map(|id| catalogue.option_name(id))
+            .map(|id| catalogue.option_name(id, lang))
             .collect(),
         variant: profile.variant.clone(),
         qualifications: profile
             .qualifications
             .iter()
-            .map(|id| catalogue.qualification_name(id))
+            .map(|id| catalogue.qualification_name(id, lang))
             .collect(),
     }
 }
 
-/// Where the data is processed, from the catalogue's region.
-fn location(profile: &Profile, catalogue: &Catalogue) -> Location {
-    let region = catalogue.region(&profile.region);
+/// Where the data is processed, from the catalogue's region, in the document's language.
+fn location(profile: &Profile, catalogue: &Catalogue, lang: &str) -> Location {
+    let region = catalogue.shown_region(&profile.region, lang);
+    let region = region.as_ref();
     Location {
         region: profile.region.clone(),
         city: region.map(|r| r.city.clone()).unwrap_or_default(),

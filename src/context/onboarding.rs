@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::model::{Letter, Matrix, PartyRole, Section};
-use crate::wording::Wording;
+use crate::wording::{self, Wording};
 
 /// A lifecycle phase of the onboarding guide, with the customer's to-dos.
 #[derive(Debug, Clone, Serialize)]
@@ -45,49 +45,31 @@ pub struct ChecklistItem {
     pub changed: bool,
 }
 
-/// The lifecycle phases, in order: (id, keywords matched in section titles).
-const PHASES: [(&str, &[&str]); 5] = [
-    (
-        "before-subscription",
-        &[
-            "before subscription",
-            "avant la souscription",
-            "specify",
-            "spécifier",
-        ],
-    ),
-    ("operations", &[]),
-    ("incidents", &["incident"]),
-    (
-        "reversibility",
-        &[
-            "reversib",
-            "réversib",
-            "revert",
-            "réversion",
-            "data recovery",
-            "récupération",
-        ],
-    ),
-    (
-        "end-of-service",
-        &[
-            "end of service",
-            "fin de service",
-            "destruction",
-            "destroy",
-            "termination",
-        ],
-    ),
+/// The lifecycle phases, in order (their keywords are the wording catalogues'
+/// `phase-keywords`, every language's).
+const PHASES: [&str; 5] = [
+    "before-subscription",
+    "operations",
+    "incidents",
+    "reversibility",
+    "end-of-service",
 ];
+
+/// Whether a (lowercase) section title names `phase` in any language's keywords.
+fn names_phase(title: &str, phase: usize) -> bool {
+    wording::every_wording()
+        .iter()
+        .flat_map(|w| &w.words.phase_keywords[phase])
+        .any(|k| title.contains(k.as_str()))
+}
 
 /// The lifecycle phase (index into the phase list) of `section` of `matrix`.
 ///
 /// Rule: the section's own title, then each enclosing section's title (nearest first), is
-/// matched against keywords (case-insensitive): "incident" → incidents; "end of service",
-/// "destruction", "destroy", "termination" → end of service; "reversib…", "revert",
-/// "data recovery" → reversibility; "before subscription", "specify" → before
-/// subscription (French equivalents too). With no keyword, the top-level number decides:
+/// matched against the keywords of every wording catalogue (case-insensitive; English:
+/// "incident" → incidents; "end of service", "destruction", "destroy", "termination" →
+/// end of service; "reversib…", "revert", "data recovery" → reversibility; "before
+/// subscription", "specify" → before subscription; each language adds its own). With no keyword, the top-level number decides:
 /// 1 → before subscription, 4 → reversibility, 5 → end of service, anything else →
 /// operations.
 pub fn phase_of(section: &Section, matrix: &Matrix) -> usize {
@@ -103,7 +85,7 @@ pub fn phase_of(section: &Section, matrix: &Matrix) -> usize {
         // Incidents and end of service first: "Data destruction" under "Reversibility"
         // is still the end of the service.
         for phase in [2, 4, 3, 0] {
-            if PHASES[phase].1.iter().any(|k| title.contains(k)) {
+            if names_phase(title, phase) {
                 return phase;
             }
         }
@@ -122,7 +104,7 @@ pub fn phases(parts: &[(usize, &Matrix)], wording: &Wording) -> Vec<Phase> {
     let mut phases: Vec<Phase> = PHASES
         .iter()
         .enumerate()
-        .map(|(i, (id, _))| Phase {
+        .map(|(i, id)| Phase {
             id,
             number: i + 1,
             title: words.phase_titles[i].clone(),

@@ -72,6 +72,7 @@ impl Importer<'_> {
                 has_table: false,
                 applies: None,
                 activities: Vec::new(),
+                translations: Default::default(),
             });
             self.numbered.push(NumberedHeading {
                 line,
@@ -181,6 +182,7 @@ impl Importer<'_> {
             has_table: false,
             applies: None,
             activities: Vec::new(),
+            translations: Default::default(),
         });
         self.sections.len() - 1
     }

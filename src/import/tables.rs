@@ -460,6 +460,7 @@ impl<'a> Importer<'a> {
                 variants,
                 links,
                 applies: None,
+                translations: Default::default(),
             });
             self.rows.push(RowInfo {
                 section,

@@ -190,7 +190,7 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
     let checked = check::run_loaded(
         &parts,
         profile_source,
-        &prepared.catalogue,
+        (&prepared.catalogue, &prepared.catalogue_source),
         options.policy,
         options.deny_warnings,
     );

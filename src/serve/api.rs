@@ -256,14 +256,23 @@ impl<'a> Input<'a> {
     /// A profile naming matrix files is refused: requests name matrices by id, and no
     /// request reaches the file system.
     fn refuse_paths(&self, loaded: &LoadedProfile) -> Result<(), Problem> {
-        if let Some(first) = loaded.raw.subscription.matrices.first() {
-            let at = diag::locate(&self.profile.name, &self.profile.text, first.span(), None);
+        let subscription = &loaded.raw.subscription;
+        let named = subscription
+            .matrices
+            .first()
+            .map(|m| (m.span(), "`[subscription] matrices` names files"))
+            .or_else(|| {
+                (subscription.translation.as_ref())
+                    .map(|t| (t.span(), "`[subscription] translation` names a file"))
+            });
+        if let Some((span, what)) = named {
+            let at = diag::locate(&self.profile.name, &self.profile.text, span, None);
             return Err(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "matrix-path",
                 "A served profile names its matrix by id",
                 format!(
-                    "{}:{}:{}: `[subscription] matrices` names files; the server never reads a path from a request: remove it and name the matrix by id in the request's `matrix`",
+                    "{}:{}:{}: {what}; the server never reads a path from a request: remove it and name the matrix by id in the request's `matrix`",
                     at.file, at.line, at.column
                 ),
             ));
@@ -442,7 +451,7 @@ async fn check(Axum(state): Axum<Shared>, headers: HeaderMap, body: Body) -> Res
         let report = check::run_loaded(
             std::slice::from_ref(&input.served.loaded),
             input.profile.clone(),
-            &s.shared.catalogue,
+            (&s.shared.catalogue, &s.shared.catalogue_source),
             &s.shared.policy,
             false,
         );

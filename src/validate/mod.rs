@@ -6,9 +6,12 @@
 //! - [`profile()`]: a profile against the catalogue and the matrix →
 //!   [`crate::profile::Profile`].
 //! - [`conditions()`]: a matrix's applicability conditions against the catalogue.
+//! - [`translations()`]: the catalogue entries a document shows, in the profile's language.
 
 mod conditions;
 mod profile;
+mod translations;
 
 pub use conditions::conditions;
 pub use profile::profile;
+pub use translations::translations;

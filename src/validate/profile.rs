@@ -271,6 +271,12 @@ fn customer_and_contract(loaded: &LoadedProfile, findings: &mut Findings) -> (Cu
         effective_date: effective_date.unwrap_or_default(),
         status: raw.contract.status,
         language: raw.contract.language,
+        prevailing_language: raw
+            .contract
+            .prevailing_language
+            .as_ref()
+            .map(|l| l.get_ref().to_ascii_lowercase()),
+        bilingual: raw.contract.bilingual,
     };
     (customer, contract)
 }

@@ -21,6 +21,8 @@ mod serve;
 mod sign;
 mod sign_housekeeping;
 mod tailor;
+mod translations;
+mod verify_tail;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -439,6 +439,21 @@ fn bad_input_gets_the_exact_status_and_problem() {
         .as_str()
         .unwrap()
         .starts_with("profile.toml:32:13: `[subscription] matrices` names files"));
+    // Nor does a translation named in the profile.
+    let with_translation = acme.replace(
+        "qualifications = []",
+        "qualifications = []\ntranslation = \"/etc/passwd\"",
+    );
+    for route in ["/v1/render", "/v1/check"] {
+        let problem = server
+            .post(route, &request(SEED, &with_translation))
+            .problem(422);
+        assert_eq!(problem["type"], "urn:annex:problem:matrix-path");
+        assert!(problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`[subscription] translation` names a file"));
+    }
     for path in ["../../etc/passwd", "/etc/passwd"] {
         let reply = server.post("/v1/render", &request(path, &acme));
         assert_eq!(
