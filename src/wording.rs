@@ -66,13 +66,17 @@ impl Serialize for Language {
 impl<'de> Deserialize<'de> for Language {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Language, D::Error> {
         let code = String::deserialize(d)?;
-        Language::from_code(&code).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "unknown language `{code}`: the documents' wording exists in {} (data/wording/<code>.toml)",
-                Language::codes()
-            ))
-        })
+        // serde's own "unknown variant" message, as for any other choice of the profile, so
+        // that readers (the lenient profile loader's hints) treat a language like the rest.
+        Language::from_code(&code)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&code, static_codes()))
     }
+}
+
+/// The codes of every language, as serde's error messages want them.
+fn static_codes() -> &'static [&'static str] {
+    static CODES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    CODES.get_or_init(|| FILES.iter().map(|(c, _, _)| *c).collect())
 }
 
 /// In the profile's JSON Schema: one of the embedded catalogues' codes, so an editor offers

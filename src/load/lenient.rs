@@ -432,7 +432,7 @@ mod tests {
             )
             .replace(
                 "status = \"draft\"",
-                "status = \"draft\"\nlanguage = \"de\"",
+                "status = \"draft\"\nlanguage = \"xx\"",
             )
             .replace("legal-name = \"A\"", "legal-name = \"A")
             .replace("region = \"GRA\"", "regoin = \"GRA\"");

@@ -189,7 +189,7 @@ fn an_unknown_service_gets_close_names_and_the_listing_command() {
 fn an_unsupported_language_does_not_hide_the_other_problems() {
     let err = check_hints("language.toml");
     assert!(err.contains("language.toml:9:"), "{err}");
-    assert!(err.contains("write one of: en, fr"), "{err}");
+    assert!(err.contains("write one of: de, en, fr"), "{err}");
     assert!(err.contains("error[profile::unknown-region]"), "{err}");
     assert!(
         err.contains("run `annex catalogue regions` to list them"),

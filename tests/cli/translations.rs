@@ -175,13 +175,16 @@ fn rows_whose_letters_differ_are_reported_at_both_places_by_check_and_the_audit(
         2,
         "{audit}"
     );
+    // Long paths wrap in the table cell, at a place that depends on the folder the test
+    // runs in: compare without white space.
+    let compact: String = audit.split_whitespace().collect();
     for (en_line, fr_line) in DIFFERING {
         assert!(
-            audit.contains(&format!("managed-kubernetes.fr-fr.md:{fr_line}:")),
+            compact.contains(&format!("managed-kubernetes.fr-fr.md:{fr_line}:")),
             "{audit}"
         );
         assert!(
-            audit.contains(&format!("managed-kubernetes.en-gb.md:{en_line}:")),
+            compact.contains(&format!("managed-kubernetes.en-gb.md:{en_line}:")),
             "{audit}"
         );
     }
