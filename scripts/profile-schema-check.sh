@@ -2,7 +2,7 @@
 # The profile schema in an editor's checker (#17): taplo (the engine of VS Code's Even
 # Better TOML), pinned, in its own venv, reads the `#:schema` line of the sample profiles
 # and must accept them and every fixture profile meant to be valid, and must reject a
-# profile with a bad choice (language = "de") at its line. Idempotent.
+# profile with a bad choice (language = "xx") at its line. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,11 +30,11 @@ done
 # Two folders deep like data/profiles/, so that its `#:schema ../../schemas/…` still holds.
 tmp=target/profile-schema-check
 rm -rf "$tmp" && mkdir -p "$tmp"
-sed 's/^language = "en"/language = "de"/' data/profiles/acme.toml > "$tmp/bad.toml"
-grep -q '^language = "de"' "$tmp/bad.toml"
+sed 's/^language = "en"/language = "xx"/' data/profiles/acme.toml > "$tmp/bad.toml"
+grep -q '^language = "xx"' "$tmp/bad.toml"
 if "$taplo" check "$tmp/bad.toml" >"$tmp/out" 2>&1; then
-  echo "profile-schema-check: taplo accepted language = \"de\"" >&2
+  echo "profile-schema-check: taplo accepted language = \"xx\"" >&2
   exit 1
 fi
 grep -q 'bad.toml:22:12' "$tmp/out" || { cat "$tmp/out" >&2; echo "profile-schema-check: no error at the language line" >&2; exit 1; }
-echo "profile-schema-check: taplo accepts ${#good[@]} fixture and 3 sample profiles, rejects language = \"de\""
+echo "profile-schema-check: taplo accepts ${#good[@]} fixture and 3 sample profiles, rejects language = \"xx\""
