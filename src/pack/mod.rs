@@ -5,7 +5,7 @@
 //! signer is given), the audit report and the onboarding guide; the canonical matrix of
 //! every part, the profile as given and as validated and the catalogue (the very bytes the
 //! annex attaches, under the same names); `check.json` (the `annex check --format json`
-//! report of the same inputs); every matrix source as read under `sources/`; with `--since`,
+//! report of the same inputs, a translation included); every matrix source as read under `sources/` (a translation's page too); with `--since`,
 //! the earlier version under `since/` and the change list (`changes.json`, `changes.txt`).
 //! `manifest.json` gives each member's SHA-256, size and what it is, the tool and Typst
 //! versions and the document fingerprint.
@@ -32,7 +32,7 @@ use crate::load::{LoadedMatrix, SourceFile};
 use crate::policy::Policy;
 use crate::prepare::Prepared;
 use crate::seal::{self, Tool};
-use crate::{diff, digest, document, profile, sign};
+use crate::{align, diff, digest, document, profile, sign};
 
 /// Format tag of a pack's manifest, bumped on incompatible changes.
 pub const FORMAT: &str = "annex-pack/1";
@@ -172,28 +172,34 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
     }
     // Files are named by their file name only, as in the annex's manifest: where the
     // command ran from must not change the bytes.
-    let parts: Vec<LoadedMatrix> = prepared
-        .parts
-        .iter()
-        .map(|p| LoadedMatrix {
-            source: SourceFile {
-                name: base_name(&p.source.name),
-                text: p.source.text.clone(),
-            },
-            ..p.clone()
-        })
-        .collect();
+    let named = |p: &LoadedMatrix| LoadedMatrix {
+        source: SourceFile {
+            name: base_name(&p.source.name),
+            text: p.source.text.clone(),
+        },
+        ..p.clone()
+    };
+    let mut parts: Vec<LoadedMatrix> = prepared.parts.iter().map(named).collect();
+    // A translation is one more document of the check (as `annex check --translation`),
+    // and its page one more source.
+    let translation = prepared.translation.as_ref().map(|t| (t, named(&t.matrix)));
+    if let Some((_, matrix)) = &translation {
+        parts.push(matrix.clone());
+    }
     let profile_source = SourceFile {
         name: base_name(&prepared.profile_source.name),
         text: prepared.profile_source.text.clone(),
     };
-    let checked = check::run_loaded(
+    let mut checked = check::run_loaded(
         &parts,
         profile_source,
         (&prepared.catalogue, &prepared.catalogue_source),
         options.policy,
         options.deny_warnings,
     );
+    if let Some((t, matrix)) = &translation {
+        checked.alignment = Some(align::Report::new(&t.alignment, &parts[0], matrix));
+    }
     let code = report::exit_code(&checked, false);
     let mut check_json = serde_json::to_string_pretty(&report::json(&checked, None, code))?;
     check_json.push('\n');

@@ -724,3 +724,62 @@ fn a_canonical_matrix_carries_both_texts() {
     let run = annex(&repo(""), &["verify", pdf.to_str().unwrap(), "--rebuild"]);
     assert!(run.status.success(), "{}", show(&run));
 }
+
+#[test]
+fn a_translated_pack_holds_the_translation_its_page_and_the_alignment_and_verifies() {
+    let (en, fr) = &pairs()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    let text = std::fs::read_to_string(repo("data/profiles/awkward.toml")).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace("status = \"draft\"", "status = \"final\""),
+    )
+    .unwrap();
+    let run = annex(
+        dir.path(),
+        &[
+            "pack",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--matrix",
+            en.to_str().unwrap(),
+            "--translation",
+            fr.to_str().unwrap(),
+            "--out",
+            "out",
+        ],
+    );
+    assert!(run.status.success(), "{}", show(&run));
+    let pack = dir.path().join("out/l-atelier-unicode-evidence.zip");
+    let verified = annex(dir.path(), &["verify", pack.to_str().unwrap()]);
+    assert!(verified.status.success(), "{}", show(&verified));
+
+    let bytes = std::fs::read(&pack).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    for member in [
+        "translation.json",
+        "sources/managed-kubernetes.en-gb.md",
+        "sources/managed-kubernetes.fr-fr.md",
+    ] {
+        assert!(names.iter().any(|n| n == member), "{member}: {names:?}");
+    }
+    // check.json is `annex check --translation`'s report: the alignment, and the two
+    // rows whose letters differ.
+    let mut json = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("check.json").unwrap(), &mut json).unwrap();
+    let check: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(check["alignment"]["paired"], 58, "{json}");
+    let conflicts = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "cross::conflicting-letters")
+        .count();
+    assert_eq!(conflicts, DIFFERING.len(), "{json}");
+    for folder in [fixture("corpus"), dir.path().to_path_buf()] {
+        let folder = folder.to_str().unwrap().to_owned();
+        assert!(!json.contains(&folder), "file names only, no paths: {json}");
+    }
+}
