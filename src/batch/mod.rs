@@ -56,8 +56,9 @@ pub use profiles::{csv_items, list, Item};
 ///
 /// Plain threads rather than a rayon pool: a Typst compile on a rayon worker grew the
 /// process by ~1.4 MB per document (measured: 277 MB after 100, 421 MB after 200) while the
-/// same compiles on a plain thread stay flat (see BENCHMARKS.md). Typst's own parallel
-/// layout still runs on rayon's global pool.
+/// same compiles on a plain thread stay flat (see BENCHMARKS.md). With several workers,
+/// Typst's own parallel layout runs inline on each worker ([`own_pool`]); with one, on
+/// rayon's global pool.
 fn on_workers<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
