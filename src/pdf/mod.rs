@@ -227,7 +227,7 @@ pub const ARCHIVAL_XMP: (&str, &str, &str) = ("3", "A", "1");
 /// process. With [`EVICT_MAX_AGE`] an entry survives while some document of the last
 /// `EVICT_EVERY × (EVICT_MAX_AGE + 1)` used it: the shared template layouts stay warm,
 /// one profile's own entries go, and peak RSS stays flat (< 200 MiB at 1,000 documents).
-pub const EVICT_EVERY: usize = 16;
+pub const EVICT_EVERY: usize = 8;
 
 /// Evictions an unused memo entry survives (see [`EVICT_EVERY`]).
 pub const EVICT_MAX_AGE: usize = 1;
