@@ -12,23 +12,14 @@
 # /tmp/peers-venv), WORK (scratch, default /tmp/annex-bench), N, N_WP, RUNS (hyperfine runs),
 # FLOOR (warm documents timed), SKIP_WP=1 (no WeasyPrint at all).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PEERS=${PEERS:-$(cd "$ROOT/../shared/peers" 2>/dev/null && pwd || echo /work/shared/peers)}
-VENV=${VENV:-/tmp/peers-venv}
+. "$(dirname "$0")/common.sh"
 WORK=${WORK:-/tmp/annex-bench}
 ANNEX=${ANNEX:-$ROOT/target/release/annex}
 N=${N:-1000}
 N_WP=${N_WP:-100}
 RUNS=${RUNS:-10}
 FLOOR=${FLOOR:-50}
-PY=$VENV/bin/python
 
-need_apt() {  # need_apt COMMAND PACKAGE...: install from Debian when the command is missing
-  local cmd=$1; shift
-  if ! command -v "$cmd" >/dev/null 2>&1; then
-    apt-get install -y "$@" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$@" >/dev/null; }
-  fi
-}
 need_apt hyperfine hyperfine
 [ -x /usr/bin/time ] || need_apt /usr/bin/time time
 if [ -z "${SKIP_WP:-}" ]; then
@@ -36,10 +27,7 @@ if [ -z "${SKIP_WP:-}" ]; then
   dpkg -s libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null 2>&1 ||
     apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null
 fi
-if [ ! -x "$PY" ]; then
-  python3 -m venv "$VENV"
-  "$PY" -m pip install -q -r "$PEERS/requirements.txt"
-fi
+need_peers
 if [ ! -x "$ANNEX" ]; then
   (cd "$ROOT" && cargo build --release)
 fi
@@ -48,13 +36,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 R=$WORK/results-$STAMP
 mkdir -p "$R" "$WORK/out"
 cd "$WORK"
-{
-  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME"), $(uname -r)"
-  echo "annex: $ANNEX ($("$ANNEX" --version))"
-  echo "peers: $PEERS, python $("$PY" --version 2>&1 | cut -d' ' -f2)"
-  echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-} | tee "$R/machine.txt"
+machine | tee "$R/machine.txt"
 
 note() { echo "== $(date -u +%T) $1 | load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$R/load.txt"; }
 
@@ -77,13 +59,7 @@ hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$R/cold.json" --export-mar
 # 2. Batch of N distinct documents: the three sample profiles in turn, legal and short name
 #    suffixed with the copy number (as the peers' --batch does).
 note "generate $N profiles"
-rm -rf profiles && mkdir profiles
-for ((i = 0; i < N; i++)); do
-  src=("$ROOT/data/profiles/acme.toml" "$ROOT/data/profiles/awkward.toml" "$ROOT/data/profiles/nordwind.toml")
-  n=$(printf %04d $((i + 1)))
-  sed -e "s/^legal-name = \"\\(.*\\)\"/legal-name = \"\\1 (batch copy $n)\"/" \
-      -e "s/^short-name = \"\\(.*\\)\"/short-name = \"\\1 $n\"/" "${src[i % 3]}" > "profiles/p$n.toml"
-done
+gen_profiles profiles "$N"
 
 batch() {  # batch NAME DOCS COMMAND...: one timed run with peak RSS
   local name=$1 docs=$2; shift 2

@@ -16,8 +16,9 @@
 //!   and the file on disk still has the recorded SHA-256: timestamps are never consulted.
 //! - A file in the output folder that no manifest lists is not ours: it is replaced only
 //!   with `--force`. Every write is atomic (`output::write_atomic`).
-//! - Typst's caches are evicted after every document (in `pdf::compile`), so memory stays
-//!   flat however many documents are rendered.
+//! - Typst's caches are evicted at a bounded rate (every `pdf::EVICT_EVERY` documents, by
+//!   one worker, never waited for: `pdf::compile`), so memory stays flat however many
+//!   documents are rendered and no worker touches the shared cache's eviction per document.
 //! - Nothing here prints: each outcome is handed to the caller's `progress` callback as it
 //!   happens (the command layer draws the progress bar and the summary).
 //! - Stopping (`BatchOptions::stop`, raised by the command layer on SIGINT/SIGTERM) starts
@@ -55,20 +56,25 @@ pub use profiles::{csv_items, list, Item};
 ///
 /// Plain threads rather than a rayon pool: a Typst compile on a rayon worker grew the
 /// process by ~1.4 MB per document (measured: 277 MB after 100, 421 MB after 200) while the
-/// same compiles on a plain thread stay flat (see BENCHMARKS.md). Typst's own parallel
-/// layout still runs on rayon's global pool.
+/// same compiles on a plain thread stay flat (see BENCHMARKS.md). With several workers,
+/// Typst's own parallel layout runs inline on each worker ([`own_pool`]); with one, on
+/// rayon's global pool.
 fn on_workers<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, n.max(1)) {
-            let work = || loop {
+            let documents = || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= n {
                     break;
                 }
                 let result = f(i);
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+            };
+            let work = move || match own_pool(jobs) {
+                Some(pool) => pool.install(documents),
+                None => documents(),
             };
             std::thread::Builder::new()
                 .stack_size(STACK_SIZE)
@@ -82,6 +88,24 @@ fn on_workers<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> 
         .into_iter()
         .map(|r| r.expect("every index is processed"))
         .collect()
+}
+
+/// With several workers, a one-thread rayon pool made of the worker thread itself, so that
+/// Typst's parallel layout (`par_iter` inside `typst::compile`) runs inline on the worker
+/// instead of queueing on rayon's global pool. Measured (BENCHMARKS.md, `perf trace -s -e
+/// futex`): on the global pool each worker of `--jobs 2` waited ~40 % of the wall time in
+/// futex for layout tasks queued behind the other worker's; the workers already keep every
+/// core busy, so the pool only added waits. A single worker keeps the global pool: there
+/// the parallel layout is the only parallelism there is.
+fn own_pool(jobs: usize) -> Option<rayon::ThreadPool> {
+    if jobs < 2 {
+        return None;
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .use_current_thread()
+        .build()
+        .ok()
 }
 
 /// Stack of each worker thread.

@@ -15,8 +15,12 @@
 //! - [`Compiled::laid_out`] is the text of the page bodies (not headers, footers or
 //!   backgrounds) as Typst laid it out, and any text placed outside its page, for the
 //!   layout check that proves no contract text was cut.
-//! - Memoisation caches are evicted after every document, on success and failure, so that
-//!   memory stays flat in long batch runs.
+//! - Memoisation caches are evicted at a bounded rate, on success and failure, so that
+//!   memory stays flat in long batch runs: every [`EVICT_EVERY`] documents of the process,
+//!   by the one worker whose document crosses the threshold, under a try-lock (no worker
+//!   ever waits for an eviction). Typst's memo cache is global: evicting after every
+//!   document by every worker aged and swept every worker's entries under the cache's
+//!   locks and threw away layouts the other workers were about to reuse (BENCHMARKS.md).
 //!
 //! [`mod@file`] reads finished PDFs and appends incremental updates to them: the one PDF
 //! reader and writer that `seal`, `sign` and `verify` share.
@@ -27,7 +31,8 @@ pub mod outline;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{Datelike, NaiveDate};
 use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic};
@@ -218,11 +223,39 @@ pub fn standards(archival: bool) -> &'static [PdfStandard] {
 /// `pdfaid:conformance`, `pdfuaid:part`).
 pub const ARCHIVAL_XMP: (&str, &str, &str) = ("3", "A", "1");
 
+/// Documents between two evictions of Typst's memo cache, across all workers of the
+/// process. With [`EVICT_MAX_AGE`] an entry survives while some document of the last
+/// `EVICT_EVERY × (EVICT_MAX_AGE + 1)` used it: the shared template layouts stay warm,
+/// one profile's own entries go, and peak RSS stays flat (< 200 MiB at 1,000 documents).
+pub const EVICT_EVERY: usize = 8;
+
+/// Evictions an unused memo entry survives (see [`EVICT_EVERY`]).
+pub const EVICT_MAX_AGE: usize = 1;
+
+/// Documents compiled by this process (successful or not), for [`evict_at_bounded_rate`].
+static COMPILED: AtomicUsize = AtomicUsize::new(0);
+
+/// Held while one worker evicts; the others never wait for it.
+static EVICTING: Mutex<()> = Mutex::new(());
+
+/// Counts one compiled document and, every [`EVICT_EVERY`] documents, evicts the memo
+/// cache: only the worker whose document crosses the threshold does, and only if no other
+/// eviction is still running (`try_lock`), so no worker touches the shared cache's
+/// eviction per document and none waits for one.
+fn evict_at_bounded_rate() {
+    let done = COMPILED.fetch_add(1, Ordering::Relaxed) + 1;
+    if done.is_multiple_of(EVICT_EVERY) {
+        if let Ok(_evicting) = EVICTING.try_lock() {
+            typst::comemo::evict(EVICT_MAX_AGE);
+        }
+    }
+}
+
 /// Compiles a job to PDF.
 pub fn compile(job: Job<'_>) -> Result<Compiled, CompileError> {
     let result = compile_inner(&job);
-    // Evict on every path: a failed document must not pin its cache entries either.
-    typst::comemo::evict(10);
+    // Counted on every path: a failed document must not pin its cache entries either.
+    evict_at_bounded_rate();
     result
 }
 

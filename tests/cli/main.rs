@@ -6,6 +6,7 @@ mod accessible;
 mod architecture;
 mod batch;
 mod batch_resume;
+mod batch_scaling;
 mod check;
 mod diff;
 mod import;
