@@ -315,11 +315,16 @@ impl Gathered {
     fn input(&mut self, name: &str, source: Option<&SourceFile>) {
         self.inputs.push(name.to_owned());
         if let Some(s) = source {
-            self.sources.add(&s.name, &s.text);
-            self.texts
-                .entry(s.name.clone())
-                .or_insert_with(|| s.text.clone());
+            self.source(s);
         }
+    }
+
+    /// A file findings may point into (for snippets and end positions).
+    fn source(&mut self, s: &SourceFile) {
+        self.sources.add(&s.name, &s.text);
+        self.texts
+            .entry(s.name.clone())
+            .or_insert_with(|| s.text.clone());
     }
 
     fn unplaced(&mut self, findings: Vec<Finding>) {
@@ -363,11 +368,7 @@ impl Gathered {
                     let missing =
                         validate::translations(&valid, &matrices, catalogue, catalogue_source);
                     if !missing.is_empty() {
-                        self.sources
-                            .add(&catalogue_source.name, &catalogue_source.text);
-                        self.texts
-                            .entry(catalogue_source.name.clone())
-                            .or_insert_with(|| catalogue_source.text.clone());
+                        self.source(catalogue_source);
                     }
                     self.unplaced(missing);
                 }
