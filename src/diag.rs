@@ -450,37 +450,30 @@ pub fn cut(text: &str) -> String {
     format!("{head}…{tail}")
 }
 
+impl View<'_> {
+    /// The name and text of a file of the view: a whole source, or a window of one.
+    fn file(&self, id: FileId) -> Result<(&str, &str), FilesError> {
+        match id {
+            FileId::Whole(i) => {
+                (self.sources.files.get(i)).map(|f| (f.name.as_str(), f.text.as_str()))
+            }
+            FileId::Window(i) => (self.windows.get(i)).map(|w| (w.name.as_str(), w.text.as_str())),
+        }
+        .ok_or(FilesError::FileMissing)
+    }
+}
+
 impl<'a> Files<'a> for View<'_> {
     type FileId = FileId;
     type Name = &'a str;
     type Source = &'a str;
 
     fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        Ok(match id {
-            FileId::Whole(i) => {
-                &self
-                    .sources
-                    .files
-                    .get(i)
-                    .ok_or(FilesError::FileMissing)?
-                    .name
-            }
-            FileId::Window(i) => &self.windows.get(i).ok_or(FilesError::FileMissing)?.name,
-        })
+        self.file(id).map(|(name, _)| name)
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        Ok(match id {
-            FileId::Whole(i) => {
-                &self
-                    .sources
-                    .files
-                    .get(i)
-                    .ok_or(FilesError::FileMissing)?
-                    .text
-            }
-            FileId::Window(i) => &self.windows.get(i).ok_or(FilesError::FileMissing)?.text,
-        })
+        self.file(id).map(|(_, text)| text)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
