@@ -749,17 +749,21 @@ mod tests {
         assert!(summary(&list.changes[0]).contains("{+A new paragraph of contract text.+}"));
     }
 
-    #[test]
-    fn a_condition_change_is_reported_even_with_the_same_text_and_letters() {
-        let old = crate::load::matrix(None).unwrap();
-        let mut new = old.clone();
-        let a = &mut new
-            .matrix
+    /// The first activity of the first section that has one.
+    fn first_activity(m: &mut crate::model::Matrix) -> &mut crate::model::Activity {
+        &mut m
             .sections
             .iter_mut()
             .find(|s| !s.activities.is_empty())
             .unwrap()
-            .activities[0];
+            .activities[0]
+    }
+
+    #[test]
+    fn a_condition_change_is_reported_even_with_the_same_text_and_letters() {
+        let old = crate::load::matrix(None).unwrap();
+        let mut new = old.clone();
+        let a = first_activity(&mut new.matrix);
         a.applies = Some(crate::model::Condition {
             options: vec!["veeam-managed-backup".into()],
             ..Default::default()
@@ -779,14 +783,8 @@ mod tests {
         let text = m.source.text.clone();
         let old = loaded("old.toml", &text);
         let mut new = old.clone();
-        let a = &mut new
-            .matrix
-            .sections
-            .iter_mut()
-            .find(|s| !s.activities.is_empty())
-            .unwrap()
-            .activities[0];
         let customer = new.matrix.parties[0].id.clone();
+        let a = first_activity(&mut new.matrix);
         a.letters.insert(customer, "C".parse().unwrap());
         let list = diff(old, new);
         assert_eq!(list.changes.len(), 1);
