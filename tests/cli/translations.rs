@@ -354,18 +354,43 @@ fn diagnostics(context: &Value, profile: &Path) -> Vec<String> {
     out
 }
 
-/// `text`'s words with every diagnostic's word sequence taken out, longest first (so that
-/// a short one never breaks a longer one that contains it).
+/// `text` with every diagnostic taken out. Letters and digits are compared alone, so a
+/// diagnostic still matches where layout broke a long word (a path) across two lines;
+/// a match must start and end at word boundaries, so a short diagnostic never eats into
+/// a longer word.
 fn without(text: &str, diagnostics: &[String]) -> String {
-    let mut text = format!(" {} ", words(text).join(" "));
-    let mut sequences: Vec<String> = diagnostics.iter().map(|d| words(d).join(" ")).collect();
-    sequences.sort_by_key(|d| std::cmp::Reverse(d.len()));
-    for d in sequences {
-        if !d.is_empty() {
-            text = text.replace(&format!(" {d} "), " ");
+    let text: Vec<char> = text.to_lowercase().chars().collect();
+    // The letters and digits of `text`, and where each one is in it.
+    let (key, at): (String, Vec<usize>) = text
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_alphanumeric())
+        .map(|(i, c)| (*c, i))
+        .unzip();
+    let key: Vec<char> = key.chars().collect();
+    let starts_word = |i: usize| i == 0 || !text[i - 1].is_alphanumeric();
+    let ends_word = |i: usize| i + 1 == text.len() || !text[i + 1].is_alphanumeric();
+    let mut gone = vec![false; text.len()];
+    for d in diagnostics {
+        let d: Vec<char> = d
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        if d.is_empty() || d.len() > key.len() {
+            continue;
+        }
+        for s in 0..=key.len() - d.len() {
+            let e = s + d.len() - 1;
+            if key[s..=e] == d[..] && starts_word(at[s]) && ends_word(at[e]) {
+                gone[at[s]..=at[e]].iter_mut().for_each(|g| *g = true);
+            }
         }
     }
-    text
+    text.iter()
+        .zip(gone)
+        .map(|(c, g)| if g { ' ' } else { *c })
+        .collect()
 }
 
 /// The laid-out text (folded) of the document `<stem>-<kind>` written to `out` with
