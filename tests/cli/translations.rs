@@ -327,11 +327,13 @@ fn diagnostics(context: &Value, profile: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let profile: toml::Value = std::fs::read_to_string(profile).unwrap().parse().unwrap();
     strings(&profile, &mut out);
-    // File names are the user's, not wording.
+    // File names are the user's, not wording (and where the clone lives decides them).
     for input in context["inputs"].as_array().unwrap() {
         out.push(input["name"].as_str().unwrap().to_owned());
     }
     for part in context["parts"].as_array().unwrap() {
+        // The page a canonical matrix was imported from, as `import` recorded it.
+        out.extend(part["matrix"]["source"].as_str().map(str::to_owned));
         for section in part["sections"].as_array().unwrap() {
             for a in section["activities"].as_array().unwrap() {
                 out.extend(a["second"].as_str().map(str::to_owned));
