@@ -229,8 +229,9 @@ fn follow(hay: &str, text: &str, start: usize, page_starts: &[usize]) -> Option<
             return None;
         }
         let probe = prefix(&text[done..], PROBE);
-        let window = &hay[next..hay.len().min(next + PAGE_HEAD + probe.len())];
-        let window = &window[..floor_boundary(window, window.len())];
+        // On a character boundary: the page may begin with any text (a source path, a
+        // French header) and the cut must not fall inside a letter.
+        let window = &hay[next..floor_boundary(hay, hay.len().min(next + PAGE_HEAD + probe.len()))];
         at = next + window.find(probe)?;
     }
 }
@@ -325,6 +326,19 @@ mod tests {
             "{first} Activity Customer eight nine ten eleven twelve"
         )]);
         assert!(check(&one(LONG), &l).is_err());
+    }
+
+    #[test]
+    fn a_long_next_page_head_of_accented_letters_is_cut_between_letters() {
+        // The window after a page break ends PAGE_HEAD bytes in; with two-byte letters at
+        // every offset that cut falls inside one of them for some padding (a CI clone's
+        // path moved it there in the audit report).
+        for pad in 0..4 {
+            let head = format!("{}{}", "x".repeat(pad), "é".repeat(PAGE_HEAD));
+            let first = "Table one two three four five six seven R –";
+            let l = laid(&[first, &format!("{head} eight nine ten eleven twelve")]);
+            assert!(check(&one(LONG), &l).is_err());
+        }
     }
 
     #[test]
