@@ -51,7 +51,7 @@ pub fn make(
     seal: Option<&Seal>,
 ) -> anyhow::Result<Document> {
     let context = context(prepared, kind);
-    let renderer = render::Renderer::new(&prepared.templates)?;
+    let renderer = render::Renderer::cached(&prepared.templates)?;
     let main = format!("{}.typ.tera", kind.name());
     if !renderer.has(&main) {
         anyhow::bail!("the template set has no {main}");

@@ -6,6 +6,9 @@
 //! `| safe` only for markup we generate ourselves. The rendered output is never rendered
 //! again as a template.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde::Serialize;
 use tera::{Context, Filter, Kwargs, State, Tera};
 
@@ -43,6 +46,26 @@ impl Renderer {
             })?;
         }
         Ok(Renderer { tera })
+    }
+
+    /// The renderer of `templates` for this thread, parsed on the thread's first document
+    /// of that set (by its digest) and kept: a batch worker parses the Tera templates
+    /// once, not once a document, and shares nothing with the other workers to do it.
+    pub fn cached(templates: &TemplateSet) -> anyhow::Result<Rc<Renderer>> {
+        thread_local! {
+            static CACHED: RefCell<Option<([u8; 32], Rc<Renderer>)>> = const { RefCell::new(None) };
+        }
+        let digest = templates.digest();
+        if let Some(hit) = CACHED.with_borrow(|c| {
+            c.as_ref()
+                .filter(|(d, _)| *d == digest)
+                .map(|(_, r)| Rc::clone(r))
+        }) {
+            return Ok(hit);
+        }
+        let renderer = Rc::new(Renderer::new(templates)?);
+        CACHED.set(Some((digest, Rc::clone(&renderer))));
+        Ok(renderer)
     }
 
     /// Whether the set has this template.
