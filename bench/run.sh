@@ -74,8 +74,11 @@ batch() {  # batch NAME DOCS COMMAND...: one timed run with peak RSS
 batch "annex-batch-$N" "$N" "$ANNEX" batch profiles --out out/batch --force --quiet --report "$R/report.json"
 batch "annex-batch-$N-jobs1" "$N" "$ANNEX" batch profiles --out out/batch1 --force --quiet --jobs 1
 batch "annex-batch-$N-rerun-skip" "$N" "$ANNEX" batch profiles --out out/batch --quiet
-rm -rf profiles100 && mkdir profiles100 && cp profiles/p00[0-9][0-9].toml profiles100/ && cp profiles/p0100.toml profiles100/
-batch "annex-batch-100" 100 "$ANNEX" batch profiles100 --out out/batch100 --force --quiet
+# The first 100 profiles (all of them when N is smaller).
+N100=$((N < 100 ? N : 100))
+rm -rf profiles100 && mkdir profiles100
+find profiles -name 'p*.toml' | sort | head -n "$N100" | xargs cp -t profiles100/
+batch "annex-batch-$N100" "$N100" "$ANNEX" batch profiles100 --out out/batch100 --force --quiet
 batch "typst-py-peer-batch-$N" "$N" "$PY" "$PEERS/peer_typst_py.py" --batch "$N" --outdir out/bty
 if [ -z "${SKIP_WP:-}" ]; then
   batch "weasyprint-peer-batch-$N_WP" "$N_WP" "$PY" "$PEERS/peer_weasyprint.py" --batch "$N_WP" --outdir out/bwp
