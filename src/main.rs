@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// mimalloc, not the system's malloc: measured faster for Typst's many small allocations
+// and flat in memory with `no_thp` (Cargo.toml, BENCHMARKS.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = annex::cli::Cli::parse();
     match annex::commands::run(cli) {
