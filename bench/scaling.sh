@@ -6,7 +6,8 @@
 #        - N `annex batch --shard i/N --jobs 1` processes side by side,
 #        - the typst-py peer as N `--batch DOCS/N` processes side by side (N = 1: one process),
 #      with docs/s, the highest peak RSS of any process, and the ratios the issue asks for:
-#      threads / processes (target ≥ 0.95) and annex / peer (target ≥ 3).
+#      threads / processes (target ≥ 0.95) and annex / peer (target ≥ 3), the peer taken
+#      both as its own one-process --batch and as N processes.
 # Every ratio printed comes from this one run. Figures go to $WORK/scaling-<UTC stamp>/.
 #
 # Environment: ANNEX (binary; default target/release/annex), PEERS, VENV (see common.sh),
@@ -80,11 +81,14 @@ ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
   echo
   echo "## $(head -1 "$R/machine.txt" | cut -d' ' -f2-) — $DOCS documents, one run"
   echo
-  echo "| N | annex --jobs N | N shard processes | jobs/shards (≥ 0.95) | peer, N processes | annex --jobs N / peer (≥ 3) |"
-  echo "| --- | --- | --- | --- | --- | --- |"
+  # Two peer baselines: its own --batch (one process, as bench/run.sh and the issue measure
+  # "the peer's docs/s"), and the peer run as N processes (the harder one: every core).
+  echo "| N | annex --jobs N | N shard processes | jobs/shards (≥ 0.95) | peer, N processes | annex / peer --batch, 1 process (≥ 3) | annex / peer, N processes |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  p1=${RATE[peer-procs1]}
   for ((n = 1; n <= CORES; n++)); do
     j=${RATE[annex-jobs$n]} s=${RATE[annex-shards$n]} p=${RATE[peer-procs$n]}
-    printf '| %d | %.1f docs/s | %.1f docs/s | %s | %.1f docs/s | %s |\n' "$n" "$j" "$s" "$(ratio "$j" "$s")" "$p" "$(ratio "$j" "$p")"
+    printf '| %d | %.1f docs/s | %.1f docs/s | %s | %.1f docs/s | %s | %s |\n' "$n" "$j" "$s" "$(ratio "$j" "$s")" "$p" "$(ratio "$j" "$p1")" "$(ratio "$j" "$p")"
   done
   echo
   printf 'cold single document (median of %d): annex %.1f ms, peer %.1f ms: peer / annex = %s (≥ 3)\n' \
