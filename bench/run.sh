@@ -77,7 +77,8 @@ batch "annex-batch-$N-rerun-skip" "$N" "$ANNEX" batch profiles --out out/batch -
 # The first 100 profiles (all of them when N is smaller).
 N100=$((N < 100 ? N : 100))
 rm -rf profiles100 && mkdir profiles100
-find profiles -name 'p*.toml' | sort | head -n "$N100" | xargs cp -t profiles100/
+files=(profiles/p*.toml)  # sorted by the glob; no pipe for pipefail to trip on
+cp "${files[@]:0:N100}" profiles100/
 batch "annex-batch-$N100" "$N100" "$ANNEX" batch profiles100 --out out/batch100 --force --quiet
 batch "typst-py-peer-batch-$N" "$N" "$PY" "$PEERS/peer_typst_py.py" --batch "$N" --outdir out/bty
 if [ -z "${SKIP_WP:-}" ]; then
