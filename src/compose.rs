@@ -13,9 +13,6 @@ use crate::load::{self, LoadedMatrix, SourceFile};
 use crate::model::Matrix;
 use crate::profile::RawProfile;
 
-/// Code of the finding for an activity that two parts assign differently.
-pub const CONFLICT_CODE: &str = "cross::conflicting-letters";
-
 /// Loads the matrices `raw` lists, resolving each path against the profile file's folder.
 /// Empty when the profile lists none.
 pub fn profile_matrices(
@@ -82,20 +79,6 @@ pub fn validation_view(parts: &[LoadedMatrix]) -> Matrix {
     view
 }
 
-/// Every activity that two parts list with different letters for some party
-/// (`cross::conflicting-letters`, a warning: the documents still render both parts as
-/// written, and the audit report lists the conflict). The pairing and the finding are those
-/// of `annex check a b` ([`crate::check::conflicts`]): one rule, one implementation.
-pub fn conflicting_letters(parts: &[LoadedMatrix]) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for (j, later) in parts.iter().enumerate() {
-        for earlier in &parts[..j] {
-            findings.extend(crate::check::conflicts(earlier, later));
-        }
-    }
-    findings
-}
-
 /// The sections of a later part, with letters re-keyed to the party ids of `first` (same
 /// id, else same role), so that one table header reads across parts. A party with no
 /// counterpart keeps its own id (it then shows in its part's own tables only).
@@ -117,64 +100,4 @@ pub fn aligned_sections(part: &Matrix, first: &Matrix) -> Vec<crate::model::Sect
         }
     }
     sections
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn part(name: &str, letters: &str) -> LoadedMatrix {
-        let text = format!(
-            r#"
-provider = "P"
-service = "s"
-title = "{name}"
-[[parties]]
-id = "customer"
-name = "Customer"
-role = "customer"
-[[parties]]
-id = "prov-{name}"
-name = "Provider"
-role = "provider"
-[[sections]]
-number = "1"
-title = "One"
-[[sections.activities]]
-id = "1/patch"
-text = "Patch  the OS"
-letters = {{ customer = "RA", prov-{name} = "{letters}" }}
-"#
-        );
-        load::matrix_from_source(SourceFile {
-            name: format!("{name}.toml"),
-            text,
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn same_activity_with_other_letters_is_a_conflict() {
-        let parts = [part("platform", "I"), part("product", "CI")];
-        let findings = conflicting_letters(&parts);
-        assert_eq!(findings.len(), 1);
-        let f = &findings[0];
-        assert_eq!(f.code, CONFLICT_CODE);
-        assert_eq!(f.location.as_ref().unwrap().file, "product.toml");
-        assert_eq!(f.related[0].file, "platform.toml");
-        assert!(f
-            .location
-            .as_ref()
-            .unwrap()
-            .label
-            .as_ref()
-            .unwrap()
-            .contains("Provider: CI here, I there"));
-    }
-
-    #[test]
-    fn same_letters_under_another_party_id_agree() {
-        let parts = [part("platform", "CI"), part("product", "CI")];
-        assert!(conflicting_letters(&parts).is_empty());
-    }
 }

@@ -219,7 +219,7 @@ impl Shared {
             }
             return Err(Invalid::findings(condition_errors, sources));
         }
-        findings.extend(compose::conflicting_letters(&parts));
+        findings.extend(check::conflicting_letters(&parts));
         findings.extend(validate::translations(
             &profile,
             &parts.iter().map(|p| &p.matrix).collect::<Vec<_>>(),

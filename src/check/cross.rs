@@ -92,7 +92,7 @@ pub(super) fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<
         }
         let mut f = pl.finding(
             Finding::warning(
-                "cross::conflicting-letters",
+                CONFLICT_CODE,
                 format!(
                     "“{}” is assigned differently in {} and {}",
                     short(&a.text),
@@ -115,6 +115,23 @@ pub(super) fn cross_checks(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<
     out
 }
 
+/// Code of the finding for an activity that two documents (or two parts) assign differently.
+pub const CONFLICT_CODE: &str = "cross::conflicting-letters";
+
+/// Every activity that two parts of a composed document list with different letters for
+/// some party (`cross::conflicting-letters`, a warning: the documents still render both
+/// parts as written, and the audit report lists the conflict): the pairs and findings of
+/// `annex check a b`, one rule, one implementation.
+pub fn conflicting_letters(parts: &[LoadedMatrix]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (j, later) in parts.iter().enumerate() {
+        for earlier in &parts[..j] {
+            findings.extend(conflicts(earlier, later));
+        }
+    }
+    findings
+}
+
 /// The `cross::conflicting-letters` findings between two matrices (see `cross_checks`);
 /// composed profiles report their parts' conflicts with it.
 pub fn conflicts(earlier: &LoadedMatrix, later: &LoadedMatrix) -> Vec<Finding> {
@@ -129,4 +146,65 @@ fn text_key(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{self, SourceFile};
+
+    fn part(name: &str, letters: &str) -> LoadedMatrix {
+        let text = format!(
+            r#"
+provider = "P"
+service = "s"
+title = "{name}"
+[[parties]]
+id = "customer"
+name = "Customer"
+role = "customer"
+[[parties]]
+id = "prov-{name}"
+name = "Provider"
+role = "provider"
+[[sections]]
+number = "1"
+title = "One"
+[[sections.activities]]
+id = "1/patch"
+text = "Patch  the OS"
+letters = {{ customer = "RA", prov-{name} = "{letters}" }}
+"#
+        );
+        load::matrix_from_source(SourceFile {
+            name: format!("{name}.toml"),
+            text,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn same_activity_with_other_letters_is_a_conflict() {
+        let parts = [part("platform", "I"), part("product", "CI")];
+        let findings = conflicting_letters(&parts);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(f.code, CONFLICT_CODE);
+        assert_eq!(f.location.as_ref().unwrap().file, "product.toml");
+        assert_eq!(f.related[0].file, "platform.toml");
+        assert!(f
+            .location
+            .as_ref()
+            .unwrap()
+            .label
+            .as_ref()
+            .unwrap()
+            .contains("Provider: CI here, I there"));
+    }
+
+    #[test]
+    fn same_letters_under_another_party_id_agree() {
+        let parts = [part("platform", "CI"), part("product", "CI")];
+        assert!(conflicting_letters(&parts).is_empty());
+    }
 }

@@ -1,7 +1,8 @@
 //! Check: a linter that knows what a RACI matrix means.
 //!
 //! Stage: runs after the load stage, on one or more matrices (canonical TOML/JSON or
-//! Markdown pages) and optionally a profile. It reports rows that break the RACI rules
+//! Markdown pages) and optionally a profile; a profile given without matrices brings the
+//! ones it lists (composed, as `render` does), else the seed. It reports rows that break the RACI rules
 //! (`raci::*`, in `rows`), structural problems of a matrix (`matrix::*`), the profile's
 //! problems (`profile::*`, from [`crate::validate`]) and activities that two documents
 //! assign differently (`cross::*`, in `cross`); [`crate::policy`] then decides what is
@@ -27,9 +28,9 @@ use crate::error::Invalid;
 use crate::import::NoteSeverity;
 use crate::load::{self, LoadedMatrix, SourceFile};
 use crate::policy::Policy;
-use crate::{align, validate};
+use crate::{align, compose, validate};
 
-pub use cross::conflicts;
+pub use cross::{conflicting_letters, conflicts};
 use places::Places;
 use rows::{raci_row, short};
 
@@ -228,11 +229,39 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     let policy = Policy::resolve(options.policy.as_deref())?;
     let (catalogue, catalogue_source) = load::catalogue(options.catalogue.as_deref())?;
     let mut report = Gathered::default();
+    let profile = options.profile.as_ref().map(|path| {
+        let (profile, findings, source) = load_input(path, load::profile_from_source);
+        (path.display().to_string(), profile, findings, source)
+    });
+    // A profile that lists its matrices (`[subscription] matrices`, `translation`) is checked
+    // against them, as `render` composes it; files given on the command line win. A listed
+    // file that is missing or unreadable is a finding like any other input's.
+    let listed = |pick: fn(&load::LoadedProfile) -> anyhow::Result<Vec<LoadedMatrix>>,
+                  report: &mut Gathered| match &profile {
+        Some((name, Some(p), _, _)) if p.findings.is_empty() => match pick(p) {
+            Ok(listed) => listed,
+            Err(e) => {
+                report.unplaced(error_findings(Path::new(name), &e));
+                Vec::new()
+            }
+        },
+        _ => Vec::new(),
+    };
     let mut documents = Vec::new();
     if options.matrices.is_empty() {
-        let m = load::matrix(None)?;
-        report.input(&m.source.name, Some(&m.source));
-        documents.push(m);
+        let mut from_profile = listed(
+            |p| compose::profile_matrices(&p.raw, &p.source),
+            &mut report,
+        );
+        if from_profile.is_empty() {
+            from_profile.push(load::matrix(None)?);
+        } else {
+            report.composed = from_profile.len();
+        }
+        for m in from_profile {
+            report.input(&m.source.name.clone(), Some(&m.source));
+            documents.push(m);
+        }
     }
     for path in &options.matrices {
         let (m, findings, source) = load_input(path, load::matrix_from_source);
@@ -242,19 +271,34 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     }
     // The translation is one more document (checked and compared like the others), and
     // its alignment with the first matrix is reported.
-    if let Some(path) = &options.translation {
-        let (m, findings, source) = load_input(path, load::matrix_from_source);
-        report.input(&path.display().to_string(), source.as_ref());
-        report.unplaced(findings);
-        if let (Some(t), Some(first)) = (&m, documents.first()) {
-            report.alignment = Some(align::Report::new(&align::align_loaded(first, t), first, t));
+    let translation = match &options.translation {
+        Some(path) => {
+            let (m, findings, source) = load_input(path, load::matrix_from_source);
+            report.input(&path.display().to_string(), source.as_ref());
+            report.unplaced(findings);
+            m
         }
-        documents.extend(m);
+        None => listed(
+            |p| {
+                Ok(compose::profile_translation(&p.raw, &p.source)?
+                    .into_iter()
+                    .collect())
+            },
+            &mut report,
+        )
+        .pop()
+        .inspect(|t| report.input(&t.source.name.clone(), Some(&t.source))),
+    };
+    if let Some(t) = translation {
+        if let Some(first) = documents.first() {
+            report.alignment = Some(align::Report::new(
+                &align::align_loaded(first, &t),
+                first,
+                &t,
+            ));
+        }
+        documents.push(t);
     }
-    let profile = options.profile.as_ref().map(|path| {
-        let (profile, findings, source) = load_input(path, load::profile_from_source);
-        (path.display().to_string(), profile, findings, source)
-    });
     Ok(report.judge(
         &documents,
         profile,
@@ -296,6 +340,9 @@ pub fn run_loaded(
 #[derive(Default)]
 struct Gathered {
     alignment: Option<align::Report>,
+    /// How many of the first documents are the profile's own `matrices`, composed into one
+    /// annex: the profile is then validated against them together, as `render` does.
+    composed: usize,
     inputs: Vec<String>,
     sources: Sources,
     texts: HashMap<String, String>,
@@ -356,7 +403,12 @@ impl Gathered {
             self.input(&name, source.as_ref());
             self.unplaced(findings);
             if let Some(profile) = profile {
-                self.unplaced(profile_findings(&profile, documents, catalogue));
+                self.unplaced(profile_findings(
+                    &profile,
+                    documents,
+                    self.composed,
+                    catalogue,
+                ));
                 // The catalogue's wording in the profile's language, for what these
                 // matrices would show.
                 let matrices: Vec<&crate::model::Matrix> =
@@ -407,16 +459,23 @@ impl Gathered {
 }
 
 /// The profile validated against each matrix; the same finding is reported once.
+/// The profile's findings against each document, or, for the first `composed` documents
+/// (its own `matrices`), against their composition; repeats dropped.
 fn profile_findings(
     profile: &load::LoadedProfile,
     documents: &[LoadedMatrix],
+    composed: usize,
     catalogue: &Catalogue,
 ) -> Vec<Finding> {
     let mut seen = Vec::new();
     // Keyed by the whole finding, so that dropping repeats stays linear in the findings.
     let mut keys = std::collections::HashSet::new();
-    for m in documents {
-        for f in validate::profile(profile, &m.matrix, catalogue).1 {
+    let view = (composed > 0).then(|| compose::validation_view(&documents[..composed]));
+    let matrices = view
+        .iter()
+        .chain(documents[composed..].iter().map(|m| &m.matrix));
+    for m in matrices {
+        for f in validate::profile(profile, m, catalogue).1 {
             if keys.insert(format!("{f:?}")) {
                 seen.push(f);
             }

@@ -563,3 +563,71 @@ fn render_runs_the_same_checks_with_the_same_policy() {
     );
     assert_eq!(files_under(&tmp.path().join("out")).len(), 1);
 }
+
+/// A profile that lists its matrices is checked against them, composed as `render` composes
+/// them (its variant comes from the supplement): not against the seed matrix. A listed file
+/// that does not exist is a finding at its line, and nothing else is read in its place.
+#[test]
+fn a_profile_alone_is_checked_against_the_matrices_it_lists() {
+    let dir = fixture("tailor-compose");
+    let (status, report) = check_json(&dir, &["--profile", "profile.toml"]);
+    assert_eq!(status, 0, "{report:#}");
+    let inputs: Vec<&str> = report["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            "../tailor-base/matrix.toml",
+            "supplement.toml",
+            "profile.toml"
+        ]
+    );
+    assert!(codes(&report).contains("cross::conflicting-letters"));
+    assert!(!codes(&report).contains("profile::unknown-variant"));
+    // `render` of the same profile reports the same rules.
+    let out = tempfile::tempdir().unwrap();
+    let run = annex(
+        &dir,
+        &[
+            "render",
+            "--profile",
+            "profile.toml",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.success(), "{}", show(&run));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    for code in codes(&report) {
+        assert!(
+            stderr.contains(&format!("[{code}]")),
+            "{code} not in:\n{stderr}"
+        );
+    }
+
+    // A listed matrix that is missing: a finding naming it, exit 1.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(dir.join("profile.toml"))
+        .unwrap()
+        .replace("\"supplement.toml\"", "\"gone.toml\"")
+        .replace(
+            "../tailor-base/matrix.toml",
+            fixture("tailor-base/matrix.toml").to_str().unwrap(),
+        );
+    std::fs::write(tmp.path().join("profile.toml"), text).unwrap();
+    let (status, report) = check_json(tmp.path(), &["--profile", "profile.toml"]);
+    assert_eq!(status, 1, "{report:#}");
+    let missing: Vec<&Value> = findings(&report)
+        .iter()
+        .filter(|f| f["code"] == "profile::missing-matrix")
+        .collect();
+    assert_eq!(missing.len(), 1, "{report:#}");
+    assert!(missing[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("gone.toml"));
+}
