@@ -2,11 +2,12 @@
 //!
 //! Stage: runs after the load stage, on one or more matrices (canonical TOML/JSON or
 //! Markdown pages) and optionally a profile; a profile given without matrices brings the
-//! ones it lists (composed, as `render` does), else the seed. It reports rows that break the RACI rules
-//! (`raci::*`, in `rows`), structural problems of a matrix (`matrix::*`), the profile's
-//! problems (`profile::*`, from [`crate::validate`]) and activities that two documents
-//! assign differently (`cross::*`, in `cross`); [`crate::policy`] then decides what is
-//! denied, warned about or allowed. `render` runs [`matrix_findings`] with the same policy.
+//! ones it lists (composed, as `render` does), else the seed. It reports rows that break
+//! the RACI rules (`raci::*`, in `rows`), structural problems of a matrix (`matrix::*`),
+//! the profile's problems (`profile::*`, from [`crate::validate`]) and activities that two
+//! documents assign differently (`cross::*`, in `cross`); [`crate::policy`] then decides
+//! what is denied, warned about or allowed. `render` runs [`matrix_findings`] with the same
+//! policy.
 //!
 //! Invariants: every finding has a stable rule code listed in [`crate::policy::RULES`] and,
 //! whenever the source lets us find it, the exact place of the offending cell (the letter
@@ -236,30 +237,34 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     // A profile that lists its matrices (`[subscription] matrices`, `translation`) is checked
     // against them, as `render` composes it; files given on the command line win. A listed
     // file that is missing or unreadable is a finding like any other input's.
+    // `None`: one of the listed files could not be loaded (reported); nothing is checked
+    // in its place.
     let listed = |pick: fn(&load::LoadedProfile) -> anyhow::Result<Vec<LoadedMatrix>>,
                   report: &mut Gathered| match &profile {
         Some((name, Some(p), _, _)) if p.findings.is_empty() => match pick(p) {
-            Ok(listed) => listed,
+            Ok(listed) => Some(listed),
             Err(e) => {
                 report.unplaced(error_findings(Path::new(name), &e));
-                Vec::new()
+                None
             }
         },
-        _ => Vec::new(),
+        _ => Some(Vec::new()),
     };
     let mut documents = Vec::new();
     if options.matrices.is_empty() {
-        let mut from_profile = listed(
+        let from_profile = match listed(
             |p| compose::profile_matrices(&p.raw, &p.source),
             &mut report,
-        );
-        if from_profile.is_empty() {
-            from_profile.push(load::matrix(None)?);
-        } else {
-            report.composed = from_profile.len();
-        }
+        ) {
+            Some(none) if none.is_empty() => vec![load::matrix(None)?],
+            Some(parts) => {
+                report.composed = parts.len();
+                parts
+            }
+            None => Vec::new(),
+        };
         for m in from_profile {
-            report.input(&m.source.name.clone(), Some(&m.source));
+            report.input(&m.source.name, Some(&m.source));
             documents.push(m);
         }
     }
@@ -286,8 +291,8 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
             },
             &mut report,
         )
-        .pop()
-        .inspect(|t| report.input(&t.source.name.clone(), Some(&t.source))),
+        .and_then(|mut t| t.pop())
+        .inspect(|t| report.input(&t.source.name, Some(&t.source))),
     };
     if let Some(t) = translation {
         if let Some(first) = documents.first() {
@@ -458,7 +463,6 @@ impl Gathered {
     }
 }
 
-/// The profile validated against each matrix; the same finding is reported once.
 /// The profile's findings against each document, or, for the first `composed` documents
 /// (its own `matrices`), against their composition; repeats dropped.
 fn profile_findings(
