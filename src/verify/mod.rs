@@ -579,31 +579,27 @@ fn check_signature(
             return;
         }
     };
-    report.result(
-        checked
-            .digest_ok
-            .clone()
-            .map(|_| format!("{label}: the signed bytes match the signed digest"))
-            .map_err(|e| format!("{label}: {e}")),
-    );
-    report.result(
-        checked
-            .signature_ok
-            .clone()
-            .map(|_| format!("{label}: signature math verifies with the signer's certificate"))
-            .map_err(|e| format!("{label}: {e}")),
-    );
-    report.result(
-        checked
-            .cert_binding_ok
-            .clone()
-            .map(|_| {
-                format!(
-                    "{label}: signing-certificate-v2 binds the signer's certificate (PAdES B-B)"
-                )
-            })
-            .map_err(|e| format!("{label}: {e}")),
-    );
+    for (result, ok) in [
+        (
+            &checked.digest_ok,
+            "the signed bytes match the signed digest",
+        ),
+        (
+            &checked.signature_ok,
+            "signature math verifies with the signer's certificate",
+        ),
+        (
+            &checked.cert_binding_ok,
+            "signing-certificate-v2 binds the signer's certificate (PAdES B-B)",
+        ),
+    ] {
+        report.result(
+            result
+                .clone()
+                .map(|_| format!("{label}: {ok}"))
+                .map_err(|e| format!("{label}: {e}")),
+        );
+    }
     if sig.sub_filter.as_deref() != Some("ETSI.CAdES.detached") {
         report.push(
             Outcome::Failed,
