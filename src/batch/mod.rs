@@ -555,7 +555,7 @@ fn produce(
     let document = document::make(&prepared, kind, options.source_date_epoch, seal.as_ref())?;
     let sha256 = sha256_hex(&document.compiled.pdf);
     // Someone may have signed the previous output since: never discard signatures.
-    sign::guard_overwrite(&path, true, false)?;
+    sign::guard_overwrite(&path, &document.compiled.pdf, true, false)?;
     output::write_atomic(&path, &document.compiled.pdf, true)?;
     Ok(Outcome::Rendered(output(sha256)))
 }

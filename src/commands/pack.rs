@@ -9,6 +9,8 @@ use crate::{output, seal};
 
 /// Runs `annex pack`.
 pub fn run(args: &PackArgs) -> anyhow::Result<u8> {
+    // Fonts and Typst's tables get ready on another core while the inputs load.
+    crate::pdf::warm_up_in_background();
     let shared = Shared::load(&args.input.options())?;
     let prepared = shared.prepare_file(args.input.profile.as_deref())?;
     for n in &shared.notices {

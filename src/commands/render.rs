@@ -12,6 +12,8 @@ use crate::{document, output, seal, sign};
 
 /// Runs `annex render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
+    // Fonts and Typst's tables get ready on another core while the inputs load.
+    crate::pdf::warm_up_in_background();
     let shared = Shared::load(&args.input.options())?;
     let mut prepared = shared.prepare_file(args.input.profile.as_deref())?;
     if let Some(old) = &args.since {
@@ -45,7 +47,23 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
     for w in &document.compiled.warnings {
         eprint!("typst {w}");
     }
-    sign::guard_overwrite(&path, args.force, args.seal.replace_signed)?;
+    let mut signed_by = None;
+    if sealed.is_some() {
+        seal::check_attached(&document.compiled.pdf)?;
+        if let Some(signer) = args.seal.signer.load()? {
+            let label = path.display().to_string();
+            let (signed, place) =
+                sign::sign_pdf(&document.compiled.pdf, &label, &signer, sign::now())?;
+            signed_by = Some(format!("signed by {} ({place})", signer.name()));
+            document.compiled.pdf = signed;
+        }
+    }
+    sign::guard_overwrite(
+        &path,
+        &document.compiled.pdf,
+        args.force,
+        args.seal.replace_signed,
+    )?;
     for emit in &args.emit {
         let (ext, bytes) = match emit {
             Emit::Typ => ("typ", document.typst.clone().into_bytes()),
@@ -58,17 +76,10 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
             args.force,
         )?;
     }
-    if sealed.is_some() {
-        seal::check_attached(&document.compiled.pdf)?;
-        if let Some(signer) = args.seal.signer.load()? {
-            let label = path.display().to_string();
-            let (signed, place) =
-                sign::sign_pdf(&document.compiled.pdf, &label, &signer, sign::now())?;
-            eprintln!("signed by {} ({place})", signer.name());
-            document.compiled.pdf = signed;
-        }
-    }
     output::write_atomic(&path, &document.compiled.pdf, args.force)?;
+    if let Some(signed_by) = signed_by {
+        eprintln!("{signed_by}");
+    }
     println!("{}", path.display());
     Ok(EXIT_OK)
 }

@@ -11,6 +11,8 @@ use crate::serve::{ServeOptions, Server};
 
 /// Runs `annex serve`.
 pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
+    // The first request should not pay for the process's first compile.
+    crate::pdf::warm_up_in_background();
     let workers = args.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(usize::from)

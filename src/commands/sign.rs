@@ -24,7 +24,7 @@ pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
         .map_err(|e| Invalid::input(format!("cannot read {}: {e}", args.pdf.display())))?;
     let label = args.pdf.display().to_string();
     let (signed, place) = sign::sign_pdf(&bytes, &label, &signer, sign::now())?;
-    sign::guard_overwrite(out, args.force, false)?;
+    sign::guard_overwrite(out, &signed, args.force, false)?;
     output::write_atomic(out, &signed, args.force)?;
     eprintln!("signed by {} ({place})", signer.name());
     println!("{}", out.display());

@@ -108,14 +108,20 @@ pub fn is_signed(bytes: &[u8]) -> bool {
     }
 }
 
-/// Refuses to replace a signed PDF at `path` unless `replace_signed`: `--force` alone must
-/// not throw signatures away.
-pub fn guard_overwrite(path: &Path, force: bool, replace_signed: bool) -> anyhow::Result<()> {
+/// Refuses to replace a signed PDF at `path` by `new` unless `replace_signed`: `--force`
+/// alone must not throw signatures away. Replacing a file by the same bytes throws nothing
+/// away, so a rerun over unchanged output does not parse the old file.
+pub fn guard_overwrite(
+    path: &Path,
+    new: &[u8],
+    force: bool,
+    replace_signed: bool,
+) -> anyhow::Result<()> {
     if !force || replace_signed {
         return Ok(());
     }
     if let Ok(existing) = std::fs::read(path) {
-        if is_signed(&existing) {
+        if existing != new && is_signed(&existing) {
             return Err(Invalid::input(format!(
                 "{} is signed; --force does not replace a signed annex (add --replace-signed to discard its signatures)",
                 path.display()
@@ -544,4 +550,23 @@ fn dict(entries: &[(String, String)], extra: &str) -> Vec<u8> {
     s.push_str(extra);
     s.push_str(">>");
     s.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--force` never discards a signature, but writing the very bytes already there
+    /// discards nothing, so it goes through without reading the old file as a PDF.
+    #[test]
+    fn force_replaces_a_signed_file_only_by_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.pdf");
+        let signed = b"%PDF-1.7\n1 0 obj <</Type/Sig/Filter/Adobe.PPKLite>> endobj\n";
+        std::fs::write(&path, signed).unwrap();
+        assert!(guard_overwrite(&path, signed, true, false).is_ok());
+        let other = guard_overwrite(&path, b"%PDF-1.7\n", true, false).unwrap_err();
+        assert!(other.to_string().contains("is signed"), "{other}");
+        assert!(guard_overwrite(&path, b"%PDF-1.7\n", true, true).is_ok());
+    }
 }
