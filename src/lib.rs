@@ -19,6 +19,7 @@ pub mod diag;
 pub mod digest;
 pub mod error;
 pub mod escape;
+pub mod fonts;
 pub mod ids;
 pub mod kind;
 pub mod limits;

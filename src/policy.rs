@@ -124,6 +124,12 @@ pub const RULES: &[Rule] = &[
         "a letter cell with characters other than R, A, C, I (Markdown pages)",
     ),
     rule(
+        "matrix::undisplayable",
+        Deny,
+        Deny,
+        "a matrix text with a character no bundled font can show (e.g. CJK, emoji): the PDF could not be made",
+    ),
+    rule(
         "matrix::duplicate-id",
         Deny,
         Deny,
@@ -289,6 +295,10 @@ pub const RULES: &[Rule] = &[
     fixed(
         "profile::too-long",
         "a profile value over limits::MAX_PROFILE_TEXT_CHARS characters",
+    ),
+    fixed(
+        "profile::undisplayable",
+        "a profile value with a character no bundled font can show (e.g. CJK, emoji)",
     ),
     fixed(
         "profile::invalid-date",

@@ -109,6 +109,15 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
                 out.push(Checked::new(f, Some(&a.id)));
             }
         }
+        let texts = std::iter::once(("text", &a.text))
+            .chain(a.translations.values().map(|t| ("translation", t)))
+            .chain(a.links.iter().map(|l| ("link text", &l.text)));
+        for (field, text) in texts {
+            if let Some(f) = undisplayable(&format!("activity {}: {field}", a.id), text) {
+                let f = places.finding(f, places.row(k, a), "this row");
+                out.push(Checked::new(f, Some(&a.id)));
+            }
+        }
         out.extend(raci_row(m, a, k, &places).into_iter().map(|f| {
             Checked::new(
                 f.note(format!("in section {}", section.number)),
@@ -116,7 +125,25 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
             )
         }));
     }
+    let matrix_texts = [("title", &m.title), ("service", &m.service)]
+        .into_iter()
+        .chain(m.parties.iter().map(|p| ("party name", &p.name)))
+        .chain(m.legend.iter().map(|e| ("legend meaning", &e.meaning)));
+    for (field, text) in matrix_texts {
+        if let Some(f) = undisplayable(&format!("the matrix: {field}"), text) {
+            out.push(Checked::new(places.finding(f, None, ""), None));
+        }
+    }
     for s in &m.sections {
+        let texts = std::iter::once(("title", &s.title))
+            .chain(s.translations.values().map(|t| ("title translation", t)))
+            .chain(s.note.iter().map(|n| ("note", n)));
+        for (field, text) in texts {
+            if let Some(f) = undisplayable(&format!("section {}: {field}", s.number), text) {
+                let f = places.finding(f, places.section(&s.number), "this section");
+                out.push(Checked::new(f, None));
+            }
+        }
         if s.has_table && s.activities.is_empty() {
             let f = places.finding(
                 Finding::warning(
@@ -154,6 +181,22 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
         out.push(Checked::new(f, None));
     }
     out
+}
+
+/// A text with a character that no bundled font can show: the PDF export would fail on it
+/// (see [`crate::fonts`]), so it is refused here, where its place is known.
+fn undisplayable(what: &str, text: &str) -> Option<Finding> {
+    let (_, c) = crate::fonts::first_undisplayable(text)?;
+    Some(
+        Finding::warning(
+            "matrix::undisplayable",
+            format!(
+                "{what} has {}, a character that no font bundled with annex can show",
+                crate::fonts::describe(c)
+            ),
+        )
+        .note("the documents are typeset with the bundled fonts only (Latin, Greek, Cyrillic, Hebrew and Arabic letters, common symbols): the text cannot be printed as written"),
+    )
 }
 
 /// Loads one input for `check` with `parse` (a matrix or a profile): unreadable or invalid

@@ -39,29 +39,14 @@ use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnosti
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
+
+use crate::fonts::bundled as fonts;
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::templates::{TemplateSet, Unreadable};
-
-/// Fonts bundled in the binary (typst-assets), parsed once per process and shared.
-struct Fonts {
-    book: LazyHash<FontBook>,
-    fonts: Vec<Font>,
-}
-
-fn fonts() -> &'static Fonts {
-    static FONTS: OnceLock<Fonts> = OnceLock::new();
-    FONTS.get_or_init(|| {
-        let fonts: Vec<Font> = typst_assets::fonts()
-            .flat_map(|data| Font::iter(Bytes::new(data)))
-            .collect();
-        let book = LazyHash::new(FontBook::from_fonts(&fonts));
-        Fonts { book, fonts }
-    })
-}
 
 /// The standard library, built once: documents differ only in their source.
 fn library() -> &'static LazyHash<Library> {
@@ -621,6 +606,34 @@ impl BodyWalk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `fonts::displayable` is what Typst does: each character it calls displayable goes
+    /// into a PDF/UA-1 document, each other one makes the export fail.
+    #[test]
+    fn displayable_characters_are_the_ones_typst_exports() {
+        let templates = crate::templates::TemplateSet::builtin();
+        let compiles = |c: char| {
+            compile(Job {
+                main_name: "t.typ",
+                source: format!("#set document(title: \"T\")\n#set text(lang: \"en\")\nA{c}B\n"),
+                templates: &templates,
+                data: Vec::new(),
+                date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                timestamp: None,
+                ident: "t".into(),
+                archival: false,
+            })
+            .is_ok()
+        };
+        for &c in crate::fonts::SHOWN_BY_TYPST {
+            assert!(crate::fonts::displayable(c));
+            assert!(compiles(c), "{}", crate::fonts::describe(c));
+        }
+        for &c in crate::fonts::REFUSED_BY_TYPST {
+            assert!(!crate::fonts::displayable(c));
+            assert!(!compiles(c), "{}", crate::fonts::describe(c));
+        }
+    }
 
     /// The warm-up document compiles (a failing one would warm nothing, silently).
     #[test]

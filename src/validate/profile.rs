@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use crate::catalogue::{Catalogue, Region};
 use crate::diag::{self, Finding};
+use crate::fonts;
 use crate::limits::{thousands, MAX_PROFILE_TEXT_CHARS};
 use crate::load::{self, LoadedProfile};
 use crate::model::{Matrix, PartyRole};
@@ -88,7 +89,7 @@ pub fn profile(
         // The loader's findings first: they are the file's problems in file order.
         list: loaded.findings.clone(),
     };
-    text_limits(loaded, &mut findings);
+    texts(loaded, &mut findings);
     let (customer, contract) = customer_and_contract(loaded, &mut findings);
     let region = region(loaded, catalogue, &mut findings);
     subscription(loaded, matrix, catalogue, &mut findings);
@@ -119,9 +120,11 @@ pub fn profile(
     (Some(profile), findings)
 }
 
-/// Every text of the profile within [`MAX_PROFILE_TEXT_CHARS`]: a name or an address is
-/// printed on every page, and a megabyte of it would take minutes to lay out.
-fn text_limits(loaded: &LoadedProfile, findings: &mut Findings) {
+/// Every text of the profile within [`MAX_PROFILE_TEXT_CHARS`] (a name or an address is
+/// printed on every page, and a megabyte of it would take minutes to lay out), and made of
+/// characters the bundled fonts can show ([`fonts::displayable`]): one they cannot would
+/// fail the PDF export, far from this field.
+fn texts(loaded: &LoadedProfile, findings: &mut Findings) {
     let raw = &loaded.raw;
     let c = &raw.customer;
     let mut fields: Vec<(String, &str, Option<Range<usize>>)> = vec![
@@ -187,39 +190,53 @@ fn text_limits(loaded: &LoadedProfile, findings: &mut Findings) {
     // Searching costs a pass over the text: only for as many as a report shows.
     let mut searches = crate::limits::MAX_SHOWN_PER_RULE;
     for (field, value, span) in fields {
+        let mut found = Vec::new();
         // Bytes bound characters from above: most values need no count at all.
-        if value.len() <= MAX_PROFILE_TEXT_CHARS {
-            continue;
-        }
-        let n = value.chars().count();
-        if n <= MAX_PROFILE_TEXT_CHARS {
-            continue;
-        }
-        let f = Finding::error(
-            "profile::too-long",
-            format!(
-                "{field} has {} characters, over the limit of {} (annex refuses larger inputs: limits::MAX_PROFILE_TEXT_CHARS)",
-                thousands(n),
-                thousands(MAX_PROFILE_TEXT_CHARS)
-            ),
-        );
-        if let Some(span) = span {
-            findings.push_at(f, span);
-            continue;
-        }
-        // Fields read without a place are found by their first characters, in the file
-        // as written (so no repair of the loader maps this place).
-        let found = searches.checked_sub(1).and_then(|left| {
-            searches = left;
-            let head: String = value.chars().take(40).collect();
-            let at = findings.text.find(&head)?;
-            Some(at..at + value.len().min(findings.text.len() - at))
-        });
-        let f = match found {
-            Some(span) => findings.index.place(f, findings.file, findings.text, span),
-            None => f,
+        let n = if value.len() > MAX_PROFILE_TEXT_CHARS {
+            value.chars().count()
+        } else {
+            0
         };
-        findings.list.push(f);
+        if n > MAX_PROFILE_TEXT_CHARS {
+            found.push(Finding::error(
+                "profile::too-long",
+                format!(
+                    "{field} has {} characters, over the limit of {} (annex refuses larger inputs: limits::MAX_PROFILE_TEXT_CHARS)",
+                    thousands(n),
+                    thousands(MAX_PROFILE_TEXT_CHARS)
+                ),
+            ));
+        } else if let Some((_, c)) = fonts::first_undisplayable(value) {
+            found.push(
+                Finding::error(
+                    "profile::undisplayable",
+                    format!(
+                        "{field} has {}, a character that no font bundled with annex can show",
+                        fonts::describe(c)
+                    ),
+                )
+                .note("the documents are typeset with the bundled fonts only (Latin, Greek, Cyrillic, Hebrew and Arabic letters, common symbols): write this text without it, e.g. transliterated"),
+            );
+        }
+        for f in found {
+            if let Some(span) = &span {
+                findings.push_at(f, span.clone());
+                continue;
+            }
+            // Fields read without a place are found by their first characters, in the
+            // file as written (so no repair of the loader maps this place).
+            let place = searches.checked_sub(1).and_then(|left| {
+                searches = left;
+                let head: String = value.chars().take(40).collect();
+                let at = findings.text.find(&head)?;
+                Some(at..at + value.len().min(findings.text.len() - at))
+            });
+            let f = match place {
+                Some(span) => findings.index.place(f, findings.file, findings.text, span),
+                None => f,
+            };
+            findings.list.push(f);
+        }
     }
 }
 

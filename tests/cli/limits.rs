@@ -389,3 +389,55 @@ fn page_lines_up_to_the_limit_and_not_one_more() {
         "line 9: the line has 200,001 characters, over the limit of 200,000",
     );
 }
+
+/// A character that no bundled font has (CJK, emoji, an unassigned code point) is refused
+/// at its field, with exit 1 and no output, in a profile and in a matrix row; Typst's
+/// PDF/UA export used to fail on it (exit 2), pointing at the generated source.
+#[test]
+fn characters_no_bundled_font_can_show_are_refused_at_their_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let acme = std::fs::read_to_string(repo("data/profiles/acme.toml")).unwrap();
+    let cjk = acme.replace(
+        "address = \"12 rue de l'Innovation, 59100 Roubaix, France\"",
+        "address = \"ACME 株式会社, Tokyo\"",
+    );
+    assert_ne!(cjk, acme);
+    let p = write(d, "cjk.toml", &cjk);
+    let line = acme.lines().position(|l| l.starts_with("address")).unwrap() + 1;
+    for args in [
+        vec!["check", "--profile", &p],
+        vec!["render", "--profile", &p, "--out", "out"],
+    ] {
+        let out = annex(d, &args);
+        assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+        let text = stdout(&out) + &stderr(&out);
+        assert!(text.contains("error[profile::undisplayable]"), "{text}");
+        assert!(
+            text.contains("customer.address has U+682A “株”, a character that no font bundled with annex can show"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("cjk.toml:{line}:")), "{text}");
+        assert!(!d.join("out").exists());
+    }
+
+    let seed =
+        std::fs::read_to_string(repo("data/matrices/ovhcloud-data-processing.toml")).unwrap();
+    let emoji = seed.replacen("\ntext = \"", "\ntext = \"\u{1F600} ", 1);
+    assert_ne!(emoji, seed);
+    let m = write(d, "m.toml", &emoji);
+    let acme = repo("data/profiles/acme.toml");
+    let acme = acme.to_str().unwrap();
+    for args in [
+        vec!["check", &m],
+        vec!["render", "--matrix", &m, "--profile", acme, "--out", "out"],
+    ] {
+        let out = annex(d, &args);
+        assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+        let text = stdout(&out) + &stderr(&out);
+        assert!(text.contains("error[matrix::undisplayable]"), "{text}");
+        assert!(text.contains("has U+1F600 “\u{1F600}”"), "{text}");
+        assert!(text.contains("m.toml:"), "{text}");
+        assert!(!d.join("out").exists());
+    }
+}

@@ -1,0 +1,145 @@
+//! The fonts bundled in the binary (typst-assets), parsed once per process and shared: the
+//! pdf stage typesets with them, and validation asks which characters they can show, so
+//! that a profile naming a customer in a script no bundled face has is refused at its
+//! field, not by Typst's PDF/UA export pointing at generated source.
+//!
+//! Invariant: [`displayable`] says yes exactly to what Typst can put in a PDF/UA-1
+//! document with these fonts: a character some bundled face has a glyph for, one Typst
+//! drops (default-ignorable) or one the escaper removes (control characters), and never
+//! U+FEFF or U+FFFE, which PDF/UA forbids in text. A test holds it against Typst itself.
+
+use std::sync::OnceLock;
+
+use typst::foundations::Bytes;
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+
+/// The bundled faces and Typst's book of them.
+pub struct Bundled {
+    /// Typst's index of the faces (families, variants, coverage).
+    pub book: LazyHash<FontBook>,
+    /// The faces, in the book's order.
+    pub fonts: Vec<Font>,
+}
+
+/// The bundled fonts, parsed on first use.
+pub fn bundled() -> &'static Bundled {
+    static FONTS: OnceLock<Bundled> = OnceLock::new();
+    FONTS.get_or_init(|| {
+        let fonts: Vec<Font> = typst_assets::fonts()
+            .flat_map(|data| Font::iter(Bytes::new(data)))
+            .collect();
+        let book = LazyHash::new(FontBook::from_fonts(&fonts));
+        Bundled { book, fonts }
+    })
+}
+
+/// Default-ignorable code points (Unicode's `Default_Ignorable_Code_Point`): Typst shapes
+/// them to nothing, so no face needs a glyph for them.
+const IGNORABLE: &[(u32, u32)] = &[
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+];
+
+/// Whether `c` can be shown in a document (see the module's invariant). ASCII and Latin-1
+/// are answered without parsing a font (a test checks the bundled faces cover them).
+pub fn displayable(c: char) -> bool {
+    let u = c as u32;
+    if c.is_ascii() || c.is_control() || (0xA0..=0xFF).contains(&u) {
+        return true;
+    }
+    if u == 0xFEFF || u == 0xFFFE {
+        return false;
+    }
+    // Typst lays out the ideographic space as a space, glyph or not (its `is_space`).
+    if u == 0x3000 || IGNORABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&u)) {
+        return true;
+    }
+    bundled()
+        .fonts
+        .iter()
+        .any(|font| font.info().coverage.contains(u))
+}
+
+/// The first character of `text` that cannot be shown, with its byte offset.
+pub fn first_undisplayable(text: &str) -> Option<(usize, char)> {
+    // Most texts are ASCII: one pass over the bytes and no font parsed.
+    if text.is_ascii() {
+        return None;
+    }
+    text.char_indices().find(|&(_, c)| !displayable(c))
+}
+
+/// `U+4E2D “中”`: how a finding names a character (the glyph itself may not show).
+pub fn describe(c: char) -> String {
+    format!("U+{:04X} “{c}”", c as u32)
+}
+
+/// What Typst 0.15 does with each character in a PDF/UA-1 document with the bundled fonts
+/// (`pdf`'s tests compile each one): these it shows or drops…
+#[cfg(test)]
+pub(crate) const SHOWN_BY_TYPST: &[char] = &[
+    'é', '\u{A0}', '\u{2009}', '\u{200B}', '\u{200D}', '\u{AD}', '\u{FE0F}', '\u{2060}',
+    '\u{3000}', '\u{202F}', '\u{2007}', '\u{205F}', '\u{5D0}', '\u{627}', '€', '→', '✓', '≤', 'Ж',
+    'Ω', 'ẞ', 'ı', '\u{E000}', '\u{180E}', '\u{34F}', '\u{115F}', '\u{3164}', '\u{FFA0}',
+    '\u{2028}', '\u{2029}',
+];
+
+/// …and these make its export fail.
+#[cfg(test)]
+pub(crate) const REFUSED_BY_TYPST: &[char] = &[
+    '\u{590}',
+    '\u{FEFF}',
+    '😀',
+    '中',
+    'ก',
+    '\u{10FFFD}',
+    '\u{1680}',
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut for ASCII and Latin-1 is true of the bundled faces.
+    #[test]
+    fn the_bundled_faces_cover_ascii_and_latin_1() {
+        for u in (0x20..0x7F).chain(0xA0..=0xFF) {
+            let c = char::from_u32(u).unwrap();
+            assert!(
+                bundled()
+                    .fonts
+                    .iter()
+                    .any(|f| f.info().coverage.contains(u)),
+                "{}",
+                describe(c)
+            );
+        }
+    }
+
+    #[test]
+    fn displayable_agrees_with_what_typst_shows() {
+        for &c in SHOWN_BY_TYPST {
+            assert!(displayable(c), "{} is shown by Typst", describe(c));
+        }
+        for &c in REFUSED_BY_TYPST {
+            assert!(!displayable(c), "{} is refused by Typst", describe(c));
+        }
+        assert_eq!(first_undisplayable("ACME 株式会社"), Some((5, '株')));
+        assert_eq!(first_undisplayable("Société Générale"), None);
+    }
+}
