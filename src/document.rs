@@ -58,7 +58,10 @@ pub fn make(
     }
     let typst = renderer.render(&main, &context)?;
     let context_json = serde_json::to_vec(&context).context("cannot serialise the context")?;
-    let mut data = vec![("context.json".to_owned(), context_json)];
+    let mut data = vec![
+        ("context.json".to_owned(), context_json),
+        ("page.json".to_owned(), page_json(&context)?),
+    ];
     match seal {
         Some(seal) => data.extend(seal.data_files(&context.document.keywords)),
         None => data.push(seal::unsealed_index()),
@@ -91,6 +94,20 @@ pub fn make(
         compiled,
         context,
     })
+}
+
+/// The fields of the context that page headers and footers read at layout time (lib.typ's
+/// `from-context`), at the same paths as in `context.json`: read on every page of every
+/// layout pass, so kept small.
+fn page_json(context: &DocumentContext) -> anyhow::Result<Vec<u8>> {
+    let page = serde_json::json!({
+        "customer": { "legal_name": context.customer.legal_name },
+        "document": {
+            "reference": context.document.reference,
+            "fingerprint_short": context.document.fingerprint_short,
+        },
+    });
+    serde_json::to_vec(&page).context("cannot serialise the page data")
 }
 
 #[cfg(test)]
