@@ -300,7 +300,9 @@ fn bench_floor(
     };
     println!("fonts+library (first use): {fonts:.2} ms");
     println!("first document in the process (cold): {cold:.2} ms");
-    println!("same document, memo caches emptied (one-time set-up done), median of 9: {fresh:.2} ms");
+    println!(
+        "same document, memo caches emptied (one-time set-up done), median of 9: {fresh:.2} ms"
+    );
     let mut total: Vec<f64> = vec![0.0; n];
     for (stage, v) in stages.iter_mut() {
         if !stage.starts_with('(') {

@@ -95,6 +95,10 @@ pub fn warm_up() -> Result<(), CompileError> {
 /// Starts [`warm_up`] on its own thread and returns at once: the first document of a
 /// process then starts with fonts and tables ready (BENCHMARKS.md: cold start).
 pub fn warm_up_in_background() {
+    // On one core the warm-up would only add its work to the document's.
+    if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+        return;
+    }
     // Detached: a process that fails before it compiles exits without waiting for it.
     let _ = std::thread::Builder::new()
         .name("typst-warm-up".into())
