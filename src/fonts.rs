@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 
 use typst::foundations::Bytes;
-use typst::text::{Font, FontBook};
+use typst::text::{Font, FontBook, FontStretch, FontStyle, FontVariant, FontWeight};
 use typst::utils::LazyHash;
 
 /// The bundled faces and Typst's book of them.
@@ -20,17 +20,24 @@ pub struct Bundled {
     pub book: LazyHash<FontBook>,
     /// The faces, in the book's order.
     pub fonts: Vec<Font>,
+    /// The same faces read by ttf-parser, to ask a face's character map for a glyph (a
+    /// face's coverage in the book can claim characters its map has no glyph for).
+    faces: Vec<Option<ttf_parser::Face<'static>>>,
 }
 
 /// The bundled fonts, parsed on first use.
 pub fn bundled() -> &'static Bundled {
     static FONTS: OnceLock<Bundled> = OnceLock::new();
     FONTS.get_or_init(|| {
-        let fonts: Vec<Font> = typst_assets::fonts()
-            .flat_map(|data| Font::iter(Bytes::new(data)))
-            .collect();
+        let (mut fonts, mut faces) = (Vec::new(), Vec::new());
+        for data in typst_assets::fonts() {
+            for font in Font::iter(Bytes::new(data)) {
+                faces.push(ttf_parser::Face::parse(data, font.index()).ok());
+                fonts.push(font);
+            }
+        }
         let book = LazyHash::new(FontBook::from_fonts(&fonts));
-        Bundled { book, fonts }
+        Bundled { book, fonts, faces }
     })
 }
 
@@ -55,8 +62,47 @@ const IGNORABLE: &[(u32, u32)] = &[
     (0xE0000, 0xE0FFF),
 ];
 
+/// The family the built-in templates set their text in (as the font book names it).
+const BODY_FAMILY: &str = "libertinus serif";
+
+/// The variants the documents use: regular, bold, italic and bold italic.
+fn variants() -> [FontVariant; 4] {
+    let v = |style, weight| FontVariant::new(style, weight, FontStretch::NORMAL);
+    [
+        v(FontStyle::Normal, FontWeight::REGULAR),
+        v(FontStyle::Normal, FontWeight::BOLD),
+        v(FontStyle::Italic, FontWeight::REGULAR),
+        v(FontStyle::Italic, FontWeight::BOLD),
+    ]
+}
+
+/// Whether Typst shows `c` in body text in every variant: the body face has a glyph for it,
+/// or the one face Typst's fallback picks for it (by coverage, closest to the body face)
+/// has. Typst tries no second fallback, so a face whose coverage claims `c` without a
+/// glyph (New Computer Modern Math and some CJK punctuation) makes `c` unprintable even
+/// where another face has it.
+fn shown(c: char) -> bool {
+    let b = bundled();
+    let text = c.to_string();
+    let has = |id: usize| {
+        b.faces
+            .get(id)
+            .and_then(Option::as_ref)
+            .is_some_and(|face| face.glyph_index(c).is_some())
+    };
+    variants().into_iter().all(|variant| {
+        let Some(body) = b.book.select(BODY_FAMILY, variant) else {
+            return false;
+        };
+        has(body)
+            || b.book
+                .select_fallback(b.book.info(body), variant, &text)
+                .is_some_and(has)
+    })
+}
+
 /// Whether `c` can be shown in a document (see the module's invariant). ASCII and Latin-1
-/// are answered without parsing a font (a test checks the bundled faces cover them).
+/// are answered without parsing a font (a test checks the bundled faces show them).
 pub fn displayable(c: char) -> bool {
     let u = c as u32;
     if c.is_ascii() || c.is_control() || (0xA0..=0xFF).contains(&u) {
@@ -65,14 +111,17 @@ pub fn displayable(c: char) -> bool {
     if u == 0xFEFF || u == 0xFFFE {
         return false;
     }
-    // Typst lays out the ideographic space as a space, glyph or not (its `is_space`).
-    if u == 0x3000 || IGNORABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&u)) {
+    // Unicode spaces a face lacks are shaped as its space, widened or narrowed (HarfBuzz's
+    // space fallback, which rustybuzz follows); Typst's syntax reads the line and paragraph
+    // separators as line breaks; default-ignorables are shaped to nothing.
+    if matches!(
+        u,
+        0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
+    ) || IGNORABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&u))
+    {
         return true;
     }
-    bundled()
-        .fonts
-        .iter()
-        .any(|font| font.info().coverage.contains(u))
+    shown(c)
 }
 
 /// The first character of `text` that cannot be shown, with its byte offset.
@@ -109,6 +158,7 @@ pub(crate) const REFUSED_BY_TYPST: &[char] = &[
     'ก',
     '\u{10FFFD}',
     '\u{1680}',
+    '\u{3014}',
 ];
 
 #[cfg(test)]
@@ -117,17 +167,10 @@ mod tests {
 
     /// The shortcut for ASCII and Latin-1 is true of the bundled faces.
     #[test]
-    fn the_bundled_faces_cover_ascii_and_latin_1() {
+    fn the_bundled_faces_show_ascii_and_latin_1() {
         for u in (0x20..0x7F).chain(0xA0..=0xFF) {
             let c = char::from_u32(u).unwrap();
-            assert!(
-                bundled()
-                    .fonts
-                    .iter()
-                    .any(|f| f.info().coverage.contains(u)),
-                "{}",
-                describe(c)
-            );
+            assert!(shown(c), "{}", describe(c));
         }
     }
 
