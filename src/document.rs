@@ -134,4 +134,19 @@ mod tests {
         assert!(one.compiled.text.contains(&prepared.fingerprint()));
         assert!(crate::seal::check_attached(&one.compiled.pdf).is_ok());
     }
+
+    /// The warm-up a command starts on another thread leaves nothing in the caches that
+    /// changes a document: made after it, or with every cache emptied, the bytes are the
+    /// same.
+    #[test]
+    fn a_document_is_the_same_after_the_warm_up() {
+        let shared = Shared::load(&InputOptions::default()).unwrap();
+        let prepared = shared.prepare_file(None).unwrap();
+        crate::pdf::evict_all();
+        let cold = make(&prepared, Kind::Annex, None, None).unwrap();
+        crate::pdf::evict_all();
+        crate::pdf::warm_up().unwrap();
+        let warmed = make(&prepared, Kind::Annex, None, None).unwrap();
+        assert_eq!(cold.compiled.pdf, warmed.compiled.pdf);
+    }
 }

@@ -133,6 +133,17 @@ pub fn first_undisplayable(text: &str) -> Option<(usize, char)> {
     text.char_indices().find(|&(_, c)| !displayable(c))
 }
 
+/// The finding's message for a field (`what`) holding `c`, profile or matrix alike.
+pub fn refusal(what: &str, c: char) -> String {
+    format!(
+        "{what} has {}, a character that no font bundled with annex can show",
+        describe(c)
+    )
+}
+
+/// The advice under a [`refusal`].
+pub const REFUSAL_NOTE: &str = "the documents are typeset with the bundled fonts only (Latin, Greek, Cyrillic, Hebrew and Arabic letters, common symbols): write the text without it, transliterated for instance";
+
 /// `U+4E2D “中”`: how a finding names a character (the glyph itself may not show).
 pub fn describe(c: char) -> String {
     format!("U+{:04X} “{c}”", c as u32)

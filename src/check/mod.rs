@@ -131,7 +131,8 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
         .chain(m.legend.iter().map(|e| ("legend meaning", &e.meaning)));
     for (field, text) in matrix_texts {
         if let Some(f) = undisplayable(&format!("the matrix: {field}"), text) {
-            out.push(Checked::new(places.finding(f, None, ""), None));
+            let f = places.finding(f, places.search(text), "here");
+            out.push(Checked::new(f, None));
         }
     }
     for s in &m.sections {
@@ -188,14 +189,8 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
 fn undisplayable(what: &str, text: &str) -> Option<Finding> {
     let (_, c) = crate::fonts::first_undisplayable(text)?;
     Some(
-        Finding::warning(
-            "matrix::undisplayable",
-            format!(
-                "{what} has {}, a character that no font bundled with annex can show",
-                crate::fonts::describe(c)
-            ),
-        )
-        .note("the documents are typeset with the bundled fonts only (Latin, Greek, Cyrillic, Hebrew and Arabic letters, common symbols): the text cannot be printed as written"),
+        Finding::warning("matrix::undisplayable", crate::fonts::refusal(what, c))
+            .note(crate::fonts::REFUSAL_NOTE),
     )
 }
 

@@ -39,13 +39,12 @@ use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnosti
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
-
-use crate::fonts::bundled as fonts;
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
+use crate::fonts::bundled as fonts;
 use crate::templates::{TemplateSet, Unreadable};
 
 /// The standard library, built once: documents differ only in their source.

@@ -208,14 +208,8 @@ fn texts(loaded: &LoadedProfile, findings: &mut Findings) {
             ));
         } else if let Some((_, c)) = fonts::first_undisplayable(value) {
             found.push(
-                Finding::error(
-                    "profile::undisplayable",
-                    format!(
-                        "{field} has {}, a character that no font bundled with annex can show",
-                        fonts::describe(c)
-                    ),
-                )
-                .note("the documents are typeset with the bundled fonts only (Latin, Greek, Cyrillic, Hebrew and Arabic letters, common symbols): write this text without it, e.g. transliterated"),
+                Finding::error("profile::undisplayable", fonts::refusal(&field, c))
+                    .note(fonts::REFUSAL_NOTE),
             );
         }
         for f in found {
