@@ -229,6 +229,8 @@ impl Shared {
         if let Some(t) = &translation {
             // Rows whose letters differ between the languages: shown at both places.
             findings.extend(check::conflicts(&parts[0], &t.matrix));
+            // Its text is printed too (its letters are not).
+            findings.extend(check::text_findings(&t.matrix));
         }
         // The checks of `annex check`, judged by the same policy: denied findings stop here,
         // so nothing is written; warnings go on to be printed and listed in the audit report.

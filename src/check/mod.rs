@@ -109,15 +109,6 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
                 out.push(Checked::new(f, Some(&a.id)));
             }
         }
-        let texts = std::iter::once(("text", &a.text))
-            .chain(a.translations.values().map(|t| ("translation", t)))
-            .chain(a.links.iter().map(|l| ("link text", &l.text)));
-        for (field, text) in texts {
-            if let Some(f) = undisplayable(&format!("activity {}: {field}", a.id), text) {
-                let f = places.finding(f, places.row(k, a), "this row");
-                out.push(Checked::new(f, Some(&a.id)));
-            }
-        }
         out.extend(raci_row(m, a, k, &places).into_iter().map(|f| {
             Checked::new(
                 f.note(format!("in section {}", section.number)),
@@ -125,26 +116,8 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
             )
         }));
     }
-    let matrix_texts = [("title", &m.title), ("service", &m.service)]
-        .into_iter()
-        .chain(m.parties.iter().map(|p| ("party name", &p.name)))
-        .chain(m.legend.iter().map(|e| ("legend meaning", &e.meaning)));
-    for (field, text) in matrix_texts {
-        if let Some(f) = undisplayable(&format!("the matrix: {field}"), text) {
-            let f = places.finding(f, places.search(text), "here");
-            out.push(Checked::new(f, None));
-        }
-    }
+    out.extend(text_checks(loaded, &places));
     for s in &m.sections {
-        let texts = std::iter::once(("title", &s.title))
-            .chain(s.translations.values().map(|t| ("title translation", t)))
-            .chain(s.note.iter().map(|n| ("note", n)));
-        for (field, text) in texts {
-            if let Some(f) = undisplayable(&format!("section {}: {field}", s.number), text) {
-                let f = places.finding(f, places.section(&s.number), "this section");
-                out.push(Checked::new(f, None));
-            }
-        }
         if s.has_table && s.activities.is_empty() {
             let f = places.finding(
                 Finding::warning(
@@ -180,6 +153,55 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
             .at(Finding::warning(code, note.message.clone()), span)
             .note(format!("importer: {}", note.code));
         out.push(Checked::new(f, None));
+    }
+    out
+}
+
+/// The findings about the matrix's texts alone (`matrix::undisplayable`): what `render`
+/// checks of a translation, whose letters it does not use but whose text it prints.
+pub fn text_findings(loaded: &LoadedMatrix) -> Vec<Finding> {
+    text_checks(loaded, &Places::new(loaded))
+        .into_iter()
+        .map(|c| c.finding)
+        .collect()
+}
+
+/// Every text the documents may print, each with a character no bundled font can show
+/// reported at its row, section or line.
+fn text_checks(loaded: &LoadedMatrix, places: &Places<'_>) -> Vec<Checked> {
+    let m = &loaded.matrix;
+    let mut out = Vec::new();
+    let matrix_texts = [("title", &m.title), ("service", &m.service)]
+        .into_iter()
+        .chain(m.parties.iter().map(|p| ("party name", &p.name)))
+        .chain(m.legend.iter().map(|e| ("legend meaning", &e.meaning)));
+    for (field, text) in matrix_texts {
+        if let Some(f) = undisplayable(&format!("the matrix: {field}"), text) {
+            let f = places.finding(f, places.search(text), "here");
+            out.push(Checked::new(f, None));
+        }
+    }
+    for s in &m.sections {
+        let texts = std::iter::once(("title", &s.title))
+            .chain(s.translations.values().map(|t| ("title translation", t)))
+            .chain(s.note.iter().map(|n| ("note", n)));
+        for (field, text) in texts {
+            if let Some(f) = undisplayable(&format!("section {}: {field}", s.number), text) {
+                let f = places.finding(f, places.section(&s.number), "this section");
+                out.push(Checked::new(f, None));
+            }
+        }
+    }
+    for (k, (_, a)) in m.activities().enumerate() {
+        let texts = std::iter::once(("text", &a.text))
+            .chain(a.translations.values().map(|t| ("translation", t)))
+            .chain(a.links.iter().map(|l| ("link text", &l.text)));
+        for (field, text) in texts {
+            if let Some(f) = undisplayable(&format!("activity {}: {field}", a.id), text) {
+                let f = places.finding(f, places.row(k, a), "this row");
+                out.push(Checked::new(f, Some(&a.id)));
+            }
+        }
     }
     out
 }

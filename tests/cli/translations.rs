@@ -810,3 +810,40 @@ fn a_translated_pack_holds_the_translation_its_page_and_the_alignment_and_verifi
         assert!(!json.contains(&folder), "file names only, no paths: {json}");
     }
 }
+
+/// A translation's text is printed, so a character no bundled font can show in it is
+/// refused at its row (exit 1, nothing written), as in the matrix itself.
+#[test]
+fn a_translation_row_no_bundled_font_can_show_is_refused_at_its_row() {
+    let (en, fr) = &pairs()[0];
+    let page = std::fs::read_to_string(fr).unwrap();
+    let row = page
+        .lines()
+        .position(|l| l.starts_with("| Choisir le projet"))
+        .expect("a French data row");
+    let edited: Vec<String> = page
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == row {
+                l.replacen("| ", "| \u{1F600} ", 1)
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let translation = dir.path().join("page.fr-fr.md");
+    std::fs::write(&translation, edited.join("\n") + "\n").unwrap();
+    let out = dir.path().join("out");
+    let profile = repo("data/profiles/awkward.toml");
+    let run = render_translated("annex", &profile, (en, &translation), &out, &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", show(&run));
+    let text = String::from_utf8_lossy(&run.stderr);
+    assert!(text.contains("error[matrix::undisplayable]"), "{text}");
+    assert!(
+        text.contains(&format!("page.fr-fr.md:{}:", row + 1)),
+        "{text}"
+    );
+    assert!(!out.exists());
+}
