@@ -110,8 +110,8 @@ fn in_language<'a>(
     }
 }
 
-/// What a catalogue entry lacks in a language: (which table, the entry's id or code, the
-/// field), for the `catalogue::missing-translation` warning.
+/// A field of a catalogue entry: (which table, the entry's id or code, the field); what
+/// the `catalogue::missing-translation` warning names when it lacks a language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Missing {
     /// `services`, `options`, `variants`, `qualifications` or `regions`.
@@ -120,6 +120,20 @@ pub struct Missing {
     pub id: String,
     /// The field lacking: `names`, `cities`, `countries` or `notes`.
     pub field: &'static str,
+}
+
+/// Whether a field has its text in `language` (the catalogue's own, or a translation).
+fn text_is(map: &BTreeMap<String, String>, language: &str, catalogue_language: &str) -> bool {
+    language == catalogue_language || map.contains_key(language)
+}
+
+/// One text of a catalogue entry as a document shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownText {
+    /// Which entry and field.
+    pub entry: Missing,
+    /// The text shown.
+    pub text: String,
 }
 
 /// A region as shown in one language (the plain fields where a translation is missing:
@@ -204,20 +218,40 @@ impl Catalogue {
         region: &str,
         named: impl IntoIterator<Item = (&'static str, &'a str)>,
     ) -> Vec<Missing> {
-        let mut out = Vec::new();
+        self.shown_texts(language, region, named)
+            .into_iter()
+            .filter(|(_, translated)| !translated)
+            .map(|(shown, _)| shown.entry)
+            .collect()
+    }
+
+    /// The texts of the entries a document in `language` shows (as
+    /// [`Catalogue::missing_translations`] names them), each once, with whether the text
+    /// is in that language (else it is the catalogue's own, shown in its place).
+    pub fn shown_texts<'a>(
+        &self,
+        language: &str,
+        region: &str,
+        named: impl IntoIterator<Item = (&'static str, &'a str)>,
+    ) -> Vec<(ShownText, bool)> {
+        let mut out: Vec<(ShownText, bool)> = Vec::new();
         if let Some(r) = self.region(region) {
             for (field, plain, map) in [
                 ("cities", &r.city, &r.cities),
                 ("countries", &r.country, &r.countries),
                 ("notes", &r.note, &r.notes),
             ] {
-                if in_language(&self.language, plain, map, language).is_none() {
-                    out.push(Missing {
-                        table: "regions",
-                        id: r.code.clone(),
-                        field,
-                    });
-                }
+                let text = in_language(&self.language, plain, map, language);
+                let entry = Missing {
+                    table: "regions",
+                    id: r.code.clone(),
+                    field,
+                };
+                let text = text.unwrap_or(plain).to_owned();
+                out.push((
+                    ShownText { entry, text },
+                    text_is(map, language, &self.language),
+                ));
             }
         }
         for (table, id) in named {
@@ -230,16 +264,19 @@ impl Catalogue {
             let Some(e) = entries.iter().find(|e| e.id == id) else {
                 continue;
             };
-            let m = Missing {
+            let entry = Missing {
                 table,
                 id: e.id.clone(),
                 field: "names",
             };
-            if in_language(&self.language, &e.name, &e.names, language).is_none()
-                && !out.contains(&m)
-            {
-                out.push(m);
+            if out.iter().any(|(s, _)| s.entry == entry) {
+                continue;
             }
+            let text = in_language(&self.language, &e.name, &e.names, language)
+                .unwrap_or(&e.name)
+                .to_owned();
+            let translated = text_is(&e.names, language, &self.language);
+            out.push((ShownText { entry, text }, translated));
         }
         out
     }

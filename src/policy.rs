@@ -297,6 +297,10 @@ pub const RULES: &[Rule] = &[
         "a profile value over limits::MAX_PROFILE_TEXT_CHARS characters",
     ),
     fixed(
+        "catalogue::undisplayable",
+        "a catalogue text a document shows with a character no bundled font can show",
+    ),
+    fixed(
         "profile::undisplayable",
         "a profile value with a character no bundled font can show (e.g. CJK, emoji)",
     ),

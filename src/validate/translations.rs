@@ -3,12 +3,14 @@
 //! variants and qualifications of the profile and of the matrices' conditions) must exist
 //! in the profile's language. A missing one is the warning
 //! `catalogue::missing-translation` at the entry in the catalogue, never a silent
-//! fallback (the document then shows the catalogue's own language there).
+//! fallback (the document then shows the catalogue's own language there). A text shown
+//! with a character no bundled font can show is the error `catalogue::undisplayable`.
 
 use std::ops::Range;
 
 use crate::catalogue::Catalogue;
 use crate::diag::Finding;
+use crate::fonts;
 use crate::load::SourceFile;
 use crate::model::{Condition, Matrix};
 use crate::profile::Profile;
@@ -46,11 +48,33 @@ pub fn translations(
             named.extend(a.variants.iter().map(|v| ("variants", v.as_str())));
         }
     }
-    catalogue
-        .missing_translations(language, &profile.region, named)
-        .into_iter()
-        .map(|m| {
-            let key = if m.table == "regions" { "code" } else { "id" };
+    let shown = catalogue.shown_texts(language, &profile.region, named);
+    let place = |f: Finding, m: &crate::catalogue::Missing, label: String| {
+        let key = if m.table == "regions" { "code" } else { "id" };
+        match entry_line(&source.text, key, &m.id) {
+            Some(span) => f.at(&source.name, &source.text, span).label(label),
+            None => f,
+        }
+    };
+    // A text no bundled font can show would fail the PDF export, far from the catalogue.
+    let undisplayable = shown.iter().filter_map(|(s, _)| {
+        let (_, c) = fonts::first_undisplayable(&s.text)?;
+        let what = format!(
+            "{} `{}`: {}",
+            singular(s.entry.table),
+            s.entry.id,
+            singular(s.entry.field)
+        );
+        let f = Finding::error("catalogue::undisplayable", fonts::refusal(&what, c))
+            .note(fonts::REFUSAL_NOTE);
+        Some(place(f, &s.entry, format!("its {}", s.entry.field)))
+    });
+    let undisplayable: Vec<Finding> = undisplayable.collect();
+    shown
+        .iter()
+        .filter(|(_, translated)| !translated)
+        .map(|(s, _)| {
+            let m = &s.entry;
             let f = Finding::warning(
                 "catalogue::missing-translation",
                 format!(
@@ -62,14 +86,18 @@ pub fn translations(
                 "add `{}.{language} = \"…\"` to this entry of {}",
                 m.field, source.name
             ));
-            match entry_line(&source.text, key, &m.id) {
-                Some(span) => f
-                    .at(&source.name, &source.text, span)
-                    .label(format!("no {language} {}", m.field)),
-                None => f,
-            }
+            place(f, m, format!("no {language} {}", m.field))
         })
+        .chain(undisplayable)
         .collect()
+}
+
+/// `cities` → `city`, `services` → `service`: a table's or a map's name for one entry.
+fn singular(name: &str) -> String {
+    match name.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => name.strip_suffix('s').unwrap_or(name).to_owned(),
+    }
 }
 
 fn condition_names(c: &Condition) -> impl Iterator<Item = (&'static str, &str)> {

@@ -441,3 +441,37 @@ fn characters_no_bundled_font_can_show_are_refused_at_their_field() {
         assert!(!d.join("out").exists());
     }
 }
+
+/// The catalogue's texts are printed too (a region's city, a service's name): one with a
+/// character no bundled font can show is refused at its entry.
+#[test]
+fn a_catalogue_text_no_bundled_font_can_show_is_refused_at_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let builtin = std::fs::read_to_string(repo("data/catalogue.toml")).unwrap();
+    let edited = builtin.replacen("city = \"Gravelines\"", "city = \"Gravelines 市\"", 1);
+    assert_ne!(edited, builtin);
+    let catalogue = write(d, "catalogue.toml", &edited);
+    let acme = repo("data/profiles/acme.toml");
+    let out = annex(
+        d,
+        &[
+            "render",
+            "--catalogue",
+            &catalogue,
+            "--profile",
+            acme.to_str().unwrap(),
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = stdout(&out) + &stderr(&out);
+    assert!(text.contains("error[catalogue::undisplayable]"), "{text}");
+    assert!(
+        text.contains("region `GRA`: city has U+5E02 “市”"),
+        "{text}"
+    );
+    assert!(text.contains("catalogue.toml:"), "{text}");
+    assert!(!d.join("out").exists());
+}
