@@ -190,47 +190,44 @@ fn texts(loaded: &LoadedProfile, findings: &mut Findings) {
     // Searching costs a pass over the text: only for as many as a report shows.
     let mut searches = crate::limits::MAX_SHOWN_PER_RULE;
     for (field, value, span) in fields {
-        let mut found = Vec::new();
         // Bytes bound characters from above: most values need no count at all.
         let n = if value.len() > MAX_PROFILE_TEXT_CHARS {
             value.chars().count()
         } else {
             0
         };
-        if n > MAX_PROFILE_TEXT_CHARS {
-            found.push(Finding::error(
+        let f = if n > MAX_PROFILE_TEXT_CHARS {
+            Finding::error(
                 "profile::too-long",
                 format!(
                     "{field} has {} characters, over the limit of {} (annex refuses larger inputs: limits::MAX_PROFILE_TEXT_CHARS)",
                     thousands(n),
                     thousands(MAX_PROFILE_TEXT_CHARS)
                 ),
-            ));
+            )
         } else if let Some((_, c)) = fonts::first_undisplayable(value) {
-            found.push(
-                Finding::error("profile::undisplayable", fonts::refusal(&field, c))
-                    .note(fonts::REFUSAL_NOTE),
-            );
+            Finding::error("profile::undisplayable", fonts::refusal(&field, c))
+                .note(fonts::REFUSAL_NOTE)
+        } else {
+            continue;
+        };
+        if let Some(span) = span {
+            findings.push_at(f, span);
+            continue;
         }
-        for f in found {
-            if let Some(span) = &span {
-                findings.push_at(f, span.clone());
-                continue;
-            }
-            // Fields read without a place are found by their first characters, in the
-            // file as written (so no repair of the loader maps this place).
-            let place = searches.checked_sub(1).and_then(|left| {
-                searches = left;
-                let head: String = value.chars().take(40).collect();
-                let at = findings.text.find(&head)?;
-                Some(at..at + value.len().min(findings.text.len() - at))
-            });
-            let f = match place {
-                Some(span) => findings.index.place(f, findings.file, findings.text, span),
-                None => f,
-            };
-            findings.list.push(f);
-        }
+        // Fields read without a place are found by their first characters, in the file
+        // as written (so no repair of the loader maps this place).
+        let place = searches.checked_sub(1).and_then(|left| {
+            searches = left;
+            let head: String = value.chars().take(40).collect();
+            let at = findings.text.find(&head)?;
+            Some(at..at + value.len().min(findings.text.len() - at))
+        });
+        let f = match place {
+            Some(span) => findings.index.place(f, findings.file, findings.text, span),
+            None => f,
+        };
+        findings.list.push(f);
     }
 }
 
