@@ -122,11 +122,6 @@ pub struct Missing {
     pub field: &'static str,
 }
 
-/// Whether a field has its text in `language` (the catalogue's own, or a translation).
-fn text_is(map: &BTreeMap<String, String>, language: &str, catalogue_language: &str) -> bool {
-    language == catalogue_language || map.contains_key(language)
-}
-
 /// One text of a catalogue entry as a document shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShownText {
@@ -241,17 +236,14 @@ impl Catalogue {
                 ("countries", &r.country, &r.countries),
                 ("notes", &r.note, &r.notes),
             ] {
-                let text = in_language(&self.language, plain, map, language);
                 let entry = Missing {
                     table: "regions",
                     id: r.code.clone(),
                     field,
                 };
-                let text = text.unwrap_or(plain).to_owned();
-                out.push((
-                    ShownText { entry, text },
-                    text_is(map, language, &self.language),
-                ));
+                let translated = in_language(&self.language, plain, map, language);
+                let text = translated.unwrap_or(plain).to_owned();
+                out.push((ShownText { entry, text }, translated.is_some()));
             }
         }
         for (table, id) in named {
@@ -272,11 +264,9 @@ impl Catalogue {
             if out.iter().any(|(s, _)| s.entry == entry) {
                 continue;
             }
-            let text = in_language(&self.language, &e.name, &e.names, language)
-                .unwrap_or(&e.name)
-                .to_owned();
-            let translated = text_is(&e.names, language, &self.language);
-            out.push((ShownText { entry, text }, translated));
+            let translated = in_language(&self.language, &e.name, &e.names, language);
+            let text = translated.unwrap_or(&e.name).to_owned();
+            out.push((ShownText { entry, text }, translated.is_some()));
         }
         out
     }
