@@ -137,6 +137,15 @@ pub fn line_span(text: &str, line: usize) -> Range<usize> {
     LineIndex::new(text).line_span(text, line)
 }
 
+/// Where `value`, a value read without its place, is first written in `text`: the byte
+/// range of its first 40 characters there (a value the file writes with escapes is not
+/// found). A pass over the text: callers bound how often they ask.
+pub fn written_at(text: &str, value: &str) -> Option<Range<usize>> {
+    let head: String = value.chars().take(40).collect();
+    let at = text.find(&head)?;
+    Some(at..at + head.len())
+}
+
 /// Where the lines of one text start: turns byte offsets into lines and columns, and lines
 /// into byte ranges, without rescanning the text. Columns are counted from the previous
 /// place when it is on the same line and before, so that many places on one long line

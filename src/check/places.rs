@@ -63,15 +63,13 @@ impl<'a> Places<'a> {
         )
     }
 
-    /// The byte range of 1-based `line`, without its line break.
-    /// Where `value` (a text of the matrix) is first written in the file, found by its
-    /// first characters (a canonical file may write them with escapes: then nowhere).
+    /// Where `value` (a text of the matrix) is first written in the file: its first
+    /// characters ([`diag::written_at`]).
     pub(super) fn search(&self, value: &str) -> Option<Range<usize>> {
-        let head: String = value.chars().take(40).collect();
-        let at = self.text().find(&head)?;
-        Some(at..at + head.len())
+        diag::written_at(self.text(), value)
     }
 
+    /// The byte range of 1-based `line`, without its line break.
     pub(super) fn line(&self, line: usize) -> Range<usize> {
         self.index.line_span(self.text(), line)
     }

@@ -219,8 +219,7 @@ fn texts(loaded: &LoadedProfile, findings: &mut Findings) {
         // as written (so no repair of the loader maps this place).
         let place = searches.checked_sub(1).and_then(|left| {
             searches = left;
-            let head: String = value.chars().take(40).collect();
-            let at = findings.text.find(&head)?;
+            let at = diag::written_at(findings.text, value)?.start;
             Some(at..at + value.len().min(findings.text.len() - at))
         });
         let f = match place {
