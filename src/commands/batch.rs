@@ -224,6 +224,11 @@ fn bench_floor(
     // The same document again with every memo cache emptied: what a first document costs
     // once the process's one-time set-up (fonts, standard library, lazy tables) is done
     // (median of 9).
+    // Median and mean of one stage's times.
+    let stat = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v.iter().sum::<f64>() / v.len() as f64)
+    };
     let mut fresh = (0..9)
         .map(|_| {
             time(&mut || {
@@ -233,8 +238,7 @@ fn bench_floor(
             })
         })
         .collect::<anyhow::Result<Vec<f64>>>()?;
-    fresh.sort_by(f64::total_cmp);
-    let fresh = fresh[fresh.len() / 2];
+    let (fresh, _) = stat(&mut fresh);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create folder {}", args.out.display()))?;
     for i in 0..n {
@@ -294,10 +298,6 @@ fn bench_floor(
         let _ = std::fs::remove_file(&path);
         lap(&mut stages, "6 write (atomic) + remove", &mut t);
     }
-    let stat = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        (v[v.len() / 2], v.iter().sum::<f64>() / v.len() as f64)
-    };
     println!("fonts+library (first use): {fonts:.2} ms");
     println!("first document in the process (cold): {cold:.2} ms");
     println!(
