@@ -141,6 +141,75 @@ pub fn align_loaded(prevailing: &LoadedMatrix, translation: &LoadedMatrix) -> Al
     )
 }
 
+/// A translation's letters are never the contract's (the prevailing page's are), so a
+/// translation may name parties in its cells (`Kunde`) where the prevailing page has
+/// letters: for every paired row with a cell the importer refused
+/// (`import::unknown-letter`), the prevailing row's letters stand in, party by counterpart,
+/// and the refusal becomes a note saying so. An unpaired row keeps its refusal.
+pub fn supply_letters(
+    translation: &mut LoadedMatrix,
+    prevailing: &LoadedMatrix,
+    alignment: &Alignment,
+) {
+    let unread: HashSet<usize> = translation
+        .import_notes
+        .iter()
+        .filter(|n| n.code == UNREAD)
+        .map(|n| n.line)
+        .collect();
+    if unread.is_empty() {
+        return;
+    }
+    let mine: Vec<&crate::model::Activity> =
+        prevailing.matrix.activities().map(|(_, a)| a).collect();
+    let by_ordinal: HashMap<usize, usize> = alignment
+        .pairs
+        .iter()
+        .map(|p| (p.translation, p.prevailing))
+        .collect();
+    let parties = translation.matrix.parties.clone();
+    let mut supplied: HashMap<usize, usize> = HashMap::new();
+    let mut ordinal = 0;
+    for s in &mut translation.matrix.sections {
+        for a in &mut s.activities {
+            let line = translation.activity_lines.get(&a.id).copied();
+            if let (Some(line), Some(&i)) = (line, by_ordinal.get(&ordinal)) {
+                if unread.contains(&line) {
+                    for party in &parties {
+                        let theirs = prevailing.matrix.counterpart(party);
+                        let letters = theirs
+                            .and_then(|p| mine[i].letters.get(&p.id))
+                            .copied()
+                            .unwrap_or_default();
+                        a.letters.insert(party.id.clone(), letters);
+                    }
+                    supplied.insert(line, i);
+                }
+            }
+            ordinal += 1;
+        }
+    }
+    let lines: HashMap<&str, usize> = prevailing
+        .activity_lines
+        .iter()
+        .map(|(id, &l)| (id.as_str(), l))
+        .collect();
+    for note in &mut translation.import_notes {
+        if let (UNREAD, Some(&i)) = (note.code, supplied.get(&note.line)) {
+            note.severity = crate::import::NoteSeverity::Info;
+            note.code = "import::letters-from-prevailing";
+            note.message = format!(
+                "cell not read as letters: this page is a translation, and its row takes the letters of the prevailing page ({}:{})",
+                prevailing.source.name,
+                lines.get(mine[i].id.as_str()).copied().unwrap_or(0)
+            );
+        }
+    }
+}
+
+/// The importer's code for a letter cell it refused to read.
+const UNREAD: &str = "import::unknown-letter";
+
 /// Writes the text of `translation` into `prevailing` for every pair of `alignment`, and
 /// each section title whose number both have, under the translation's language code: a
 /// canonical matrix that carries both texts (`annex import --translation`). Unpaired rows
@@ -231,6 +300,26 @@ impl Report {
             paired: alignment.pairs.len(),
             unpaired_prevailing: rows(prevailing, &alignment.unpaired_prevailing),
             unpaired_translation: rows(translation, &alignment.unpaired_translation),
+        }
+    }
+
+    /// The report as a document shows it: files by their own name
+    /// ([`crate::diag::shown_name`]).
+    pub fn shown(&self) -> Report {
+        let rows = |rows: &[Row]| -> Vec<Row> {
+            rows.iter()
+                .map(|r| Row {
+                    file: crate::diag::shown_name(&r.file),
+                    ..r.clone()
+                })
+                .collect()
+        };
+        Report {
+            prevailing: crate::diag::shown_name(&self.prevailing),
+            translation: crate::diag::shown_name(&self.translation),
+            paired: self.paired,
+            unpaired_prevailing: rows(&self.unpaired_prevailing),
+            unpaired_translation: rows(&self.unpaired_translation),
         }
     }
 

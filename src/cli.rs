@@ -457,6 +457,11 @@ pub struct ImportArgs {
     /// is reported; the letters stay this page's.
     #[arg(long, value_name = "FILE")]
     pub translation: Option<PathBuf>,
+    /// What the page means where it cannot be read alone (TOML): `[cells]` maps a letter
+    /// cell's text to letters, e.g. `"Kunde" = "RA"` for a page whose cells name parties.
+    /// A cell that is neither letters nor mapped is refused.
+    #[arg(long, value_name = "FILE")]
+    pub import_options: Option<PathBuf>,
 }
 
 /// `annex context`.

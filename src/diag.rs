@@ -629,6 +629,18 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// How a document names an input: its file's own name, never a directory (a document is
+/// sent to others, and where the user keeps files is nobody's business); a URL stays whole,
+/// and a sealed annex read as a matrix (`<file>#matrix.json`) keeps its `#matrix.json`.
+/// Messages on the user's terminal keep the path as given.
+pub fn shown_name(name: &str) -> String {
+    if name.contains("://") {
+        return name.to_owned();
+    }
+    // Both separators: a path written on Windows is read on Unix too.
+    name.rsplit(['/', '\\']).next().unwrap_or(name).to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,8 +45,8 @@ pub fn bundled() -> &'static Bundled {
     })
 }
 
-/// Default-ignorable code points (Unicode's `Default_Ignorable_Code_Point`): Typst shapes
-/// them to nothing, so no face needs a glyph for them.
+/// Unicode's `Default_Ignorable_Code_Point` ranges: a renderer shapes them to nothing, so
+/// they are invisible in a document whatever they do to the text around them.
 const IGNORABLE: &[(u32, u32)] = &[
     (0x00AD, 0x00AD),
     (0x034F, 0x034F),
@@ -65,6 +65,12 @@ const IGNORABLE: &[(u32, u32)] = &[
     (0x1D173, 0x1D17A),
     (0xE0000, 0xE0FFF),
 ];
+
+/// Whether `c` is a default-ignorable code point (shaped to nothing).
+pub fn ignorable(c: char) -> bool {
+    let u = c as u32;
+    IGNORABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&u))
+}
 
 /// The family the built-in templates set their text in (as the font book names it).
 const BODY_FAMILY: &str = "libertinus serif";
@@ -121,7 +127,7 @@ pub fn displayable(c: char) -> bool {
     if matches!(
         u,
         0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
-    ) || IGNORABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&u))
+    ) || ignorable(c)
     {
         return true;
     }

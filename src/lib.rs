@@ -15,6 +15,7 @@
 // Foundations: shared types and rules, no pipeline stage.
 pub mod canonical;
 pub mod catalogue;
+pub mod controls;
 pub mod diag;
 pub mod digest;
 pub mod error;

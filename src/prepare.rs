@@ -302,6 +302,7 @@ fn translate(
         )));
     }
     let alignment = align::align_loaded(&parts[0], &other);
+    align::supply_letters(&mut other, &parts[0], &alignment);
     let report = align::Report::new(&alignment, &parts[0], &other);
     Ok(Translation {
         matrix: other,

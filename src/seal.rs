@@ -242,9 +242,7 @@ impl Seal {
         ]);
         // The file name only: where the command ran from must not change the bytes.
         let input = |source: &SourceFile| Input {
-            name: Path::new(&source.name)
-                .file_name()
-                .map_or(source.name.clone(), |n| n.to_string_lossy().into_owned()),
+            name: crate::diag::shown_name(&source.name),
             sha256: sha256_hex(source.text.as_bytes()),
         };
         let templates = &prepared.templates;
@@ -418,16 +416,7 @@ pub fn read_matrix(path: &Path) -> anyhow::Result<crate::load::LoadedMatrix> {
         // `load` reports a missing, unreadable or oversized file with its own messages.
         return crate::load::matrix(Some(path));
     }
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > crate::limits::MAX_INPUT_BYTES as u64 {
-        return Err(Invalid::input(format!(
-            "{name}: file is {} MiB; inputs are limited to {} MiB",
-            size / (1024 * 1024),
-            crate::limits::MAX_INPUT_BYTES / (1024 * 1024)
-        )));
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| Invalid::input(format!("cannot read {name}: {e}")))?;
+    let bytes = crate::load::read_bytes(path, crate::load::TEXT_LIMIT)?;
     let file = PdfFile::open(&bytes)
         .map_err(|e| Invalid::input(format!("{name}: not a readable PDF: {e}")))?;
     let attached = file

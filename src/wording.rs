@@ -249,6 +249,10 @@ pub struct Labels {
     pub purpose_text: String,
     /// "Roles" (legend heading).
     pub legend: String,
+    /// "Letter": the legend's first column header.
+    pub legend_letter: String,
+    /// "Meaning": the legend's second column header.
+    pub legend_meaning: String,
     /// "Responsibilities by activity" heading.
     pub matrix_heading: String,
     /// "Activity" column header.

@@ -60,7 +60,8 @@ pub(super) fn read_manifests(dir: &Path, own: &str) -> (Manifest, BTreeMap<Strin
         .collect();
     names.sort();
     for name in names {
-        let Ok(text) = std::fs::read_to_string(dir.join(&name)) else {
+        let Ok(crate::load::SourceFile { text, .. }) = crate::load::read_text(&dir.join(&name))
+        else {
             continue;
         };
         let Ok(manifest) = serde_json::from_str::<Manifest>(&text) else {

@@ -50,7 +50,7 @@ use crate::{document, output, pdf, seal, sign};
 
 use manifest::{entry, read_manifests, record, write_manifest};
 pub use manifest::{manifest_name, Manifest, ManifestEntry, MANIFEST};
-pub use profiles::{csv_items, list, Item};
+pub use profiles::{csv_items, list, Item, Listing};
 
 /// Runs `f(0..n)` on `jobs` threads of our own and returns the results in index order.
 ///
@@ -343,13 +343,14 @@ fn plan(shared: &Shared, item: &Item, options: &BatchOptions) -> anyhow::Result<
     })
 }
 
-/// The profiles this batch renders: those of `options.profiles` in this shard, in order.
-pub fn items(options: &BatchOptions) -> anyhow::Result<Vec<Item>> {
-    let mut items = list(&options.profiles)?;
+/// The profiles this batch renders: those of `options.profiles` in this shard, in order
+/// (and the folder's entries that are not profiles).
+pub fn items(options: &BatchOptions) -> anyhow::Result<Listing> {
+    let mut listing = list(&options.profiles)?;
     if let Some(shard) = options.shard {
-        items.retain(|item| shard.contains(&item.key));
+        listing.items.retain(|item| shard.contains(&item.key));
     }
-    Ok(items)
+    Ok(listing)
 }
 
 /// Renders one document per item (see [`items`]) with the shared inputs; `progress` is
@@ -518,7 +519,7 @@ fn produce(
     let previous = known.get(&planned.file_name);
     if let (Some(previous), false) = (previous, options.force) {
         if previous.fingerprint == planned.fingerprint {
-            if let Ok(bytes) = std::fs::read(&path) {
+            if let Ok(bytes) = crate::load::read_bytes(&path, crate::load::PDF_LIMIT) {
                 if sha256_hex(&bytes) == previous.sha256 {
                     return Ok(Outcome::Skipped(output(previous.sha256.clone())));
                 }

@@ -37,12 +37,24 @@ impl Item {
     }
 }
 
-/// Lists the profiles of a folder (`*.toml`, sorted by file name) or a CSV file.
-pub fn list(path: &Path) -> anyhow::Result<Vec<Item>> {
+/// The profiles of a batch, and the entries of its folder that are not read.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// The profiles, sorted by file name (or in CSV row order).
+    pub items: Vec<Item>,
+    /// Each entry of the folder that is not a profile, with why: `notes.txt (not *.toml)`.
+    /// Nothing in the folder is passed over unsaid.
+    pub ignored: Vec<String>,
+}
+
+/// Lists the profiles of a folder (`*.toml`, sorted by file name) or a CSV file. A `*.toml`
+/// entry that is not a regular file (a FIFO, a device, a folder) is a profile that fails
+/// when read, by name; every other entry is listed in [`Listing::ignored`].
+pub fn list(path: &Path) -> anyhow::Result<Listing> {
     if path.is_dir() {
         let entries = std::fs::read_dir(path)
             .map_err(|e| Invalid::input(format!("cannot read {}: {e}", path.display())))?;
-        let mut items = Vec::new();
+        let mut listing = Listing::default();
         for entry in entries {
             let entry = entry.with_context(|| format!("cannot list {}", path.display()))?;
             let file = entry.path();
@@ -50,26 +62,41 @@ pub fn list(path: &Path) -> anyhow::Result<Vec<Item>> {
             // named by the customer's short name, like any other) and called by its
             // escaped name in messages, never skipped unsaid.
             let name = escaped_name(&entry.file_name());
-            if name.starts_with('.') || !name.ends_with(".toml") || !file.is_file() {
+            if name.starts_with('.') || !name.ends_with(".toml") {
+                let kind = match std::fs::metadata(&file) {
+                    Ok(m) if m.is_file() => String::new(),
+                    Ok(m) => format!("{}, ", load::file_kind(&m.file_type())),
+                    Err(e) => format!("unreadable: {e}, "),
+                };
+                let why = if name.starts_with('.') {
+                    "hidden"
+                } else {
+                    "not *.toml"
+                };
+                listing.ignored.push(format!("{name} ({kind}{why})"));
                 continue;
             }
-            items.push(Item {
+            listing.items.push(Item {
                 label: name.clone(),
                 key: name,
                 origin: Origin::File(file.clone()),
             });
         }
-        items.sort_by(|a, b| a.key.cmp(&b.key));
-        if items.is_empty() {
+        listing.items.sort_by(|a, b| a.key.cmp(&b.key));
+        listing.ignored.sort();
+        if listing.items.is_empty() {
             return Err(Invalid::input(format!(
                 "{}: no profile (*.toml) in this folder",
                 path.display()
             )));
         }
-        Ok(items)
+        Ok(listing)
     } else {
         let source = load::read_text(path)?;
-        csv_items(&source)
+        Ok(Listing {
+            items: csv_items(&source)?,
+            ignored: Vec::new(),
+        })
     }
 }
 

@@ -142,7 +142,7 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
             // Reported from the matrix itself, with the section's title.
             ("import::empty-table", _) => continue,
             ("import::unknown-letter", _) => "raci::unknown-letter",
-            (_, NoteSeverity::Warning) => "matrix::import-repair",
+            (_, NoteSeverity::Warning | NoteSeverity::Error) => "matrix::import-repair",
             (_, NoteSeverity::Info) => "matrix::import-note",
         };
         let span = match note.column {
@@ -157,7 +157,7 @@ fn matrix_checks(loaded: &LoadedMatrix) -> Vec<Checked> {
     out
 }
 
-/// The findings about the matrix's texts alone (`matrix::undisplayable`): what `render`
+/// The findings about the matrix's texts alone (`matrix::undisplayable`, `matrix::hidden-control`): what `render`
 /// checks of a translation, whose letters it does not use but whose text it prints.
 pub fn text_findings(loaded: &LoadedMatrix) -> Vec<Finding> {
     text_checks(loaded, &Places::new(loaded))
@@ -206,14 +206,10 @@ fn text_checks(loaded: &LoadedMatrix, places: &Places<'_>) -> Vec<Checked> {
     out
 }
 
-/// A text with a character that no bundled font can show: the PDF export would fail on it
-/// (see [`crate::fonts`]), so it is refused here, where its place is known.
+/// A text with a hidden control, or a character that no bundled font can show (the PDF
+/// export would fail on it): refused here, where its place is known ([`crate::controls`]).
 fn undisplayable(what: &str, text: &str) -> Option<Finding> {
-    let (_, c) = crate::fonts::first_undisplayable(text)?;
-    Some(
-        Finding::warning("matrix::undisplayable", crate::fonts::refusal(what, c))
-            .note(crate::fonts::REFUSAL_NOTE),
-    )
+    crate::controls::finding(text, what, crate::controls::MATRIX)
 }
 
 /// Loads one input for `check` with `parse` (a matrix or a profile): unreadable or invalid
@@ -354,13 +350,11 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<CheckReport> {
         .and_then(|mut t| t.pop())
         .inspect(|t| report.input(&t.source.name, Some(&t.source))),
     };
-    if let Some(t) = translation {
+    if let Some(mut t) = translation {
         if let Some(first) = documents.first() {
-            report.alignment = Some(align::Report::new(
-                &align::align_loaded(first, &t),
-                first,
-                &t,
-            ));
+            let alignment = align::align_loaded(first, &t);
+            align::supply_letters(&mut t, first, &alignment);
+            report.alignment = Some(align::Report::new(&alignment, first, &t));
         }
         documents.push(t);
     }
@@ -650,5 +644,119 @@ letters = {{ {letters} }}
         let long = "word ".repeat(30);
         let s = short(&long);
         assert!(s.ends_with("word…") && s.chars().count() <= 71, "{s}");
+    }
+
+    /// One character of each refused kind (`controls::hidden`).
+    const HIDDEN: &[char] = &[
+        '\u{202A}',
+        '\u{202B}',
+        '\u{202C}',
+        '\u{202D}',
+        '\u{202E}',
+        '\u{2066}',
+        '\u{2067}',
+        '\u{2068}',
+        '\u{2069}',
+        '\u{200E}',
+        '\u{200F}',
+        '\u{061C}',
+        '\u{206E}',
+        '\u{FFF9}',
+        '\u{E0041}',
+        '\u{E0100}',
+        '\u{2062}',
+        '\u{3164}',
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 96, ..Default::default() })]
+
+        /// A hidden control at any place of any kind of matrix text is refused, naming the
+        /// field and, for an activity's texts, the activity's row.
+        #[test]
+        fn a_hidden_control_in_any_matrix_text_is_refused_at_its_place(
+            kind in 0usize..9,
+            control in 0..HIDDEN.len(),
+            at in 0usize..64,
+            row in 0usize..1000,
+        ) {
+            let mut loaded = load::matrix(None).unwrap();
+            let c = HIDDEN[control];
+            let insert = |text: &mut String| {
+                let k = at.min(text.chars().count());
+                let byte = text.char_indices().nth(k).map_or(text.len(), |(b, _)| b);
+                text.insert(byte, c);
+            };
+            let m = &mut loaded.matrix;
+            let n = m.activities().count();
+            let (section, activity) = {
+                let mut k = row % n;
+                let mut found = (0, 0);
+                for (i, s) in m.sections.iter().enumerate() {
+                    if k < s.activities.len() {
+                        found = (i, k);
+                        break;
+                    }
+                    k -= s.activities.len();
+                }
+                found
+            };
+            let s = &mut m.sections[section];
+            let number = s.number.clone();
+            let (field, id) = match kind {
+                0 => { insert(&mut m.title); ("the matrix: title".to_owned(), None) }
+                1 => { insert(&mut m.service); ("the matrix: service".to_owned(), None) }
+                2 => { insert(&mut m.parties[0].name); ("the matrix: party name".to_owned(), None) }
+                3 => {
+                    m.legend.push(crate::model::LegendEntry { letter: crate::model::Letter::R, meaning: "Does".into() });
+                    let last = m.legend.len() - 1;
+                    insert(&mut m.legend[last].meaning);
+                    ("the matrix: legend meaning".to_owned(), None)
+                }
+                4 => { insert(&mut s.title); (format!("section {number}: title"), None) }
+                5 => {
+                    let mut note = "A note".to_owned();
+                    insert(&mut note);
+                    s.note = Some(note);
+                    (format!("section {number}: note"), None)
+                }
+                _ => {
+                    let a = &mut s.activities[activity];
+                    let field = match kind {
+                        6 => { insert(&mut a.text); "text" }
+                        7 => {
+                            let mut t = "Texte".to_owned();
+                            insert(&mut t);
+                            a.translations.insert("fr".into(), t);
+                            "translation"
+                        }
+                        _ => {
+                            let mut t = "the guide".to_owned();
+                            insert(&mut t);
+                            a.links.push(crate::model::Link { text: t, url: "https://x".into() });
+                            "link text"
+                        }
+                    };
+                    (format!("activity {}: {field}", a.id), Some(a.id.clone()))
+                }
+            };
+            let checked = text_checks(&loaded, &Places::new(&loaded));
+            let hits: Vec<&Checked> = checked
+                .iter()
+                .filter(|c| c.finding.code == "matrix::hidden-control")
+                .collect();
+            proptest::prop_assert_eq!(hits.len(), 1, "{:?}", checked.iter().map(|c| &c.finding.message).collect::<Vec<_>>());
+            let hit = hits[0];
+            proptest::prop_assert!(hit.finding.message.starts_with(&format!("{field} has U+")), "{}", hit.finding.message);
+            proptest::prop_assert!(hit.finding.message.contains(&crate::controls::hidden(c).unwrap()));
+            proptest::prop_assert_eq!(&hit.activity, &id);
+            if let Some(id) = &id {
+                // Within the activity's block: from its id's line to the next activity's.
+                let from = loaded.activity_lines[id];
+                let to = loaded.activity_lines.values().copied().filter(|&l| l > from).min().unwrap_or(usize::MAX);
+                let line = hit.finding.location.as_ref().map_or(0, |l| l.line);
+                proptest::prop_assert!((from..to).contains(&line), "line {} not in {}..{}", line, from, to);
+            }
+        }
     }
 }

@@ -50,10 +50,14 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         stop: Some(Arc::clone(&stop.raised)),
     };
     if let Some(floor) = args.bench_floor {
-        let items = batch::list(&args.profiles)?;
+        let items = batch::list(&args.profiles)?.items;
         return bench_floor(&shared, &items[0], &options, floor);
     }
-    let items = batch::items(&options)?;
+    let batch::Listing { items, ignored } = batch::items(&options)?;
+    // Said even with --quiet: a file the user meant as a profile may be among them.
+    for entry in &ignored {
+        eprintln!("not read: {entry}");
+    }
     let progress = Progress::new(items.len(), args.quiet);
     let summary = batch::run(&shared, &options, items, &|outcome| {
         let (what, name) = match outcome {

@@ -13,7 +13,14 @@ use crate::{align, canonical, diag, ids, import, load, output};
 /// Runs `annex import`.
 pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
     let source = load::read_text(&args.page)?;
-    let mut imported = import::import_markdown(&source.text, &source.name)
+    let options = match &args.import_options {
+        Some(path) => {
+            let file = load::read_text(path)?;
+            import::Options::parse(&file.text, &file.name).map_err(Invalid::input)?
+        }
+        None => import::Options::default(),
+    };
+    let mut imported = import::import_markdown_with(&source.text, &source.name, &options)
         .map_err(|e| Invalid::input(format!("{}: {e}", source.name)))?;
     let carried = match &args.previous {
         Some(path) => {
@@ -69,6 +76,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
         let severity = match note.severity {
             import::NoteSeverity::Info => "note",
             import::NoteSeverity::Warning => "warning",
+            import::NoteSeverity::Error => "error",
         };
         let column = note.column.map_or(String::new(), |(c, _)| format!(":{c}"));
         let _ = writeln!(
@@ -102,6 +110,18 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
         m.parties.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
         imported.notes.len(),
     );
+    let errors = imported
+        .notes
+        .iter()
+        .filter(|n| n.severity == import::NoteSeverity::Error)
+        .count();
+    if errors > 0 {
+        return Err(Invalid::input(format!(
+            "{}: {errors} cell{} cannot be read without guessing (errors above); nothing written",
+            source.name,
+            if errors == 1 { "" } else { "s" }
+        )));
+    }
     if let Some(carried) = carried {
         let _ = writeln!(
             stderr,

@@ -1,8 +1,8 @@
 //! `annex sign`: adds a signature to a final annex, in an incremental update.
 
 use crate::cli::SignArgs;
-use crate::error::{Invalid, EXIT_OK};
-use crate::{output, sign};
+use crate::error::EXIT_OK;
+use crate::{load, output, sign};
 
 /// Runs `annex sign`.
 pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
@@ -20,8 +20,7 @@ pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
         println!("{}", args.pdf.display());
         return Ok(EXIT_OK);
     };
-    let bytes = std::fs::read(&args.pdf)
-        .map_err(|e| Invalid::input(format!("cannot read {}: {e}", args.pdf.display())))?;
+    let bytes = load::read_bytes(&args.pdf, load::PDF_LIMIT)?;
     let label = args.pdf.display().to_string();
     let (signed, place) = sign::sign_pdf(&bytes, &label, &signer, sign::now())?;
     sign::guard_overwrite(out, &signed, args.force, false)?;

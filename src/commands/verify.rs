@@ -2,36 +2,19 @@
 //! like a zip (by its bytes, not its name) is an evidence pack ([`crate::pack::verify`]);
 //! anything else is read as an annex PDF.
 
-use std::io::Read as _;
-
 use crate::cli::VerifyArgs;
 use crate::error::{Invalid, EXIT_INVALID, EXIT_OK};
-use crate::limits::{thousands, MAX_PACK_BYTES};
-use crate::pack;
 use crate::sign::cms;
 use crate::verify::{self, Options, Outcome};
+use crate::{load, pack};
 
 /// Runs `annex verify`.
 pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
-    let cannot =
-        |e: std::io::Error| Invalid::input(format!("cannot read {}: {e}", args.pdf.display()));
-    let file = std::fs::File::open(&args.pdf).map_err(cannot)?;
     // Bounded before reading: a pack is inflated in memory, member by member.
-    let mut bytes = Vec::new();
-    file.take(MAX_PACK_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() > MAX_PACK_BYTES {
-        return Err(Invalid::input(format!(
-            "{}: larger than {} bytes (MAX_PACK_BYTES), the most `annex verify` reads",
-            args.pdf.display(),
-            thousands(MAX_PACK_BYTES)
-        )));
-    }
+    let bytes = load::read_bytes(&args.pdf, load::PDF_LIMIT)?;
     let mut trust = Vec::new();
     for t in &args.trust {
-        let pem = std::fs::read_to_string(t)
-            .map_err(|e| Invalid::input(format!("cannot read {}: {e}", t.display())))?;
+        let pem = load::read_text(t)?.text;
         trust.extend(
             cms::certs_from_pem(&pem)
                 .map_err(|e| Invalid::input(format!("{}: {e}", t.display())))?,

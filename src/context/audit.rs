@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::diag::shown_name;
 use crate::digest;
 use crate::load::{LoadedMatrix, MatrixFormat};
 use crate::model::{Letter, Matrix};
@@ -85,8 +86,8 @@ pub struct InputDigest {
 /// Builds the provenance of a loaded matrix (`unversioned`: the word for no version).
 pub fn provenance(loaded: &LoadedMatrix, unversioned: &str) -> Provenance {
     Provenance {
-        file: loaded.source.name.clone(),
-        source: loaded.matrix.source.clone().unwrap_or_default(),
+        file: shown_name(&loaded.source.name),
+        source: shown_name(loaded.matrix.source.as_deref().unwrap_or_default()),
         version: loaded
             .matrix
             .version
@@ -111,7 +112,7 @@ pub fn provenance(loaded: &LoadedMatrix, unversioned: &str) -> Provenance {
 pub fn inputs(prepared: &Prepared, words: &Words) -> Vec<InputDigest> {
     let text_digest = |role: &str, source: &crate::load::SourceFile| InputDigest {
         role: role.to_owned(),
-        name: source.name.clone(),
+        name: shown_name(&source.name),
         sha256: digest::sha256_hex(source.text.as_bytes()),
     };
     let mut inputs: Vec<InputDigest> = prepared

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::diff::{self, Change, Class};
+use crate::diff::{self, Change, Class, Place};
 use crate::prepare::Prepared;
 use crate::tailor;
 
@@ -167,7 +167,17 @@ fn row(c: &Change) -> ChangeRow {
         } else {
             diff::summary(c)
         },
-        old_place: c.old.as_ref().map(|o| o.at()).unwrap_or_default(),
-        new_place: c.new.as_ref().map(|n| n.at()).unwrap_or_default(),
+        old_place: c.old.as_ref().map(shown_place).unwrap_or_default(),
+        new_place: c.new.as_ref().map(shown_place).unwrap_or_default(),
     }
+}
+
+/// `file:line` of a place as a document shows it: the file's own name
+/// ([`crate::diag::shown_name`]).
+fn shown_place(place: &Place) -> String {
+    Place {
+        file: crate::diag::shown_name(&place.file),
+        ..place.clone()
+    }
+    .at()
 }

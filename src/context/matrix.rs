@@ -157,7 +157,7 @@ pub fn matrix_info(
             .version
             .clone()
             .unwrap_or_else(|| unversioned.to_owned()),
-        source: matrix.source.clone().unwrap_or_default(),
+        source: crate::diag::shown_name(matrix.source.as_deref().unwrap_or_default()),
         language: matrix.language.clone(),
         activity_count,
     }

@@ -351,7 +351,7 @@ pub fn build(prepared: &Prepared, mut tailored: Tailored, kind: Kind) -> Documen
         customer_duties: body.duties,
         signoff: matrix::signoff(&merged, profile),
         not_applicable,
-        findings: prepared.findings.clone(),
+        findings: prepared.findings.iter().map(shown_finding).collect(),
         labels: labels.clone(),
         parts,
         phases,
@@ -401,4 +401,14 @@ fn location(profile: &Profile, catalogue: &Catalogue, lang: &str) -> Location {
         jurisdiction: region.map(|r| r.jurisdiction.clone()).unwrap_or_default(),
         note: region.map(|r| r.note.clone()).unwrap_or_default(),
     }
+}
+
+/// A finding as a document shows it: its places name the file's own name
+/// ([`crate::diag::shown_name`]).
+fn shown_finding(f: &Finding) -> Finding {
+    let mut f = f.clone();
+    for place in f.location.iter_mut().chain(f.related.iter_mut()) {
+        place.file = crate::diag::shown_name(&place.file);
+    }
+    f
 }

@@ -199,14 +199,14 @@ pub fn info(prepared: &Prepared, wording: &Wording) -> Option<TranslationInfo> {
     let (other, source, alignment) = match &prepared.translation {
         Some(t) => (
             primary_language(&t.matrix.matrix.language),
-            Some(
+            Some(crate::diag::shown_name(
                 t.matrix
                     .matrix
                     .source
-                    .clone()
-                    .unwrap_or_else(|| t.matrix.source.name.clone()),
-            ),
-            Some(t.report.clone()),
+                    .as_deref()
+                    .unwrap_or(&t.matrix.source.name),
+            )),
+            Some(t.report.shown()),
         ),
         None => (embedded_language(prepared, &own)?, None, None),
     };

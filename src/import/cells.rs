@@ -285,7 +285,8 @@ mod tests {
         let i = imp(&page);
         assert_eq!(letters(&i, "Order"), ["RA", "RI"]);
         assert_eq!(letters(&i, "Case"), ["RA", "I"]);
-        assert_eq!(letters(&i, "Unknown"), ["R", "I"]);
+        // Not a letter set: no letter is read out of it.
+        assert_eq!(letters(&i, "Unknown"), ["", ""]);
         assert_eq!(letters(&i, "Sep"), ["RA", "CI"]);
         assert_eq!(letters(&i, "NA"), ["", "RA"]);
         assert_eq!(codes(&i, "import::letter-order"), [5, 5]);
@@ -297,10 +298,13 @@ mod tests {
             .iter()
             .find(|n| n.code == "import::unknown-letter")
             .unwrap();
-        assert_eq!(unknown.severity, NoteSeverity::Warning);
-        assert_eq!(
-            unknown.message,
-            "`X` in `RX` is not a RACI letter (R, A, C, I): ignored, letters read as {R}"
+        assert_eq!(unknown.severity, NoteSeverity::Error);
+        assert!(
+            unknown.message.starts_with(
+                "`RX` is not a set of RACI letters (R, A, C, I): no letter is read out of a word"
+            ),
+            "{}",
+            unknown.message
         );
         assert_eq!(
             at_cols(page.lines().nth(6).unwrap(), unknown.column.unwrap()),

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use crate::model::Section;
 
-use super::importer::{Ctx, Importer};
-use super::inline::inline;
+use super::importer::{Ctx, Importer, NumberedHeading};
+use super::inline::{inline, Inline};
 use super::lines::Atx;
 use super::{ImportNote, NoteSeverity};
 
@@ -37,14 +37,12 @@ fn split_number(s: &str) -> Option<(String, String)> {
     Some((number.to_owned(), rest.trim().to_owned()))
 }
 
-/// A numbered heading as printed. Level slips can only be judged once the page's usual
-/// level offset is known, after the last heading, so each one is kept until then.
-pub(super) struct NumberedHeading {
-    line: usize,
-    level: usize,
-    depth: usize,
-    number: String,
-    hashes: (usize, usize),
+/// The title of a row that is a heading: its only non-empty cell, at or before the
+/// activity column, is emphasised (`| **Infrastructure** | | |`, `| <b>Health</b> |`).
+pub(super) fn heading_title(cells: &[Inline], activity_col: usize) -> Option<&str> {
+    let mut filled = cells.iter().enumerate().filter(|(_, c)| !c.text.is_empty());
+    let (k, only) = filled.next()?;
+    (filled.next().is_none() && k <= activity_col && only.emphasised).then_some(only.text.as_str())
 }
 
 impl Importer<'_> {
@@ -155,6 +153,31 @@ impl Importer<'_> {
                 idx
             }
         }
+    }
+
+    /// A row of a RACI table that is a heading ([`heading_title`]): the rows after
+    /// it form its section, without number like a heading without one.
+    pub(super) fn heading_row(&mut self, line: usize, title: &str) -> usize {
+        self.note(
+            NoteSeverity::Info,
+            "import::heading-row",
+            line,
+            None,
+            format!(
+                "row `{title}` has one cell, emphasised: read as a heading, and the rows after it as its section"
+            ),
+        );
+        self.section_lines.entry(String::new()).or_insert(line);
+        self.sections.push(Section {
+            number: String::new(),
+            title: title.to_owned(),
+            note: None,
+            has_table: true,
+            applies: None,
+            activities: Vec::new(),
+            translations: Default::default(),
+        });
+        self.sections.len() - 1
     }
 
     fn new_unnumbered_section(&mut self, line: usize, title: &str) -> usize {

@@ -16,7 +16,6 @@ use crate::model::{LegendEntry, LimitPlace, Matrix, Party, Section, Variant, SCH
 use super::cells::{legend_entry, strip_bullet};
 use super::dates::{normalise_date, parse_date, updated_line};
 use super::front_matter::{front_matter, FrontMatter};
-use super::headings::NumberedHeading;
 use super::inline::inline;
 use super::lines::{
     closes_fence, fence_open, has_unescaped_pipe, is_delimiter_line, is_table_line, parse_atx,
@@ -59,10 +58,22 @@ pub(super) struct RowInfo {
     pub(super) cells: Vec<(String, (usize, usize))>,
 }
 
+/// A numbered heading as printed (kept here, with the state that holds it, so that
+/// `headings` depends on this module and not the other way round). Level slips can only be judged once the page's usual
+/// level offset is known, after the last heading, so each one is kept until then.
+pub(super) struct NumberedHeading {
+    pub(super) line: usize,
+    pub(super) level: usize,
+    pub(super) depth: usize,
+    pub(super) number: String,
+    pub(super) hashes: (usize, usize),
+}
+
 /// Scanning state, shared by the `impl Importer` blocks of the sibling modules: what has been
 /// read so far, and where the next table or prose line attaches.
 pub(super) struct Importer<'a> {
     pub(super) lines: &'a [&'a str],
+    pub(super) options: &'a super::Options,
     source: &'a str,
     pub(super) stem: String,
     source_language: Option<String>,
@@ -90,12 +101,13 @@ pub(super) struct Importer<'a> {
 }
 
 impl<'a> Importer<'a> {
-    pub(super) fn new(lines: &'a [&'a str], source: &'a str) -> Self {
+    pub(super) fn new(lines: &'a [&'a str], source: &'a str, options: &'a super::Options) -> Self {
         let mut notes = Vec::new();
         let front = front_matter(lines, &mut notes);
         let (stem, source_language) = source_stem(source);
         Importer {
             lines,
+            options,
             source,
             stem,
             source_language,
@@ -355,7 +367,7 @@ impl<'a> Importer<'a> {
             excerpt: self.front.excerpt.clone(),
             version,
             language,
-            source: (!self.source.is_empty()).then(|| self.source.to_owned()),
+            source: (!self.source.is_empty()).then(|| crate::diag::shown_name(self.source)),
             parties: std::mem::take(&mut self.parties),
             legend: std::mem::take(&mut self.legend),
             variants: std::mem::take(&mut self.variants),

@@ -16,6 +16,9 @@ use crate::model::Link;
 pub(super) struct Inline {
     pub(super) text: String,
     pub(super) links: Vec<Link>,
+    /// The whole visible text is emphasised (`**x**`, `_x_`, `<b>x</b>`, `<strong>x</strong>`):
+    /// a row whose only cell is emphasised is a heading, not an activity.
+    pub(super) emphasised: bool,
 }
 
 /// Characters that may start inline markup; text without any is returned verbatim.
@@ -23,13 +26,16 @@ const MARKUP: &[char] = &['*', '_', '[', ']', '`', '<', '\\', '&', '!', '{', '~'
 
 /// Reads inline Markdown as a GFM table cell (so that block syntax stays text) and returns
 /// the visible text, trimmed, with links reduced to their text and `{.attr}` blocks after a
-/// link dropped. Inline HTML is kept verbatim except `<br>`, read as a space.
+/// link dropped. HTML comments are not content (dropped, so no letter is read out of
+/// `<!-- markdownlint-disable-line -->`); the emphasis tags `<b>`, `<strong>`, `<i>`, `<em>`
+/// are markup like `**`; `<br>` is read as a space; other inline HTML is kept verbatim.
 pub(super) fn inline(raw: &str) -> Inline {
     let raw = raw.trim();
     if !raw.contains(MARKUP) {
         return Inline {
             text: raw.to_owned(),
             links: vec![],
+            emphasised: false,
         };
     }
     // Escape bare pipes (they would split the synthetic cell) and keep a trailing backslash
@@ -53,6 +59,8 @@ pub(super) fn inline(raw: &str) -> Inline {
     let mut link_ends = Vec::new();
     let mut in_cell = false;
     let mut seen_cell = false;
+    // Emphasis depth (Markdown and HTML), and whether visible text was met outside it.
+    let (mut depth, mut plain, mut shown) = (0usize, false, false);
     for event in Parser::new_ext(&doc, Options::ENABLE_TABLES) {
         match event {
             Event::Start(Tag::TableCell) => {
@@ -62,12 +70,28 @@ pub(super) fn inline(raw: &str) -> Inline {
             Event::End(TagEnd::TableCell) => break,
             _ if !in_cell => {}
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
+                if !t.trim().is_empty() {
+                    shown = true;
+                    plain |= depth == 0;
+                }
                 text.push_str(&t)
             }
+            Event::Start(Tag::Strong | Tag::Emphasis) => depth += 1,
+            Event::End(TagEnd::Strong | TagEnd::Emphasis) => depth = depth.saturating_sub(1),
             Event::InlineHtml(h) | Event::Html(h) => {
                 if is_br(&h) {
                     text.push(' ');
+                } else if h.trim_start().starts_with("<!--") {
+                    // A comment is not content.
+                } else if let Some(open) = emphasis_tag(&h) {
+                    if open {
+                        depth += 1;
+                    } else {
+                        depth = depth.saturating_sub(1);
+                    }
                 } else {
+                    shown = true;
+                    plain |= depth == 0;
                     text.push_str(&h);
                 }
             }
@@ -98,6 +122,7 @@ pub(super) fn inline(raw: &str) -> Inline {
         return Inline {
             text: raw.to_owned(),
             links: vec![],
+            emphasised: false,
         };
     }
     // Drop `{.external}`-style attribute blocks glued to a link, last first so that the
@@ -112,7 +137,24 @@ pub(super) fn inline(raw: &str) -> Inline {
     Inline {
         text: text.trim().to_owned(),
         links,
+        emphasised: shown && !plain,
     }
+}
+
+/// Whether `html` is an emphasis tag (`<b>`, `<strong>`, `<i>`, `<em>`, no attributes):
+/// `Some(true)` opening, `Some(false)` closing.
+fn emphasis_tag(html: &str) -> Option<bool> {
+    let t: String = html
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    let inner = t.strip_prefix('<')?.strip_suffix('>')?;
+    let (open, name) = match inner.strip_prefix('/') {
+        Some(name) => (false, name),
+        None => (true, inner),
+    };
+    matches!(name, "b" | "strong" | "i" | "em").then_some(open)
 }
 
 fn is_br(html: &str) -> bool {
@@ -149,6 +191,7 @@ mod tests {
             Inline {
                 text: "Launch jobs once you have  retrieved 1. - # it".into(),
                 links: vec![],
+                emphasised: false,
             }
         );
     }
@@ -163,6 +206,14 @@ mod tests {
         assert_eq!(inline("x<br>y").text, "x y");
         assert_eq!(inline("x<BR />y").text, "x y");
         assert_eq!(inline("x <span>y</span>").text, "x <span>y</span>");
+        assert_eq!(inline("<b>x</b> <strong>y</strong>").text, "x y");
+        assert_eq!(inline("R<!-- markdownlint-disable-line -->").text, "R");
+        assert_eq!(inline("<!-- markdownlint-disable-line -->").text, "");
+        assert!(inline("<b>Application health</b>").emphasised);
+        assert!(inline("**Infrastructure**").emphasised);
+        assert!(inline("_Network_ ").emphasised);
+        assert!(!inline("**Bold** and more").emphasised);
+        assert!(!inline("plain").emphasised);
         assert_eq!(inline(r"ends with \").text, r"ends with \");
     }
 

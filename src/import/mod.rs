@@ -90,7 +90,7 @@ use std::fmt;
 use thiserror::Error;
 
 use crate::limits::{thousands, MAX_INPUT_BYTES, MAX_LINE_CHARS, MAX_MIXED_EMPHASIS};
-use crate::model::Matrix;
+use crate::model::{Letters, Matrix};
 
 use importer::Importer;
 
@@ -152,13 +152,40 @@ impl fmt::Display for ImportNote {
     }
 }
 
+/// What the user says about a page the importer cannot read alone (`annex import
+/// --import-options FILE`, a TOML file):
+///
+/// ```toml
+/// [cells]
+/// "Kunde" = "RA"          # a cell that names a party instead of holding letters
+/// "Cloud Temple" = "I"
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// A letter cell's visible text (trimmed, emphasis removed) → the letters it means. A
+    /// cell that is neither a letter set nor listed here is refused.
+    #[serde(default)]
+    pub cells: std::collections::BTreeMap<String, Letters>,
+}
+
+impl Options {
+    /// Reads an import options file (`name` is for messages).
+    pub fn parse(text: &str, name: &str) -> Result<Options, String> {
+        toml::from_str(text).map_err(|e| format!("{name}: {e}"))
+    }
+}
+
 /// Severity of an [`ImportNote`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NoteSeverity {
     /// A quirk read unambiguously (letter order, heading level slip, link kept as text).
     Info,
-    /// Something that may have lost or guessed information (ragged row, unknown letter).
+    /// Something that may have lost or guessed information (ragged row, empty activity).
     Warning,
+    /// Something that cannot be read without guessing (a letter cell holding a word): the
+    /// page is refused until the user says what it means ([`Options`]).
+    Error,
 }
 
 impl fmt::Display for NoteSeverity {
@@ -166,6 +193,7 @@ impl fmt::Display for NoteSeverity {
         f.write_str(match self {
             NoteSeverity::Info => "info",
             NoteSeverity::Warning => "warning",
+            NoteSeverity::Error => "error",
         })
     }
 }
@@ -253,6 +281,15 @@ pub fn import_bytes(bytes: &[u8], source: &str) -> Result<Imported, ImportError>
 /// Imports a page given as text. `source` is the file name (or path) recorded in
 /// [`Matrix::source`]; the service id and language are derived from it.
 pub fn import_markdown(text: &str, source: &str) -> Result<Imported, ImportError> {
+    import_markdown_with(text, source, &Options::default())
+}
+
+/// [`import_markdown`] with what the user says about the page ([`Options`]).
+pub fn import_markdown_with(
+    text: &str,
+    source: &str,
+    options: &Options,
+) -> Result<Imported, ImportError> {
     if let Some(offset) = text.find('\0') {
         return Err(ImportError::Binary {
             line: line_of(text.as_bytes(), offset),
@@ -271,7 +308,7 @@ pub fn import_markdown(text: &str, source: &str) -> Result<Imported, ImportError
         line_length(i + 1, line)?;
         mixed_emphasis(i + 1, line)?;
     }
-    let mut importer = Importer::new(&lines, source);
+    let mut importer = Importer::new(&lines, source, options);
     importer.run();
     importer.finish()
 }

@@ -3,8 +3,8 @@
 //!
 //! A table block may hold several tables glued together; each is classified from its header
 //! (see [`super::cells`]). Invariants: every row that becomes an activity records its line
-//! and one column range per party (an empty range at the end of the line for a missing
-//! cell), and every tolerated quirk leaves a note.
+//! and one column range per party (an empty one at the line's end for a missing cell); every
+//! tolerated quirk leaves a note; a letter cell is letters, empty or mapped, never mined.
 
 use crate::ids;
 use crate::model::{Activity, LegendEntry, Letter, Letters, Party, PartyRole, Variant};
@@ -13,6 +13,7 @@ use super::cells::{
     find_activity_col, is_header_like, is_repeated_header, legend_entry, letter_cell, show_set,
     variant_mark, CUSTOMER_WORDS, LEGEND_WORDS, ROW_NUMBER_WORDS,
 };
+use super::headings::heading_title;
 use super::importer::{Importer, LegendSource, RowInfo};
 use super::inline::{inline, Inline};
 use super::lines::{split_row, RawRow};
@@ -314,7 +315,7 @@ impl<'a> Importer<'a> {
     ) {
         self.flush_note();
         self.raci_tables += 1;
-        let section = self.section_for_table(header.line);
+        let mut section = self.section_for_table(header.line);
         self.sections[section].has_table = true;
         let activity_word = ids::slug(&header_cells[activity_col].text);
         if activity_word == "activite" || activity_word == "activites" {
@@ -400,6 +401,10 @@ impl<'a> Importer<'a> {
                     None,
                     "header row repeated inside the table: ignored",
                 );
+                continue;
+            }
+            if let Some(title) = heading_title(&cells, activity_col) {
+                section = self.heading_row(row.line, title);
                 continue;
             }
             self.check_cell_count(row, expected);
@@ -571,6 +576,19 @@ impl<'a> Importer<'a> {
     }
 
     fn letters_of_cell(&mut self, line: usize, cols: (usize, usize), visible: &str) -> Letters {
+        // What the user said a cell means comes first (`[cells]` of the import options).
+        let key = visible.trim();
+        if let Some(&letters) = self.options.cells.get(key) {
+            let message = format!("`{key}` read as {} (import options)", show_set(letters));
+            self.note(
+                NoteSeverity::Info,
+                "import::cell-mapped",
+                line,
+                Some(cols),
+                message,
+            );
+            return letters;
+        }
         let cell = letter_cell(visible);
         if cell.not_applicable {
             let message = format!("`{visible}` read as no letter");
@@ -584,19 +602,20 @@ impl<'a> Importer<'a> {
             return Letters::EMPTY;
         }
         if !cell.unknown.is_empty() {
-            let bad: String = cell.unknown.iter().collect();
             let message = format!(
-                "`{bad}` in `{visible}` is not a RACI letter (R, A, C, I): ignored, letters \
-                 read as {}",
-                show_set(cell.letters)
+                "`{key}` is not a set of RACI letters (R, A, C, I): no letter is read out of a \
+                 word; say what it means in the import options (`[cells]` \"{key}\" = \"RA\", \
+                 `annex import --import-options FILE`), or use this page as a translation of one \
+                 that has the letters"
             );
             self.note(
-                NoteSeverity::Warning,
+                NoteSeverity::Error,
                 "import::unknown-letter",
                 line,
                 Some(cols),
                 message,
             );
+            return Letters::EMPTY;
         } else if cell.written != cell.letters.to_string() {
             let message = format!("letters `{visible}` read as {}", show_set(cell.letters));
             self.note(

@@ -94,19 +94,79 @@ pub struct LoadedProfile {
     pub edits: Edits,
 }
 
-/// Reads a file as UTF-8 text, refusing binary and oversized input.
-pub fn read_text(path: &Path) -> anyhow::Result<SourceFile> {
-    let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| Invalid::input(format!("cannot read {name}: {e}")))?;
-    if bytes.len() > MAX_INPUT_BYTES {
+/// Reads a whole input file, at most `limit` bytes: only a regular file (a device, FIFO or
+/// socket is refused by name, so `/dev/zero` or a pipe nobody writes to cannot hang a run),
+/// and through a bounded reader (a size a file system reports is not trusted: a file may
+/// grow while it is read).
+pub fn read_bytes(path: &Path, (limit, limit_name): (usize, &str)) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let name = path.display();
+    let cannot = |e: std::io::Error| Invalid::input(format!("cannot read {name}: {e}"));
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading would wait for a writer: non-blocking, the open returns
+    // at once and the type check below refuses it.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(cannot)?;
+    let kind = file.metadata().map_err(cannot)?.file_type();
+    if !kind.is_file() {
         return Err(Invalid::input(format!(
-            "{name}: file is {} bytes; inputs are limited to {} MiB ({} bytes, limits::MAX_INPUT_BYTES)",
-            thousands(bytes.len()),
-            MAX_INPUT_BYTES / (1024 * 1024),
-            thousands(MAX_INPUT_BYTES)
+            "cannot read {name}: not a regular file ({}); give a file",
+            file_kind(&kind)
         )));
     }
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > limit {
+        return Err(Invalid::input(format!(
+            "{name}: file is over {} bytes; inputs are limited to {} MiB ({} bytes, limits::{limit_name})",
+            thousands(limit),
+            limit / (1024 * 1024),
+            thousands(limit),
+        )));
+    }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular file is, for the message refusing it.
+pub fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a file"
+    }
+}
+
+/// The limit of a text input, for [`read_bytes`].
+pub const TEXT_LIMIT: (usize, &str) = (MAX_INPUT_BYTES, "MAX_INPUT_BYTES");
+/// The limit of a PDF or evidence pack, for [`read_bytes`].
+pub const PDF_LIMIT: (usize, &str) = (crate::limits::MAX_PACK_BYTES, "MAX_PACK_BYTES");
+
+/// Reads a file as UTF-8 text, refusing binary and oversized input ([`read_bytes`]).
+pub fn read_text(path: &Path) -> anyhow::Result<SourceFile> {
+    let name = path.display().to_string();
+    let bytes = read_bytes(path, TEXT_LIMIT)?;
     if bytes.contains(&0) {
         return Err(Invalid::input(format!(
             "{name}: not a text file (it contains NUL bytes)"

@@ -20,11 +20,11 @@
 pub mod verify;
 
 use std::io::Write as _;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::check::{self, report};
+use crate::diag::shown_name;
 use crate::error::Invalid;
 use crate::kind::Kind;
 use crate::limits::{thousands, MAX_PACK_INFLATED_BYTES, MAX_PACK_MEMBERS};
@@ -174,7 +174,7 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
     // command ran from must not change the bytes.
     let named = |p: &LoadedMatrix| LoadedMatrix {
         source: SourceFile {
-            name: base_name(&p.source.name),
+            name: shown_name(&p.source.name),
             text: p.source.text.clone(),
         },
         ..p.clone()
@@ -187,7 +187,7 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
         parts.push(matrix.clone());
     }
     let profile_source = SourceFile {
-        name: base_name(&prepared.profile_source.name),
+        name: shown_name(&prepared.profile_source.name),
         text: prepared.profile_source.text.clone(),
     };
     let mut checked = check::run_loaded(
@@ -213,7 +213,7 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
         let name = unique(&mut taken, "sources", &part.source.name);
         members.push((
             name,
-            format!("Matrix source as read: {}", part.source.name),
+            format!("Matrix source as read: {}", shown_name(&part.source.name)),
             part.source.text.clone().into_bytes(),
         ));
     }
@@ -223,7 +223,7 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
             name,
             format!(
                 "Earlier version of the matrix, as read: {}",
-                base_name(&old.source.name)
+                shown_name(&old.source.name)
             ),
             old.source.text.clone().into_bytes(),
         ));
@@ -297,17 +297,9 @@ fn typst_note(w: &impl std::fmt::Display) -> String {
     format!("typst {}", w.to_string().trim_end())
 }
 
-/// The file name of a path as given; a sealed annex read as a matrix
-/// (`<file>#matrix.json`) keeps its `#matrix.json`.
-fn base_name(source: &str) -> String {
-    Path::new(source)
-        .file_name()
-        .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned())
-}
-
 /// `<folder>/<file name>` of `source` (a path as given), numbered from 2 when taken.
 fn unique(taken: &mut std::collections::BTreeSet<String>, folder: &str, source: &str) -> String {
-    let base = base_name(source);
+    let base = shown_name(source);
     let mut name = format!("{folder}/{base}");
     let mut n = 2;
     while !taken.insert(name.clone()) {

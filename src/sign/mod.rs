@@ -53,8 +53,10 @@ pub struct Signer {
 }
 
 fn read(path: &Path, what: &str) -> anyhow::Result<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Invalid::input(format!("cannot read {what} {}: {e}", path.display())))
+    let bytes = crate::load::read_bytes(path, crate::load::TEXT_LIMIT)
+        .map_err(|e| Invalid::input(format!("{what}: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|_| Invalid::input(format!("{what} {}: not PEM text", path.display())))
 }
 
 impl Signer {
@@ -120,7 +122,7 @@ pub fn guard_overwrite(
     if !force || replace_signed {
         return Ok(());
     }
-    if let Ok(existing) = std::fs::read(path) {
+    if let Ok(existing) = crate::load::read_bytes(path, crate::load::PDF_LIMIT) {
         if existing != new && is_signed(&existing) {
             return Err(Invalid::input(format!(
                 "{} is signed; --force does not replace a signed annex (add --replace-signed to discard its signatures)",
@@ -472,7 +474,7 @@ pub fn sign_in_place(
     let target = std::fs::canonicalize(path).map_err(|e| cannot("read", e))?;
     let mut attempts = 0;
     let (file, bytes) = loop {
-        let mut file = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open(&target)
@@ -503,9 +505,25 @@ pub fn sign_in_place(
             }
             continue;
         }
+        // Only a regular file is signed in place, read through a bounded reader.
+        let kind = file.metadata().map_err(|e| cannot("read", e))?.file_type();
+        if !kind.is_file() {
+            return Err(Invalid::input(format!(
+                "cannot sign {label}: not a regular file ({})",
+                crate::load::file_kind(&kind)
+            )));
+        }
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
+        (&file)
+            .take(crate::limits::MAX_PACK_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
             .map_err(|e| cannot("read", e))?;
+        if bytes.len() > crate::limits::MAX_PACK_BYTES {
+            return Err(Invalid::input(format!(
+                "{label}: larger than {} bytes (limits::MAX_PACK_BYTES), the most `annex sign` reads",
+                crate::limits::thousands(crate::limits::MAX_PACK_BYTES)
+            )));
+        }
         break (file, bytes);
     };
     let (signed, place) = sign_pdf(&bytes, &label, signer, unix)?;

@@ -8,8 +8,8 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::catalogue::{Catalogue, Region};
+use crate::controls;
 use crate::diag::{self, Finding};
-use crate::fonts;
 use crate::limits::{thousands, MAX_PROFILE_TEXT_CHARS};
 use crate::load::{self, LoadedProfile};
 use crate::model::{Matrix, PartyRole};
@@ -122,8 +122,9 @@ pub fn profile(
 
 /// Every text of the profile within [`MAX_PROFILE_TEXT_CHARS`] (a name or an address is
 /// printed on every page, and a megabyte of it would take minutes to lay out), and made of
-/// characters the bundled fonts can show ([`fonts::displayable`]): one they cannot would
-/// fail the PDF export, far from this field.
+/// characters the bundled fonts can show, with no hidden control ([`controls::unfit`]): a
+/// character they cannot show would fail the PDF export, far from this field, and a hidden
+/// control would make the contract read otherwise than it is written.
 fn texts(loaded: &LoadedProfile, findings: &mut Findings) {
     let raw = &loaded.raw;
     let c = &raw.customer;
@@ -205,9 +206,8 @@ fn texts(loaded: &LoadedProfile, findings: &mut Findings) {
                     thousands(MAX_PROFILE_TEXT_CHARS)
                 ),
             )
-        } else if let Some((_, c)) = fonts::first_undisplayable(value) {
-            Finding::error("profile::undisplayable", fonts::refusal(&field, c))
-                .note(fonts::REFUSAL_NOTE)
+        } else if let Some(f) = controls::finding(value, &field, controls::PROFILE) {
+            f
         } else {
             continue;
         };
@@ -637,5 +637,82 @@ title = "T"
             codes("party = \"provider\"", "party = \"providr\""),
             ["profile::unknown-party", "profile::missing-signatory"]
         );
+    }
+
+    /// Every kind of text field of a profile, as `key = "value"` lines of RICH.
+    const RICH: &str = r#"
+[customer]
+legal-name = "Acme SAS"
+short-name = "Acme"
+address = "1 rue de la Paix, Paris"
+registration = "RCS Paris 123"
+[customer.contact]
+name = "Jo Doe"
+email = "jo@acme.example"
+phone = "+33 1 23"
+[contract]
+reference = "C-1"
+annex-number = 3
+annex-title = "Annexe"
+effective-date = 2026-12-01
+status = "draft"
+[location]
+region = "GRA"
+[subscription]
+services = ["data-processing"]
+[[signatories]]
+party = "customer"
+name = "Ann Lee"
+title = "CISO"
+[[signatories]]
+party = "provider"
+name = "Bob"
+title = "Account manager"
+"#;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// A bidi or other hidden control at any place of any text field of a profile is
+        /// refused at that field's line, naming the code point.
+        #[test]
+        fn a_hidden_control_in_any_profile_text_is_refused_at_its_line(
+            line in 0usize..40,
+            control in 0usize..6,
+            at in 0usize..30,
+        ) {
+            let c = ['\u{202E}', '\u{2066}', '\u{200F}', '\u{E0041}', '\u{FFFA}', '\u{206F}'][control];
+            let lines: Vec<&str> = RICH.lines().collect();
+            // The text lines: a quoted value that is not an id (region, party, status, services).
+            let texts: Vec<usize> = (0..lines.len())
+                .filter(|&k| {
+                    let l = lines[k];
+                    l.contains(" = \"")
+                        && !["region", "party", "status", "services"].iter().any(|key| l.starts_with(key))
+                })
+                .collect();
+            let k = texts[line % texts.len()];
+            let (key, value) = lines[k].split_once(" = \"").unwrap();
+            let value = value.strip_suffix('"').unwrap();
+            let n = at.min(value.chars().count());
+            let byte = value.char_indices().nth(n).map_or(value.len(), |(b, _)| b);
+            let changed = format!("{key} = \"{}{c}{}\"", &value[..byte], &value[byte..]);
+            let text: String = lines
+                .iter()
+                .enumerate()
+                .map(|(j, l)| if j == k { changed.clone() } else { (*l).to_owned() })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let loaded = load::profile_from_source(SourceFile { name: "p.toml".into(), text }).unwrap();
+            let matrix = load::matrix(None).unwrap().matrix;
+            let catalogue: Catalogue = toml::from_str(crate::catalogue::BUILTIN).unwrap();
+            let (profile, findings) = super::profile(&loaded, &matrix, &catalogue);
+            proptest::prop_assert!(profile.is_none());
+            let hits: Vec<&Finding> = findings.iter().filter(|f| f.code == "profile::hidden-control").collect();
+            proptest::prop_assert_eq!(hits.len(), 1, "{:?}", findings);
+            proptest::prop_assert!(hits[0].message.contains(&crate::controls::code_point(c)));
+            // Lines are 1-based; `lines` starts with the empty line before `[customer]`.
+            proptest::prop_assert_eq!(hits[0].location.as_ref().map(|l| l.line), Some(k + 1));
+        }
     }
 }

@@ -4,13 +4,14 @@
 //! in the profile's language. A missing one is the warning
 //! `catalogue::missing-translation` at the entry in the catalogue, never a silent
 //! fallback (the document then shows the catalogue's own language there). A text shown
-//! with a character no bundled font can show is the error `catalogue::undisplayable`.
+//! with a character no bundled font can show is the error `catalogue::undisplayable`, one
+//! with a hidden control (`controls`) `catalogue::hidden-control`.
 
 use std::ops::Range;
 
 use crate::catalogue::Catalogue;
+use crate::controls;
 use crate::diag::Finding;
-use crate::fonts;
 use crate::load::SourceFile;
 use crate::model::{Condition, Matrix};
 use crate::profile::Profile;
@@ -56,17 +57,16 @@ pub fn translations(
             None => f,
         }
     };
-    // A text no bundled font can show would fail the PDF export, far from the catalogue.
+    // A text no bundled font can show would fail the PDF export, far from the catalogue; one
+    // with a hidden control would read otherwise than written.
     let undisplayable = shown.iter().filter_map(|(s, _)| {
-        let (_, c) = fonts::first_undisplayable(&s.text)?;
         let what = format!(
             "{} `{}`: {}",
             singular(s.entry.table),
             s.entry.id,
             singular(s.entry.field)
         );
-        let f = Finding::error("catalogue::undisplayable", fonts::refusal(&what, c))
-            .note(fonts::REFUSAL_NOTE);
+        let f = controls::finding(&s.text, &what, controls::CATALOGUE)?;
         Some(place(f, &s.entry, format!("its {}", s.entry.field)))
     });
     let undisplayable: Vec<Finding> = undisplayable.collect();

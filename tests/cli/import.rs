@@ -185,7 +185,7 @@ fn a_50_mb_file_is_refused() {
 }
 
 #[test]
-fn unknown_letters_are_warned_about_and_the_rest_is_kept() {
+fn a_cell_that_is_not_a_letter_set_is_refused_at_its_place_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("odd.md"),
@@ -193,12 +193,13 @@ fn unknown_letters_are_warned_about_and_the_rest_is_kept() {
     )
     .unwrap();
     let out = annex(dir.path(), &["import", "odd.md"]);
-    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("odd.md:7:") && stderr.contains("warning[import::unknown-letter]"),
+        stderr.contains("odd.md:7:") && stderr.contains("error[import::unknown-letter]"),
         "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains(r#"letters = { customer = "R", ovhcloud = "I" }"#));
+    assert!(stderr.contains("nothing written"), "{stderr}");
+    // No letter is taken out of it: nothing is printed at all.
+    assert!(out.stdout.is_empty(), "{}", show(&out));
 }

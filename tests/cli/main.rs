@@ -9,6 +9,8 @@ mod batch_resume;
 mod batch_scaling;
 mod check;
 mod diff;
+mod family;
+mod hostile;
 mod import;
 mod layout;
 mod limits;
@@ -99,6 +101,22 @@ pub fn expected_row(matrix: &annex::model::Matrix, activity: &annex::model::Acti
         })
         .collect();
     norm(&format!("{} {}", activity.text, letters.join(" ")))
+}
+
+/// Runs `args` in `d`: exit 1, every one of `expected` in its output (stdout and stderr),
+/// and no `out` folder (nothing written).
+pub fn refused(d: &Path, args: &[&str], expected: &[&str]) {
+    let out = annex(d, args);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for e in expected {
+        assert!(text.contains(e), "{e:?} not in:\n{text}");
+    }
+    assert!(!d.join("out").exists());
 }
 
 /// Stdout and stderr of a run, for assertion messages.
