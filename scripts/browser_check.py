@@ -90,8 +90,15 @@ def run(driver, url, downloads):
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#location\\.region option")) > 1)
     step("the page loaded the catalogue and the matrices")
 
-    # Everything but the legal name: the finding must appear beside that field.
+    # No region chosen yet: the page asks for one in its own words, with no CLI hint (#28).
     driver.find_element(By.ID, "customer.short-name").send_keys("Globex")
+    wait.until(lambda d: finding_beside(d, "location.region", "profile::empty-field"))
+    message = finding_beside(driver, "location.region", "profile::empty-field")[0].text
+    assert message.startswith("Choose a region."), message
+    assert "annex catalogue" not in message and "unknown region" not in message, message
+    step(f"an empty region asks for one: {message!r}")
+
+    # Everything but the legal name: the finding must appear beside that field.
     driver.find_element(By.ID, "contract.reference").send_keys("CTR-2026-0099")
     Select(driver.find_element(By.ID, "location.region")).select_by_value("GRA")
     services = driver.find_elements(By.CSS_SELECTOR, "#subscription\\.services input")

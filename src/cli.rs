@@ -19,7 +19,7 @@ pub use crate::schema::Format as SchemaFormat;
 #[derive(Debug, Parser)]
 #[command(
     name = "annex",
-    version,
+    version = crate::version(),
     after_help = "Examples:\n  annex render            # sample profile + seed matrix → output/acme-annex.pdf\n  annex render --matrix page.md --profile data/profiles/acme.toml --out output/\n  annex check page.md --policy strict\n  annex import page.md -o data/matrices/x.toml\n  annex batch data/profiles/ --out output/\n  annex context > context.json   # the data templates receive\n  annex pack --profile p.toml --out output/   # an auditor's evidence zip\n  annex export --format oscal page.md          # OSCAL component-definition\n\nExit codes: 0 ok, 1 invalid input or denied findings, 2 tool failure."
 )]
 pub struct Cli {
@@ -90,7 +90,7 @@ pub enum Command {
     /// Serve the API (render, check, matrices, catalogue, metrics) and the page where an
     /// account manager prepares an annex, over HTTP.
     #[command(
-        after_help = "Examples:\n  annex serve                                   # http://127.0.0.1:8080/, the seed matrix\n  annex serve --matrices data/matrices/ --workers 2\n  ANNEX_TOKEN=s3cret annex serve --listen 0.0.0.0:8080 --matrices data/matrices/\n  curl -s localhost:8080/v1/render -d '{\"matrix\":\"ovhcloud-data-processing\",\"profile\":\"...\"}' -o annex.pdf\n\nThe first line printed is the address served (`listening on http://127.0.0.1:8080`).\nAn address outside the loopback range requires a token. SIGINT or SIGTERM stops the server after the requests in progress.\n\nExit codes: 0 stopped by a signal, 1 invalid options or inputs (nothing is served), 2 tool failure."
+        after_help = "Examples:\n  annex serve                                   # http://127.0.0.1:8080/, the seed matrix\n  annex serve --matrices data/matrices/ --workers 2\n  ANNEX_TOKEN=s3cret annex serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem\n  curl -s localhost:8080/v1/render -d '{\"matrix\":\"ovhcloud-data-processing\",\"profile\":\"...\"}' -o annex.pdf\n\nThe first line printed is the address served (`listening on http://127.0.0.1:8080`).\nAn address outside the loopback range requires a token, and TLS unless --insecure-http.\nOne JSON line per request on stderr. SIGINT or SIGTERM stops the server after the requests in progress.\n\nExit codes: 0 stopped by a signal, 1 invalid options or inputs (nothing is served), 2 tool failure."
     )]
     Serve(ServeArgs),
     /// Write a commented profile for a matrix, with "<FILL: …>" markers for what is left
@@ -111,6 +111,31 @@ pub enum Command {
         after_help = "Examples:\n  annex schema profile > profile.schema.json\n  annex schema matrix\n\nThe same schemas are in the repository's schemas/ folder. In a profile, a first line\n`#:schema ./profile.schema.json` points taplo / Even Better TOML at it."
     )]
     Schema(SchemaArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  annex completions bash > /etc/bash_completion.d/annex\n  annex completions zsh > \"${fpath[1]}/_annex\"\n  annex completions fish > ~/.config/fish/completions/annex.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Write the man pages: annex.1 and one page per command (annex-render.1, …).
+    #[command(
+        after_help = "Examples:\n  annex manpages /usr/local/share/man/man1\n  man -l annex-render.1"
+    )]
+    Manpages(ManpagesArgs),
+}
+
+/// `annex completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `annex manpages`.
+#[derive(Debug, Args, Clone)]
+pub struct ManpagesArgs {
+    /// Folder to write the pages into (created if missing; pages in it are replaced).
+    pub dir: PathBuf,
 }
 
 /// `annex serve`.
@@ -151,6 +176,24 @@ pub struct ServeArgs {
     /// Seconds a render or check request may take, body included; past them, 503.
     #[arg(long, value_name = "SECONDS", default_value_t = crate::limits::REQUEST_TIMEOUT_SECS as u64)]
     pub timeout: u64,
+    /// Connections open at once; one more is closed as soon as it is accepted.
+    #[arg(long, value_name = "N", default_value_t = crate::limits::MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Seconds a connection has to send a request's headers (and finish its TLS
+    /// handshake); a keep-alive connection idle this long is closed too.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::limits::HEADER_TIMEOUT_SECS as u64)]
+    pub header_timeout: u64,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first). Restart the server to
+    /// load a renewed certificate.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address outside the loopback range (behind a proxy that
+    /// terminates TLS): the token then crosses that network in clear.
+    #[arg(long)]
+    pub insecure_http: bool,
 }
 
 /// `annex init`.

@@ -67,3 +67,16 @@ pub mod commands;
 
 /// Version of the embedded Typst compiler (pinned in Cargo.toml).
 pub const TYPST_VERSION: &str = "0.15.1";
+
+/// What `annex --version` prints after the name: this version, the embedded Typst and the
+/// canonical matrix schema, `0.1.0 (typst 0.15.1, matrix schema 1)`.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (typst {TYPST_VERSION}, matrix schema {})",
+            env!("CARGO_PKG_VERSION"),
+            model::SCHEMA_VERSION
+        )
+    })
+}

@@ -95,6 +95,14 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// (`MAX_ACTIVITIES` rows) about 12 s.
 pub const REQUEST_TIMEOUT_SECS: usize = 60;
 
+/// `annex serve`: connections open at once (`--max-connections`); one more is closed as soon
+/// as it is accepted. Well under the usual limit of 1,024 open files.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// `annex serve`: seconds a connection has to send a request's headers and finish its TLS
+/// handshake (`--header-timeout`); a keep-alive connection idle this long is closed too.
+pub const HEADER_TIMEOUT_SECS: usize = 10;
+
 /// Evidence packs (`annex pack`, `annex verify <pack.zip>`): the largest file `annex
 /// verify` reads, a pack or an annex.
 /// A pack holds three PDFs and its inputs, each within [`MAX_INPUT_BYTES`]; real ones are
@@ -142,6 +150,8 @@ pub const ALL: &[(&str, usize, &str)] = &[
     ),
     ("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES, "bytes"),
     ("REQUEST_TIMEOUT_SECS", REQUEST_TIMEOUT_SECS, "seconds"),
+    ("MAX_CONNECTIONS", MAX_CONNECTIONS, "connections"),
+    ("HEADER_TIMEOUT_SECS", HEADER_TIMEOUT_SECS, "seconds"),
     ("MAX_PACK_BYTES", MAX_PACK_BYTES, "bytes"),
     ("MAX_PACK_MEMBERS", MAX_PACK_MEMBERS, "members"),
     ("MAX_PACK_INFLATED_BYTES", MAX_PACK_INFLATED_BYTES, "bytes"),

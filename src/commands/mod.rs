@@ -6,11 +6,13 @@
 pub mod batch;
 pub mod catalogue;
 pub mod check;
+pub mod completions;
 pub mod context;
 pub mod diff;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod manpages;
 pub mod pack;
 pub mod render;
 pub mod schema;
@@ -40,6 +42,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Schema(args) => schema::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Pack(args) => pack::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Manpages(args) => manpages::run(&args),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::cli::ServeArgs;
 use crate::error::EXIT_OK;
 use crate::prepare::InputOptions;
-use crate::serve::{ServeOptions, Server};
+use crate::serve::{Bounds, ServeOptions, Server, TlsFiles};
 
 /// Runs `annex serve`.
 pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
@@ -31,9 +31,31 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
         workers,
         queue: args.queue,
         timeout: Duration::from_secs(args.timeout),
+        bounds: Bounds {
+            max_connections: args.max_connections,
+            header_timeout: Duration::from_secs(args.header_timeout),
+        },
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        },
+        insecure_http: args.insecure_http,
     })?;
     let addr = server.local_addr()?;
-    println!("listening on http://{addr}");
+    // One JSON line per request on stderr (the server's `tracing` events): time, request
+    // id, method, route, status, latency, bytes, matrix and fingerprint.
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    println!("listening on {}://{addr}", server.scheme());
     eprintln!(
         "serving {} ({workers} workers, queue {}); stop with Ctrl-C",
         server.matrix_ids().join(", "),

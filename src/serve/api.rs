@@ -61,19 +61,72 @@ pub fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
-/// Counts every answer by route pattern and status, with its latency.
+/// The matrix a request named, for its log line (a response extension).
+#[derive(Clone)]
+struct Named(String);
+
+/// Counts every answer by route pattern and status, with its latency, and logs it: one
+/// `tracing` event per request with its id (`X-Request-Id` as sent, if it is a plain token,
+/// else a new one; echoed in the answer), method, route, status, latency, bytes, and the
+/// matrix and fingerprint of a render. Never the profile, a header's value or the token.
 async fn observe(Axum(state): Axum<Shared>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", |m| m.as_str())
         .to_owned();
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| plain_id(v))
+        .map_or_else(new_request_id, str::to_owned);
+    let method = request.method().to_string();
     let started = Instant::now();
-    let response = next.run(request).await;
-    state
-        .metrics
-        .record(&route, response.status().as_u16(), started.elapsed());
+    let mut response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.record(&route, status, elapsed);
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    let bytes = axum::body::HttpBody::size_hint(response.body()).exact();
+    let matrix = response.extensions().get::<Named>().map(|n| n.0.clone());
+    let fingerprint = response
+        .headers()
+        .get("x-annex-fingerprint")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    tracing::info!(
+        request_id = id,
+        method,
+        route,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        bytes,
+        matrix,
+        fingerprint,
+        "request"
+    );
     response
+}
+
+/// A request id a client may choose: 1 to 128 letters, digits, `-`, `_`, `.` (anything
+/// else could forge log lines or headers, and is replaced).
+fn plain_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// 128 random bits, hex.
+fn new_request_id() -> String {
+    let mut bytes = [0u8; 16];
+    // The system's generator cannot fail on the platforms served; zeros would still be a
+    // valid (if not unique) id.
+    let _ = getrandom::fill(&mut bytes);
+    digest::hex(&bytes)
 }
 
 /// The bearer token, when the server has one.
@@ -364,6 +417,7 @@ fn kind_of(query: Option<&str>) -> Result<Kind, Problem> {
 
 /// A made document and what its answer says about it.
 struct Made {
+    matrix: String,
     pdf: Vec<u8>,
     fingerprint: String,
     file_name: String,
@@ -386,6 +440,7 @@ fn make(state: &State, body: &[u8], kind: Kind) -> Result<Made, Problem> {
         seal::check_attached(&document.compiled.pdf).map_err(fail)?;
     }
     Ok(Made {
+        matrix: input.served.id.clone(),
         fingerprint: prepared.fingerprint(),
         file_name: prepared.file_name(kind),
         sealed: sealed.is_some(),
@@ -431,6 +486,7 @@ async fn render(
             );
             h.insert("x-annex-warnings", HeaderValue::from(made.warnings));
             h.insert("x-annex-pages", HeaderValue::from(made.pages));
+            response.extensions_mut().insert(Named(made.matrix));
             response
         }
         Err(p) => p.into_response(),
@@ -465,11 +521,15 @@ async fn check(Axum(state): Axum<Shared>, headers: HeaderMap, body: Body) -> Res
         if input.converted {
             json["profile_toml"] = Value::String(input.profile.text.clone());
         }
-        Ok(json)
+        Ok((json, input.served.id.clone()))
     })
     .await;
     match report {
-        Ok(report) => Json(report).into_response(),
+        Ok((report, matrix)) => {
+            let mut response = Json(report).into_response();
+            response.extensions_mut().insert(Named(matrix));
+            response
+        }
         Err(p) => p.into_response(),
     }
 }

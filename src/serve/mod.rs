@@ -10,7 +10,10 @@
 //! served folder) are loaded once, at start, and a bad one stops the start; a request
 //! names a matrix by id, never by path, so nothing a request says reaches the file system
 //! (the profile's own `[subscription] matrices` is refused); a bind address outside the
-//! loopback range needs a token; every request body is bounded
+//! loopback range needs a token and TLS (unless `insecure_http` says otherwise); at most
+//! `max_connections` are open, each must send its headers within `header_timeout`
+//! ([`conn`]); every request is one `tracing` event (the command writes it as a JSON line),
+//! never with the profile or the token; every request body is bounded
 //! ([`limits::MAX_REQUEST_BYTES`]) and every request timed out
 //! ([`limits::REQUEST_TIMEOUT_SECS`] by default); at most `workers` documents are made at
 //! once on blocking threads, at most `queue` more wait, and the rest are answered 503 with
@@ -18,6 +21,7 @@
 //! `annex check` reports, a 5xx is only ever the tool's own failure.
 
 mod api;
+mod conn;
 mod limit;
 mod metrics;
 mod problem;
@@ -35,6 +39,7 @@ use crate::limits;
 use crate::load::{self, LoadedMatrix};
 use crate::prepare::{InputOptions, Shared};
 
+pub use conn::{Bounds, TlsFiles};
 pub use limit::Limiter;
 
 /// How `annex serve` runs.
@@ -55,6 +60,12 @@ pub struct ServeOptions {
     pub queue: usize,
     /// Longest time a request may take, body included.
     pub timeout: Duration,
+    /// Connections open at once, and how long a connection has to send its headers.
+    pub bounds: Bounds,
+    /// Serve HTTPS with this certificate and key.
+    pub tls: Option<TlsFiles>,
+    /// Allow plain HTTP off the loopback (behind a TLS-terminating proxy).
+    pub insecure_http: bool,
 }
 
 /// A served matrix: its id (the file stem) and the matrix as loaded.
@@ -79,6 +90,8 @@ pub struct State {
 pub struct Server {
     listener: TcpListener,
     state: Arc<State>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    bounds: Bounds,
 }
 
 impl Server {
@@ -92,6 +105,16 @@ impl Server {
                 options.listen
             )));
         }
+        if options.tls.is_none() && !options.insecure_http && !options.listen.ip().is_loopback() {
+            return Err(Invalid::input(format!(
+                "refusing to serve plain HTTP on {}: off the loopback the token would cross the network in clear; give --tls-cert and --tls-key, or --insecure-http behind a proxy that terminates TLS",
+                options.listen
+            )));
+        }
+        if options.bounds.max_connections == 0 {
+            return Err(Invalid::input("--max-connections must be at least 1"));
+        }
+        let tls = options.tls.as_ref().map(conn::acceptor).transpose()?;
         if options.workers == 0 {
             return Err(Invalid::input("--workers must be at least 1"));
         }
@@ -111,6 +134,8 @@ impl Server {
         listener.set_nonblocking(true)?;
         Ok(Server {
             listener,
+            tls,
+            bounds: options.bounds,
             state: Arc::new(State {
                 shared,
                 matrices,
@@ -127,6 +152,15 @@ impl Server {
         Ok(self.listener.local_addr()?)
     }
 
+    /// `https` or `http`: how clients reach this server.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// The ids of the served matrices.
     pub fn matrix_ids(&self) -> Vec<String> {
         self.state.matrices.keys().cloned().collect()
@@ -139,12 +173,11 @@ impl Server {
             .build()
             .context("cannot start the HTTP runtime")?;
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(self.listener)?;
+            let listener = tokio::net::TcpListener::from_std(self.listener)
+                .context("the HTTP server failed")?;
             let app = api::router(self.state);
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopped())
-                .await
-                .context("the HTTP server failed")
+            conn::serve(listener, app, self.tls, self.bounds, stopped()).await;
+            Ok(())
         })
     }
 }
@@ -258,18 +291,42 @@ mod tests {
         assert!(!valid_id("é"));
     }
 
-    #[test]
-    fn off_the_loopback_a_token_is_required() {
-        let options = ServeOptions {
-            listen: "0.0.0.0:0".parse().unwrap(),
-            token: Some(String::new()),
+    fn options(listen: &str, token: &str) -> ServeOptions {
+        ServeOptions {
+            listen: listen.parse().unwrap(),
+            token: Some(token.to_owned()),
             matrices: None,
             inputs: InputOptions::default(),
             workers: 1,
             queue: 0,
             timeout: DEFAULT_TIMEOUT,
-        };
-        let err = Server::bind(options).err().expect("refused");
+            bounds: Bounds {
+                max_connections: 1,
+                header_timeout: DEFAULT_TIMEOUT,
+            },
+            tls: None,
+            insecure_http: false,
+        }
+    }
+
+    #[test]
+    fn off_the_loopback_a_token_is_required() {
+        let err = Server::bind(options("0.0.0.0:0", ""))
+            .err()
+            .expect("refused");
         assert!(err.to_string().contains("without a token"), "{err}");
+    }
+
+    #[test]
+    fn off_the_loopback_tls_is_required_unless_said_otherwise() {
+        let err = Server::bind(options("0.0.0.0:0", "t"))
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("--insecure-http"), "{err}");
+        let insecure = ServeOptions {
+            insecure_http: true,
+            ..options("0.0.0.0:0", "t")
+        };
+        assert!(Server::bind(insecure).is_ok());
     }
 }

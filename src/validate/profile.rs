@@ -302,7 +302,12 @@ fn region<'c>(
     let raw = &loaded.raw;
     let region_code = raw.location.region.get_ref();
     let region = catalogue.region(region_code);
-    if region.is_none() {
+    if region_code.trim().is_empty() {
+        // Nothing chosen yet (the page's empty select): say so, not "unknown region ``".
+        let f = Finding::error("profile::empty-field", "location.region is empty")
+            .note(list_hint("region"));
+        findings.push_at(f, raw.location.region.span());
+    } else if region.is_none() {
         let mut f = findings
             .at(
                 Finding::error(
@@ -625,6 +630,7 @@ title = "T"
                 "profile::service-not-subscribed",
             ),
             ("name = \"B\"", "name = \"\"", "profile::empty-field"),
+            ("\"GRA\"", "\"\"", "profile::empty-field"),
         ] {
             assert_eq!(codes(from, to), vec![code.to_owned()], "{from} → {to}");
         }

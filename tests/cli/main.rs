@@ -21,6 +21,8 @@ mod render;
 mod sandbox;
 mod seal;
 mod serve;
+mod serve_hardening;
+mod shell;
 mod sign;
 mod sign_housekeeping;
 mod tailor;

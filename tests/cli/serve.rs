@@ -10,21 +10,23 @@ use serde_json::{json, Value};
 
 use super::{annex, fixture, repo};
 
-/// A running `annex serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: String,
+/// A running `annex serve`, stopped when dropped; its stderr (the request log) goes to a
+/// file.
+pub(super) struct Server {
+    pub(super) child: Child,
+    pub(super) addr: String,
+    log: tempfile::NamedTempFile,
 }
 
 /// An HTTP answer.
-struct Reply {
-    status: u16,
+pub(super) struct Reply {
+    pub(super) status: u16,
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -62,14 +64,15 @@ impl Reply {
 
 impl Server {
     /// Starts `annex serve --listen 127.0.0.1:0 ARGS` and reads the address it prints.
-    fn start(args: &[&str]) -> Server {
+    pub(super) fn start(args: &[&str]) -> Server {
+        let log = tempfile::NamedTempFile::new().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_annex"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .current_dir(repo(""))
             .env_remove("ANNEX_TOKEN")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log.reopen().unwrap())
             .spawn()
             .expect("annex serve starts");
         let mut line = String::new();
@@ -79,16 +82,28 @@ impl Server {
         let addr = line
             .trim()
             .strip_prefix("listening on http://")
+            .or_else(|| line.trim().strip_prefix("listening on https://"))
             .unwrap_or_else(|| panic!("first line: {line:?}"))
             .to_owned();
-        Server { child, addr }
+        Server { child, addr, log }
     }
 
-    fn connect(&self) -> TcpStream {
+    /// What the server wrote on stderr so far.
+    pub(super) fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap()
+    }
+
+    pub(super) fn connect(&self) -> TcpStream {
         TcpStream::connect(&self.addr).expect("the server accepts")
     }
 
-    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    pub(super) fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
         let mut stream = self.connect();
         stream
             .write_all(&head(method, path, headers, Some(body.len())))
@@ -97,7 +112,7 @@ impl Server {
         read_reply(stream)
     }
 
-    fn get(&self, path: &str) -> Reply {
+    pub(super) fn get(&self, path: &str) -> Reply {
         self.send("GET", path, &[], b"")
     }
 
@@ -189,15 +204,15 @@ fn unchunk(mut data: &[u8]) -> Vec<u8> {
     }
 }
 
-fn profile(path: &str) -> String {
+pub(super) fn profile(path: &str) -> String {
     std::fs::read_to_string(repo(path)).unwrap()
 }
 
-fn request(matrix: &str, profile_text: &str) -> Value {
+pub(super) fn request(matrix: &str, profile_text: &str) -> Value {
     json!({ "matrix": matrix, "profile": profile_text })
 }
 
-const SEED: &str = "ovhcloud-data-processing";
+pub(super) const SEED: &str = "ovhcloud-data-processing";
 
 #[test]
 fn every_endpoint_answers_and_a_render_is_the_cli_s_document() {
@@ -508,6 +523,13 @@ fn a_token_guards_the_api_and_is_required_off_the_loopback() {
     assert!(refused.stdout.is_empty(), "nothing is served");
     assert!(String::from_utf8_lossy(&refused.stderr)
         .contains("refusing to listen on 0.0.0.0:0 without a token"));
+    // With a token, plain HTTP off the loopback still needs to be asked for.
+    let refused = annex(
+        &repo(""),
+        &["serve", "--listen", "0.0.0.0:0", "--token", "t"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--insecure-http"));
 
     let server = Server::start(&["--token", "s3cret"]);
     for headers in [

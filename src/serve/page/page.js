@@ -92,6 +92,18 @@ function clearFindings() {
   for (const el of document.querySelectorAll('.invalid')) el.classList.remove('invalid');
 }
 
+// A finding as the form says it: an empty choice is asked for by the field's label
+// ("Choose a region"), not named by its key in the profile file.
+function pageMessage(f, field) {
+  const input = $(field);
+  if (f.code === 'profile::empty-field' && input && input.tagName === 'SELECT') {
+    const label = input.closest('label');
+    const name = label ? label.firstChild.textContent.trim().toLowerCase() : field;
+    return 'Choose a ' + name + '.';
+  }
+  return f.message;
+}
+
 // Shows each finding of the profile beside its field; returns how many errors.
 function showFindings(findings, fieldOf) {
   clearFindings();
@@ -105,11 +117,12 @@ function showFindings(findings, fieldOf) {
     const item = document.createElement('div');
     item.className = 'finding ' + f.severity;
     item.dataset.code = f.code;
-    item.textContent = f.message + ' ';
+    item.textContent = pageMessage(f, field) + ' ';
     const code = document.createElement('code');
     code.textContent = f.code;
     item.append(code);
-    for (const note of f.notes || []) {
+    // Hints that name a command (`annex catalogue regions`) are for the CLI, not the form.
+    for (const note of (f.notes || []).filter((n) => !/`annex /.test(n))) {
       const n = document.createElement('div');
       n.textContent = note;
       item.append(n);
