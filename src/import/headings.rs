@@ -167,17 +167,7 @@ impl Importer<'_> {
                 "row `{title}` has one cell, emphasised: read as a heading, and the rows after it as its section"
             ),
         );
-        self.section_lines.entry(String::new()).or_insert(line);
-        self.sections.push(Section {
-            number: String::new(),
-            title: title.to_owned(),
-            note: None,
-            has_table: true,
-            applies: None,
-            activities: Vec::new(),
-            translations: Default::default(),
-        });
-        self.sections.len() - 1
+        self.unnumbered_section(line, title, true)
     }
 
     fn new_unnumbered_section(&mut self, line: usize, title: &str) -> usize {
@@ -197,12 +187,17 @@ impl Importer<'_> {
             None,
             message,
         );
+        self.unnumbered_section(line, title, false)
+    }
+
+    /// A section without number titled `title`, first met at `line`: its index.
+    fn unnumbered_section(&mut self, line: usize, title: &str, has_table: bool) -> usize {
         self.section_lines.entry(String::new()).or_insert(line);
         self.sections.push(Section {
             number: String::new(),
             title: title.to_owned(),
             note: None,
-            has_table: false,
+            has_table,
             applies: None,
             activities: Vec::new(),
             translations: Default::default(),
