@@ -395,6 +395,9 @@ pub struct Words {
     pub findings: String,
     /// Policy explanation.
     pub policy_text: String,
+    /// Says that the checks' messages are in English (the tool's language), in documents in
+    /// another language; empty in English.
+    pub messages_language: String,
     /// "No finding."
     pub no_findings: String,
     /// "Severity".
