@@ -51,23 +51,46 @@ fn rsa_size_ok(key: &impl rsa::traits::PublicKeyParts) -> Result<(), String> {
     }
 }
 
-/// A private key that can sign.
+/// A private key that can sign: in memory (read from a file), or on a device that signs
+/// for us and never gives the key out (a PKCS#11 token, [`DeviceKey`]). Every kind signs
+/// the same SignerInfo, so there is one CMS builder ([`sign`]).
 pub enum SigningKey {
     /// ECDSA on P-256 with SHA-256.
     P256(p256::ecdsa::SigningKey),
+    /// ECDSA on P-384 with SHA-256 (the digest PAdES signs everywhere here).
+    P384(p384::ecdsa::SigningKey),
     /// RSA PKCS#1 v1.5 with SHA-256.
     Rsa(Box<rsa::pkcs1v15::SigningKey<Sha256>>),
+    /// A key on a device.
+    Device(Box<dyn DeviceKey>),
+}
+
+/// The signature scheme a [`DeviceKey`] signs with (always over a SHA-256 digest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// ECDSA (P-256 or P-384) with SHA-256.
+    EcdsaSha256,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    RsaPkcs1Sha256,
+}
+
+/// A key that signs where it is kept. It is shared by a batch's workers, so it serialises
+/// its own use of the device if the device needs it.
+pub trait DeviceKey: Send + Sync {
+    /// The scheme the key signs with.
+    fn scheme(&self) -> Scheme;
+    /// Signs the SHA-256 `digest`; returns the signature as CMS carries it (ECDSA: the DER
+    /// `ECDSA-Sig-Value`; RSA: the signature bytes).
+    fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String>;
 }
 
 impl SigningKey {
     /// Reads a PEM private key: PKCS#8 (`PRIVATE KEY`), SEC1 (`EC PRIVATE KEY`) or PKCS#1
-    /// (`RSA PRIVATE KEY`). Encrypted keys are refused.
+    /// (`RSA PRIVATE KEY`). An encrypted key (`ENCRYPTED PRIVATE KEY`) is refused here:
+    /// [`crate::sign::keys`] decrypts it first.
     pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
         if pem.contains("ENCRYPTED PRIVATE KEY") {
-            return Err(
-                "the key is encrypted; decrypt it first (openssl pkcs8 -in key.pem -out plain.pem)"
-                    .into(),
-            );
+            return Err("the key is encrypted".into());
         }
         if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_pem(pem) {
             return Ok(SigningKey::P256(k));
@@ -75,39 +98,104 @@ impl SigningKey {
         if let Ok(k) = p256::SecretKey::from_sec1_pem(pem) {
             return Ok(SigningKey::P256(k.into()));
         }
+        if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_pem(pem) {
+            return Ok(SigningKey::P384(k));
+        }
+        if let Ok(k) = p384::SecretKey::from_sec1_pem(pem) {
+            return Ok(SigningKey::P384(k.into()));
+        }
         let rsa_key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
             .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(pem));
         match rsa_key {
-            Ok(k) => {
-                rsa_size_ok(&k)?;
-                Ok(SigningKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(k))))
-            }
-            Err(_) => Err("not a PEM private key of a supported kind (ECDSA P-256 or RSA, PKCS#8, SEC1 or PKCS#1)".into()),
+            Ok(k) => SigningKey::rsa(k),
+            Err(_) => Err(UNSUPPORTED_KEY.into()),
         }
     }
 
-    /// The DER SubjectPublicKeyInfo of the public half.
-    fn public_key_der(&self) -> Result<Vec<u8>, String> {
+    /// Reads a DER PKCS#8 `PrivateKeyInfo` (what an encrypted PEM or a PKCS#12 file holds).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, String> {
+        if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
+            return Ok(SigningKey::P256(k));
+        }
+        if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_der(der) {
+            return Ok(SigningKey::P384(k));
+        }
+        match rsa::RsaPrivateKey::from_pkcs8_der(der) {
+            Ok(k) => SigningKey::rsa(k),
+            Err(_) => Err(UNSUPPORTED_KEY.into()),
+        }
+    }
+
+    fn rsa(k: rsa::RsaPrivateKey) -> Result<SigningKey, String> {
+        rsa_size_ok(&k)?;
+        Ok(SigningKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(k))))
+    }
+
+    /// The DER SubjectPublicKeyInfo of the public half (`None` for a device key: its
+    /// signature is checked against the certificate instead).
+    fn public_key_der(&self) -> Result<Option<Vec<u8>>, String> {
         use p256::pkcs8::EncodePublicKey;
         let doc = match self {
             SigningKey::P256(k) => k.verifying_key().to_public_key_der(),
+            SigningKey::P384(k) => k.verifying_key().to_public_key_der(),
             SigningKey::Rsa(k) => rsa::RsaPublicKey::from(k.as_ref().as_ref()).to_public_key_der(),
+            SigningKey::Device(_) => return Ok(None),
         };
-        doc.map(|d| d.as_bytes().to_vec())
+        doc.map(|d| Some(d.as_bytes().to_vec()))
             .map_err(|e| e.to_string())
     }
 
-    fn sign(&self, data: &[u8]) -> (AlgorithmIdentifierOwned, Vec<u8>) {
-        match self {
+    fn sign(&self, data: &[u8]) -> Result<(AlgorithmIdentifierOwned, Vec<u8>), String> {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        Ok(match self {
             SigningKey::P256(k) => {
                 let sig: p256::ecdsa::DerSignature = k.sign(data);
                 (alg(ECDSA_WITH_SHA256, false), sig.to_vec())
+            }
+            SigningKey::P384(k) => {
+                let sig: p384::ecdsa::Signature = k
+                    .sign_prehash(&Sha256::digest(data))
+                    .map_err(|e| e.to_string())?;
+                (alg(ECDSA_WITH_SHA256, false), sig.to_der().to_vec())
             }
             SigningKey::Rsa(k) => {
                 let sig = k.sign(data);
                 (alg(RSA_ENCRYPTION, true), sig.to_vec())
             }
-        }
+            SigningKey::Device(k) => {
+                let sig = k.sign_digest(&Sha256::digest(data).into())?;
+                match k.scheme() {
+                    Scheme::EcdsaSha256 => (alg(ECDSA_WITH_SHA256, false), sig),
+                    Scheme::RsaPkcs1Sha256 => (alg(RSA_ENCRYPTION, true), sig),
+                }
+            }
+        })
+    }
+}
+
+const UNSUPPORTED_KEY: &str =
+    "not a private key of a supported kind (ECDSA P-256 or P-384, or RSA; PKCS#8, SEC1 or PKCS#1)";
+
+/// The DER `DigestInfo` prefix of a SHA-256 digest (RFC 8017 §9.2 note 1): what RSA
+/// PKCS#1 v1.5 signs, for a device that is handed the raw `CKM_RSA_PKCS` operation.
+pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// An ECDSA signature as a device returns it (`r || s`, each as long as the curve's
+/// field) → the DER `ECDSA-Sig-Value` CMS carries.
+pub fn ecdsa_der_from_raw(raw: &[u8]) -> Result<Vec<u8>, String> {
+    match raw.len() {
+        64 => p256::ecdsa::Signature::from_slice(raw)
+            .map(|s| s.to_der().to_vec())
+            .map_err(|e| e.to_string()),
+        96 => p384::ecdsa::Signature::from_slice(raw)
+            .map(|s| s.to_der().to_vec())
+            .map_err(|e| e.to_string()),
+        n => Err(format!(
+            "an ECDSA signature of {n} bytes (expected 64 or 96)"
+        )),
     }
 }
 
@@ -185,7 +273,7 @@ pub fn sign(
         .subject_public_key_info
         .to_der()
         .map_err(|e| e.to_string())?;
-    if key.public_key_der()? != cert_spki {
+    if key.public_key_der()?.is_some_and(|k| k != cert_spki) {
         return Err("the private key does not match the certificate".into());
     }
     let cert_der = cert.to_der().map_err(|e| e.to_string())?;
@@ -211,7 +299,12 @@ pub fn sign(
         attrs.insert(a).map_err(|e| e.to_string())?;
     }
     let signed = attrs.to_der().map_err(|e| e.to_string())?;
-    let (signature_algorithm, signature) = key.sign(&signed);
+    let (signature_algorithm, signature) = key.sign(&signed)?;
+    if matches!(key, SigningKey::Device(_)) {
+        // A device's key is not read: its signature is checked against the certificate.
+        verify_with(cert, &signature_algorithm.oid, &signed, &signature)
+            .map_err(|_| "the key does not match the certificate".to_string())?;
+    }
     let signer = SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -374,11 +467,20 @@ fn verify_with(cert: &Certificate, alg: &Oid, data: &[u8], signature: &[u8]) -> 
         if *alg != ECDSA_WITH_SHA256 {
             return Err(format!("unsupported signature algorithm {alg}"));
         }
-        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki_der)
-            .map_err(|_| "unsupported EC key (only P-256)".to_string())?;
-        let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|e| e.to_string())?;
-        key.verify(data, &sig)
-            .map_err(|_| "the signature does not verify with the certificate's key".to_string())
+        let bad = || "the signature does not verify with the certificate's key".to_string();
+        if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(&spki_der) {
+            let sig =
+                p256::ecdsa::DerSignature::from_bytes(signature).map_err(|e| e.to_string())?;
+            return key.verify(data, &sig).map_err(|_| bad());
+        }
+        // P-384 with SHA-256 (what `sign` makes with a P-384 key).
+        use p384::ecdsa::signature::hazmat::PrehashVerifier;
+        let key = p384::ecdsa::VerifyingKey::from_public_key_der(&spki_der)
+            .map_err(|_| "unsupported EC key (only P-256 and P-384)".to_string())?;
+        let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(|e| e.to_string())?;
+        let sig = p384::ecdsa::Signature::try_from(sig).map_err(|e| e.to_string())?;
+        key.verify_prehash(&Sha256::digest(data), &sig)
+            .map_err(|_| bad())
     } else if spki.algorithm.oid == RSA_ENCRYPTION {
         if *alg != RSA_ENCRYPTION && *alg != SHA256_WITH_RSA {
             return Err(format!("unsupported signature algorithm {alg}"));
