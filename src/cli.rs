@@ -62,7 +62,7 @@ pub enum Command {
     /// Sign a final annex (PAdES B-B), in an incremental update: earlier signatures stay
     /// valid, so signatories sign in turn.
     #[command(
-        after_help = "Examples:\n  annex sign output/acme-annex.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key k2.pem --sign-cert c2.pem --sign-chain ca.pem   # countersign\n  annex sign draft.pdf -o signed.pdf --sign-key key.pem --sign-cert cert.pem\n\nExit codes: 0 signed, 1 not a final annex, unreadable key or certificate, no free signature place, 2 tool failure."
+        after_help = "Examples:\n  annex sign output/acme-annex.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key k2.pem --sign-cert c2.pem --sign-chain ca.pem   # countersign\n  annex sign draft.pdf -o signed.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key id.p12 --key-pass-file pass.txt   # PKCS#12: certificate inside\n  annex sign output/acme-annex.pdf --sign-key 'pkcs11:token=annex;object=signer?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin'\n\nExit codes: 0 signed, 1 not a final annex, unreadable key or certificate, wrong passphrase or PIN, token or key not found, no free signature place, 2 tool failure."
     )]
     Sign(SignArgs),
     /// Check a final annex: PDF/A-3a + PDF/UA-1, attachments against the manifest, fingerprint,

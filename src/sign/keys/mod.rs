@@ -218,7 +218,7 @@ fn load_file(
         let end = pem[begin..]
             .find(END)
             .map_or(pem.len(), |e| begin + e + END.len());
-        let (_, der) = pkcs8::der::pem::decode_vec(pem[begin..end].as_bytes())
+        let (_, der) = pkcs8::der::pem::decode_vec(&pem.as_bytes()[begin..end])
             .map_err(|e| unreadable(e.to_string()))?;
         let encrypted = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
             .map_err(|e| unreadable(e.to_string()))?;
