@@ -4,7 +4,8 @@
 #   2. a legacy one (`-legacy`: 3DES key, RC2-40 certificates), RSA 2048;
 #   3. an encrypted PKCS#8 PEM key with --sign-cert;
 #   4. a SoftHSM2 token (initialised here, SOFTHSM2_CONF in a temp folder) holding an EC
-#      P-256 key and an RSA 3072 key imported with `softhsm2-util --import`: one annex each;
+#      P-256 key and an RSA 3072 key imported with `softhsm2-util --import`: one annex each
+#      (the RSA key twice: PKCS#1 v1.5 and RSASSA-PSS);
 #   5. a batch of final annexes signed on the token: every one.
 # Each annex must be valid for pyHanko ("$repo/scripts/pyhanko_check.py" validate), for `annex
 # verify` and for poppler's pdfsig.
@@ -90,6 +91,9 @@ valid "token EC P-256" "$ca" "$pdf"
 pdf=$(fresh token-rsa)
 check "sign on the token (RSA 3072)" "$ANNEX" sign "$pdf" --sign-key "$(uri rsa)" --sign-cert rsa.pem
 valid "token RSA 3072" "$work/rsa.pem" "$pdf"
+pdf=$(fresh token-rsa-pss)
+check "sign on the token (RSA 3072, RSASSA-PSS)" "$ANNEX" sign "$pdf" --sign-key "$(uri rsa)" --sign-cert rsa.pem --sign-rsa-pss
+valid "token RSA 3072 RSASSA-PSS" "$work/rsa.pem" "$pdf"
 
 mkdir profiles
 cp "$repo/tests/fixtures/pack-customers/alpha.toml" "$repo/tests/fixtures/pack-customers/beta.toml" \

@@ -581,6 +581,10 @@ pub struct SignerArgs {
     /// The key's passphrase (a token's PIN): the value of environment variable NAME.
     #[arg(long, value_name = "NAME", requires = "sign_key")]
     pub key_pass_env: Option<String>,
+    /// Sign with RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32) instead of PKCS#1 v1.5 (RSA
+    /// keys only; a file's key or a token's).
+    #[arg(long, requires = "sign_key")]
+    pub sign_rsa_pss: bool,
 }
 
 impl SignerArgs {
@@ -601,6 +605,7 @@ impl SignerArgs {
             cert: self.sign_cert.clone(),
             chain: self.sign_chain.clone(),
             passphrase,
+            rsa_pss: self.sign_rsa_pss,
         }))
     }
 

@@ -32,6 +32,7 @@ const ID_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
 const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
 const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
 const ID_EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
 const COMMON_NAME: Oid = Oid::new_unwrap("2.5.4.3");
 
@@ -61,6 +62,8 @@ pub enum SigningKey {
     P384(p384::ecdsa::SigningKey),
     /// RSA PKCS#1 v1.5 with SHA-256.
     Rsa(Box<rsa::pkcs1v15::SigningKey<Sha256>>),
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt ([`PSS_PARAMS`]).
+    RsaPss(Box<rsa::pss::SigningKey<Sha256>>),
     /// A key on a device.
     Device(Box<dyn DeviceKey>),
 }
@@ -72,6 +75,8 @@ pub enum Scheme {
     EcdsaSha256,
     /// RSA PKCS#1 v1.5 with SHA-256.
     RsaPkcs1Sha256,
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt.
+    RsaPssSha256,
 }
 
 /// A key that signs where it is kept. It is shared by a batch's workers, so it serialises
@@ -126,6 +131,18 @@ impl SigningKey {
         }
     }
 
+    /// The same RSA key, signing with RSASSA-PSS instead of PKCS#1 v1.5 (`--sign-rsa-pss`).
+    pub fn into_pss(self) -> Result<SigningKey, String> {
+        match self {
+            SigningKey::Rsa(k) => {
+                let key: rsa::RsaPrivateKey = k.as_ref().as_ref().clone();
+                Ok(SigningKey::RsaPss(Box::new(rsa::pss::SigningKey::new(key))))
+            }
+            SigningKey::RsaPss(_) => Ok(self),
+            _ => Err("RSASSA-PSS needs an RSA key".into()),
+        }
+    }
+
     fn rsa(k: rsa::RsaPrivateKey) -> Result<SigningKey, String> {
         rsa_size_ok(&k)?;
         Ok(SigningKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(k))))
@@ -139,6 +156,9 @@ impl SigningKey {
             SigningKey::P256(k) => k.verifying_key().to_public_key_der(),
             SigningKey::P384(k) => k.verifying_key().to_public_key_der(),
             SigningKey::Rsa(k) => rsa::RsaPublicKey::from(k.as_ref().as_ref()).to_public_key_der(),
+            SigningKey::RsaPss(k) => {
+                rsa::RsaPublicKey::from(k.as_ref().as_ref()).to_public_key_der()
+            }
             SigningKey::Device(_) => return Ok(None),
         };
         doc.map(|d| Some(d.as_bytes().to_vec()))
@@ -162,15 +182,37 @@ impl SigningKey {
                 let sig = k.sign(data);
                 (alg(RSA_ENCRYPTION, true), sig.to_vec())
             }
+            SigningKey::RsaPss(k) => {
+                use rsa::signature::RandomizedSigner as _;
+                let sig = k.sign_with_rng(&mut rsa::rand_core::OsRng, data);
+                (pss_alg()?, sig.to_vec())
+            }
             SigningKey::Device(k) => {
                 let sig = k.sign_digest(&Sha256::digest(data).into())?;
                 match k.scheme() {
                     Scheme::EcdsaSha256 => (alg(ECDSA_WITH_SHA256, false), sig),
                     Scheme::RsaPkcs1Sha256 => (alg(RSA_ENCRYPTION, true), sig),
+                    Scheme::RsaPssSha256 => (pss_alg()?, sig),
                 }
             }
         })
     }
+}
+
+/// The DER `RSASSA-PSS-params` of every PSS signature made and accepted here (RFC 4055):
+/// hash SHA-256, mask generation MGF1 with SHA-256, salt length 32, trailer field 1.
+pub const PSS_PARAMS: [u8; 54] = [
+    0x30, 0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+    0x01, 0x05, 0x00, 0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+    0x01, 0x08, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0xa2, 0x03, 0x02, 0x01, 0x20,
+];
+
+fn pss_alg() -> Result<AlgorithmIdentifierOwned, String> {
+    Ok(AlgorithmIdentifierOwned {
+        oid: RSASSA_PSS,
+        parameters: Some(Any::from_der(&PSS_PARAMS).map_err(|e| e.to_string())?),
+    })
 }
 
 const UNSUPPORTED_KEY: &str =
@@ -422,12 +464,26 @@ pub fn check(blob: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
         None => Err("the signer's certificate is not in the signature".into()),
         Some(cert) => {
             let signed = attrs.to_der().map_err(|e| e.to_string())?;
-            verify_with(
-                cert,
-                &si.signature_algorithm.oid,
-                &signed,
-                si.signature.as_bytes(),
-            )
+            let params = si
+                .signature_algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.to_der().ok());
+            if si.signature_algorithm.oid == RSASSA_PSS
+                && params.as_deref() != Some(&PSS_PARAMS[..])
+            {
+                Err(
+                    "unsupported RSASSA-PSS parameters (only SHA-256, MGF1-SHA-256, salt 32)"
+                        .into(),
+                )
+            } else {
+                verify_with(
+                    cert,
+                    &si.signature_algorithm.oid,
+                    &signed,
+                    si.signature.as_bytes(),
+                )
+            }
         }
     };
     Ok(Checked {
@@ -482,11 +538,20 @@ fn verify_with(cert: &Certificate, alg: &Oid, data: &[u8], signature: &[u8]) -> 
         key.verify_prehash(&Sha256::digest(data), &sig)
             .map_err(|_| bad())
     } else if spki.algorithm.oid == RSA_ENCRYPTION {
-        if *alg != RSA_ENCRYPTION && *alg != SHA256_WITH_RSA {
+        if *alg != RSA_ENCRYPTION && *alg != SHA256_WITH_RSA && *alg != RSASSA_PSS {
             return Err(format!("unsupported signature algorithm {alg}"));
         }
         let key = rsa::RsaPublicKey::from_public_key_der(&spki_der).map_err(|e| e.to_string())?;
         rsa_size_ok(&key)?;
+        if *alg == RSASSA_PSS {
+            // Only the parameters `sign` writes ([`PSS_PARAMS`]): checked by the caller.
+            let sig = rsa::pss::Signature::try_from(signature).map_err(|e| e.to_string())?;
+            return rsa::pss::VerifyingKey::<Sha256>::new(key)
+                .verify(data, &sig)
+                .map_err(|_| {
+                    "the signature does not verify with the certificate's key".to_string()
+                });
+        }
         let sig = rsa::pkcs1v15::Signature::try_from(signature).map_err(|e| e.to_string())?;
         rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
             .verify(data, &sig)

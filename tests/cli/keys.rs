@@ -182,6 +182,22 @@ fn pkcs12_current_and_legacy_and_encrypted_pkcs8_sign_valid_annexes() {
     );
     assert!(out.status.success(), "{}", show(&out));
     assert_valid(dir, &pdf, &ca, 2);
+    // The legacy file's RSA key signing RSASSA-PSS.
+    let pdf = final_annex(dir, "pss.pdf");
+    let out = annex(
+        dir,
+        &[
+            "sign",
+            "pss.pdf",
+            "--sign-key",
+            "legacy.p12",
+            "--key-pass-file",
+            "pass",
+            "--sign-rsa-pss",
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    assert_valid(dir, &pdf, &ca, 1);
     // Encrypted PKCS#8 PEM, with the certificate given.
     let pdf = final_annex(dir, "pem.pdf");
     let cert = pki("TEST-ONLY-provider.cert.pem");
@@ -294,7 +310,8 @@ fn a_wrong_passphrase_names_the_file_and_writes_nothing() {
 
 /// A SoftHSM2 token `annex` (user PIN 1234) in a temp folder, holding `ec` (the provider's
 /// P-256 key, id 01, with its certificate on the token) and `rsa` (an RSA 3072 key, id 02,
-/// its self-signed certificate `rsa.pem` left outside the token: `--sign-cert`).
+/// its self-signed certificate `rsa.pem` left outside the token: `--sign-cert`) and `p384`
+/// (an EC P-384 key, id 03, certificate `p384.pem` outside the token too).
 struct Token {
     dir: tempfile::TempDir,
 }
@@ -388,6 +405,33 @@ impl Token {
                 "1234",
             ],
         );
+        token.tool(
+            "openssl",
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-384",
+                "-nodes",
+                "-keyout",
+                "p384.key",
+                "-out",
+                "p384.pem",
+                "-subj",
+                "/CN=Token P-384 Signer",
+                "-days",
+                "3650",
+            ],
+        );
+        token.tool(
+            "softhsm2-util",
+            &[
+                "--import", "p384.key", "--token", "annex", "--label", "p384", "--id", "03",
+                "--pin", "1234",
+            ],
+        );
         std::fs::write(token.dir.path().join("pin"), "1234\n").unwrap();
         token
     }
@@ -467,6 +511,28 @@ fn a_token_signs_with_ec_and_rsa_3072_and_refuses_by_name() {
     );
     assert!(out.status.success(), "{}", show(&out));
     assert_valid(dir, &pdf, &rsa_cert, 1);
+    // The same RSA key signing RSASSA-PSS, and a P-384 key.
+    for (object, cert, extra) in [
+        ("rsa", "rsa.pem", Some("--sign-rsa-pss")),
+        ("p384", "p384.pem", None),
+    ] {
+        let pdf = final_annex(dir, &format!("{object}-2.pdf"));
+        let cert = token.path(cert);
+        let shown = pdf.display().to_string();
+        let uri = token.uri(object);
+        let mut args = vec![
+            "sign",
+            shown.as_str(),
+            "--sign-key",
+            uri.as_str(),
+            "--sign-cert",
+            cert.as_str(),
+        ];
+        args.extend(extra);
+        let out = token.annex(dir, &args);
+        assert!(out.status.success(), "{object}\n{}", show(&out));
+        assert_valid(dir, &pdf, &cert, 1);
+    }
 
     // Refusals: exit 1, what was looked for named, the PIN never shown, nothing written.
     let pdf = final_annex(dir, "a.pdf");

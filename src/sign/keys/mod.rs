@@ -69,6 +69,9 @@ pub struct KeyOptions {
     pub chain: Option<PathBuf>,
     /// Where a passphrase or PIN comes from.
     pub passphrase: Passphrase,
+    /// Sign with RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32) instead of PKCS#1 v1.5: for
+    /// RSA keys whose policy (an HSM's, a CA's) asks for PSS.
+    pub rsa_pss: bool,
 }
 
 /// A key with its certificate and chain.
@@ -147,8 +150,18 @@ fn read_secret(source: &Passphrase, what: &str) -> anyhow::Result<String> {
 pub fn load(options: &KeyOptions) -> anyhow::Result<Loaded> {
     let mut secret = Secret::new(&options.passphrase);
     let (key, mut found) = match &options.key {
-        KeySource::File(path) => load_file(path, &mut secret)?,
-        KeySource::Token(uri) => pkcs11::open(uri, &mut secret)?,
+        KeySource::File(path) => {
+            let (key, found) = load_file(path, &mut secret)?;
+            let key = if options.rsa_pss {
+                key.into_pss().map_err(|e| {
+                    Invalid::input(format!("--sign-rsa-pss: {}: {e}", path.display()))
+                })?
+            } else {
+                key
+            };
+            (key, found)
+        }
+        KeySource::Token(uri) => pkcs11::open(uri, &mut secret, options.rsa_pss)?,
     };
     let mut certs = match &options.cert {
         Some(cert) => cms::certs_from_pem(&read_text(cert, "the certificate")?)

@@ -9,7 +9,8 @@ use std::sync::Mutex;
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
-use cryptoki::mechanism::Mechanism;
+use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
@@ -180,6 +181,16 @@ impl DeviceKey for TokenKey {
                     .map_err(failed)?;
                 cms::ecdsa_der_from_raw(&raw)
             }
+            Scheme::RsaPssSha256 => {
+                let params = PkcsPssParams {
+                    hash_alg: MechanismType::SHA256,
+                    mgf: PkcsMgfType::MGF1_SHA256,
+                    s_len: 32.into(),
+                };
+                session
+                    .sign(&Mechanism::RsaPkcsPss(params), self.key, digest)
+                    .map_err(failed)
+            }
             Scheme::RsaPkcs1Sha256 => {
                 let mut info = cms::SHA256_DIGEST_INFO_PREFIX.to_vec();
                 info.extend_from_slice(digest);
@@ -209,6 +220,7 @@ fn pin(uri: &Uri, secret: &mut Secret<'_>, token: &str) -> anyhow::Result<String
 pub(super) fn open(
     uri: &Uri,
     secret: &mut Secret<'_>,
+    rsa_pss: bool,
 ) -> anyhow::Result<(SigningKey, Vec<Certificate>)> {
     let module = match &uri.module_path {
         Some(m) => m.clone(),
@@ -343,6 +355,12 @@ pub(super) fn open(
         }
     }
     let scheme = match key_type {
+        Some(KeyType::EC) if rsa_pss => {
+            return Err(Invalid::input(format!(
+                "--sign-rsa-pss: the key {} is not an RSA key",
+                uri.describe()
+            )))
+        }
         Some(KeyType::EC) => Scheme::EcdsaSha256,
         Some(KeyType::RSA) => {
             if modulus_bits < cms::MIN_RSA_BITS {
@@ -352,7 +370,11 @@ pub(super) fn open(
                     cms::MIN_RSA_BITS
                 )));
             }
-            Scheme::RsaPkcs1Sha256
+            if rsa_pss {
+                Scheme::RsaPssSha256
+            } else {
+                Scheme::RsaPkcs1Sha256
+            }
         }
         other => {
             return Err(Invalid::input(format!(
