@@ -621,3 +621,75 @@ fn a_batch_of_final_annexes_is_signed_on_one_token_session() {
     }
     assert_eq!(signed, 3, "every final annex of the batch is signed");
 }
+
+#[test]
+fn pack_signs_its_annex_on_the_token() {
+    let token = Token::new();
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let profile = fixture("pack-customers/alpha.toml").display().to_string();
+    let out = token.annex(
+        dir,
+        &[
+            "pack",
+            "--profile",
+            &profile,
+            "--out",
+            "packs",
+            "--sign-key",
+            &token.uri("ec"),
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let zip = dir.join("packs/alpha-evidence.zip").display().to_string();
+    let out = annex(dir, &["verify", &zip, "--trust", &pki("TEST-ONLY-ca.pem")]);
+    assert!(out.status.success(), "{}", show(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("member alpha-annex.pdf: signature"),
+        "{report}"
+    );
+}
+
+/// Without a passphrase flag, on a terminal (a pseudo-terminal from util-linux `script`),
+/// the passphrase is asked once, without echo, for a whole batch.
+#[test]
+fn a_batch_asks_the_passphrase_once_on_a_terminal() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    key_files(dir);
+    let profiles = dir.join("profiles");
+    std::fs::create_dir(&profiles).unwrap();
+    for name in ["alpha", "beta"] {
+        std::fs::copy(
+            fixture("pack-customers").join(format!("{name}.toml")),
+            profiles.join(format!("{name}.toml")),
+        )
+        .unwrap();
+    }
+    let command = format!(
+        "{} batch profiles --out out --jobs 2 --quiet --sign-key id.p12",
+        env!("CARGO_BIN_EXE_annex")
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script runs (util-linux)");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{PASS}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let text = show(&out);
+    assert_eq!(text.matches("passphrase for id.p12").count(), 1, "{text}");
+    let ca = pki("TEST-ONLY-ca.pem");
+    for name in ["alpha", "beta"] {
+        assert_valid(dir, &dir.join(format!("out/{name}-annex.pdf")), &ca, 1);
+    }
+}
