@@ -62,7 +62,7 @@ pub enum Command {
     /// Sign a final annex (PAdES B-B), in an incremental update: earlier signatures stay
     /// valid, so signatories sign in turn.
     #[command(
-        after_help = "Examples:\n  annex sign output/acme-annex.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key k2.pem --sign-cert c2.pem --sign-chain ca.pem   # countersign\n  annex sign draft.pdf -o signed.pdf --sign-key key.pem --sign-cert cert.pem\n\nExit codes: 0 signed, 1 not a final annex, unreadable key or certificate, no free signature place, 2 tool failure."
+        after_help = "Examples:\n  annex sign output/acme-annex.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key k2.pem --sign-cert c2.pem --sign-chain ca.pem   # countersign\n  annex sign draft.pdf -o signed.pdf --sign-key key.pem --sign-cert cert.pem\n  annex sign output/acme-annex.pdf --sign-key id.p12 --key-pass-file pass.txt   # PKCS#12: certificate inside\n  annex sign output/acme-annex.pdf --sign-key 'pkcs11:token=annex;object=signer?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin'\n\nExit codes: 0 signed, 1 not a final annex, unreadable key or certificate, wrong passphrase or PIN, token or key not found, no free signature place, 2 tool failure."
     )]
     Sign(SignArgs),
     /// Check a final annex: PDF/A-3a + PDF/UA-1, attachments against the manifest, fingerprint,
@@ -596,29 +596,67 @@ pub enum Format {
     Json,
 }
 
-/// The signer of a final annex (`render`, `pack`).
+/// The signer of a final annex (`render`, `sign`, `batch`, `pack`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct SignerArgs {
-    /// Sign the final annex (PAdES B-B) with this private key (PEM: PKCS#8, SEC1 or PKCS#1;
-    /// ECDSA P-256 or RSA).
-    #[arg(long, value_name = "FILE", requires = "sign_cert")]
+    /// Sign final annexes (PAdES B-B) with this key: a PEM file (PKCS#8, plain or
+    /// encrypted, SEC1 or PKCS#1), a PKCS#12 file (.p12/.pfx), or a key on a PKCS#11
+    /// token or HSM by its RFC 7512 URI (`pkcs11:token=T;object=K?module-path=LIB.so`;
+    /// the module may also come from ANNEX_PKCS11_MODULE). ECDSA P-256/P-384 or RSA ≥ 2048.
+    #[arg(long, value_name = "KEY")]
     pub sign_key: Option<PathBuf>,
-    /// The signer's X.509 certificate (PEM), matching `--sign-key`.
+    /// The signer's X.509 certificate (PEM); optional when the PKCS#12 file or the token
+    /// holds it.
     #[arg(long, value_name = "FILE", requires = "sign_key")]
     pub sign_cert: Option<PathBuf>,
     /// Intermediate and CA certificates (PEM) to embed with the signature.
     #[arg(long, value_name = "FILE", requires = "sign_key")]
     pub sign_chain: Option<PathBuf>,
+    /// The key's passphrase (a token's PIN): the first line of FILE. Without this or
+    /// `--key-pass-env` it is asked on the terminal, without echo. Never on the command line.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "sign_key",
+        conflicts_with = "key_pass_env"
+    )]
+    pub key_pass_file: Option<PathBuf>,
+    /// The key's passphrase (a token's PIN): the value of environment variable NAME.
+    #[arg(long, value_name = "NAME", requires = "sign_key")]
+    pub key_pass_env: Option<String>,
+    /// Sign with RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32) instead of PKCS#1 v1.5 (RSA
+    /// keys only; a file's key or a token's).
+    #[arg(long, requires = "sign_key")]
+    pub sign_rsa_pss: bool,
 }
 
 impl SignerArgs {
+    /// What these flags name; `None` without `--sign-key`.
+    pub fn options(&self) -> anyhow::Result<Option<crate::sign::keys::KeyOptions>> {
+        use crate::sign::keys::{KeyOptions, KeySource, Passphrase};
+        let Some(key) = &self.sign_key else {
+            return Ok(None);
+        };
+        let key = KeySource::parse(key).map_err(crate::error::Invalid::input)?;
+        let passphrase = match (&self.key_pass_file, &self.key_pass_env) {
+            (Some(file), _) => Passphrase::File(file.clone()),
+            (None, Some(name)) => Passphrase::Env(name.clone()),
+            (None, None) => Passphrase::Prompt,
+        };
+        Ok(Some(KeyOptions {
+            key,
+            cert: self.sign_cert.clone(),
+            chain: self.sign_chain.clone(),
+            passphrase,
+            rsa_pss: self.sign_rsa_pss,
+        }))
+    }
+
     /// The signer these flags name, loaded; `None` without `--sign-key`.
     pub fn load(&self) -> anyhow::Result<Option<crate::sign::Signer>> {
-        match (&self.sign_key, &self.sign_cert) {
-            (Some(key), Some(cert)) => {
-                crate::sign::Signer::load(key, cert, self.sign_chain.as_deref()).map(Some)
-            }
-            _ => Ok(None),
+        match self.options()? {
+            Some(options) => crate::sign::Signer::load(&options).map(Some),
+            None => Ok(None),
         }
     }
 }
@@ -676,6 +714,10 @@ pub struct BatchArgs {
     /// PDF creation date as seconds since the epoch (default: each effective date).
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<i64>,
+    /// Sign every final annex (and each pack's annex) as `annex render` does: the key is
+    /// loaded once (a token opened once, a passphrase asked once) and shared by the workers.
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// Benchmark helper: time N warm in-process documents of the first profile, by stage.
     #[arg(long, hide = true, value_name = "N")]
     pub bench_floor: Option<usize>,
@@ -683,18 +725,13 @@ pub struct BatchArgs {
 
 /// `annex sign`.
 #[derive(Debug, Args, Clone)]
+#[command(mut_arg("sign_key", |a| a.required(true)))]
 pub struct SignArgs {
     /// The final annex to sign (made by `annex render --final`).
     pub pdf: PathBuf,
-    /// The signer's private key (PEM: PKCS#8, SEC1 or PKCS#1; ECDSA P-256 or RSA).
-    #[arg(long, value_name = "FILE")]
-    pub sign_key: PathBuf,
-    /// The signer's X.509 certificate (PEM).
-    #[arg(long, value_name = "FILE")]
-    pub sign_cert: PathBuf,
-    /// Intermediate and CA certificates (PEM) to embed with the signature.
-    #[arg(long, value_name = "FILE")]
-    pub sign_chain: Option<PathBuf>,
+    /// `--sign-key`, `--sign-cert`, `--sign-chain`, `--key-pass-file`, `--key-pass-env`.
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// Write the signed annex here instead of updating FILE in place (an update only
     /// appends to the file, so in place loses nothing).
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -137,6 +137,8 @@ pub struct BatchOptions {
     /// documents in flight finish, the manifest is written; the rest is
     /// [`Outcome::Cancelled`].
     pub stop: Option<Arc<AtomicBool>>,
+    /// Signs every final annex (a pack's too), shared by the workers.
+    pub signer: Option<Arc<sign::Signer>>,
 }
 
 impl BatchOptions {
@@ -535,12 +537,11 @@ fn produce(
     }
     let prepared = shared.prepare(load::profile_from_source(planned.source.clone())?)?;
     if options.pack {
-        // Signing stays a per-document step here too: `annex pack --sign-key` signs one.
         let made = pack::build(
             &prepared,
             &PackOptions {
                 source_date_epoch: options.source_date_epoch,
-                signer: None,
+                signer: options.signer.as_deref(),
                 since: None,
                 policy: &shared.policy,
                 deny_warnings: shared.options.deny_warnings,
@@ -550,13 +551,19 @@ fn produce(
         return Ok(Outcome::Rendered(output(sha256_hex(&made.bytes))));
     }
     // A final annex comes out of a batch as it does out of `render`: PDF/A-3a with its
-    // sources attached (signing stays a per-document step: `annex sign`).
+    // sources attached, signed when a signer is given (a draft is never signed).
     let kind = options.kind;
     let seal = seal::for_document(&prepared, kind, false, options.source_date_epoch)?;
-    let document = document::make(&prepared, kind, options.source_date_epoch, seal.as_ref())?;
-    let sha256 = sha256_hex(&document.compiled.pdf);
+    let mut document = document::make(&prepared, kind, options.source_date_epoch, seal.as_ref())?;
     // Someone may have signed the previous output since: never discard signatures.
     sign::guard_overwrite(&path, &document.compiled.pdf, true, false)?;
+    if let (Some(_), Some(signer)) = (&seal, &options.signer) {
+        seal::check_attached(&document.compiled.pdf)?;
+        let label = path.display().to_string();
+        let (signed, _) = sign::sign_pdf(&document.compiled.pdf, &label, signer, sign::now())?;
+        document.compiled.pdf = signed;
+    }
+    let sha256 = sha256_hex(&document.compiled.pdf);
     output::write_atomic(&path, &document.compiled.pdf, true)?;
     Ok(Outcome::Rendered(output(sha256)))
 }

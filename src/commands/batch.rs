@@ -48,6 +48,8 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         report: args.report.clone(),
         source_date_epoch: args.source_date_epoch,
         stop: Some(Arc::clone(&stop.raised)),
+        // Loaded once, before any worker starts: one token session, one passphrase prompt.
+        signer: args.signer.load()?.map(Arc::new),
     };
     if let Some(floor) = args.bench_floor {
         let items = batch::list(&args.profiles)?.items;

@@ -6,7 +6,10 @@ use crate::{load, output, sign};
 
 /// Runs `annex sign`.
 pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
-    let signer = sign::Signer::load(&args.sign_key, &args.sign_cert, args.sign_chain.as_deref())?;
+    let Some(signer) = args.signer.load()? else {
+        // clap requires --sign-key: this is not reached.
+        anyhow::bail!("annex sign needs --sign-key");
+    };
     let Some(out) = &args.output else {
         // In place, under a lock: a second signer waits and signs on top.
         let waiting = || {

@@ -32,6 +32,7 @@ const ID_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
 const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
 const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
 const ID_EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
 const COMMON_NAME: Oid = Oid::new_unwrap("2.5.4.3");
 
@@ -51,23 +52,50 @@ fn rsa_size_ok(key: &impl rsa::traits::PublicKeyParts) -> Result<(), String> {
     }
 }
 
-/// A private key that can sign.
+/// A private key that can sign: in memory (read from a file), or on a device that signs
+/// for us and never gives the key out (a PKCS#11 token, [`DeviceKey`]). Every kind signs
+/// the same SignerInfo, so there is one CMS builder ([`sign`]).
 pub enum SigningKey {
     /// ECDSA on P-256 with SHA-256.
     P256(p256::ecdsa::SigningKey),
+    /// ECDSA on P-384 with SHA-256 (the digest PAdES signs everywhere here).
+    P384(p384::ecdsa::SigningKey),
     /// RSA PKCS#1 v1.5 with SHA-256.
     Rsa(Box<rsa::pkcs1v15::SigningKey<Sha256>>),
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt ([`PSS_PARAMS`]).
+    RsaPss(Box<rsa::pss::SigningKey<Sha256>>),
+    /// A key on a device.
+    Device(Box<dyn DeviceKey>),
+}
+
+/// The signature scheme a [`DeviceKey`] signs with (always over a SHA-256 digest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// ECDSA (P-256 or P-384) with SHA-256.
+    EcdsaSha256,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    RsaPkcs1Sha256,
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt.
+    RsaPssSha256,
+}
+
+/// A key that signs where it is kept. It is shared by a batch's workers, so it serialises
+/// its own use of the device if the device needs it.
+pub trait DeviceKey: Send + Sync {
+    /// The scheme the key signs with.
+    fn scheme(&self) -> Scheme;
+    /// Signs the SHA-256 `digest`; returns the signature as CMS carries it (ECDSA: the DER
+    /// `ECDSA-Sig-Value`; RSA: the signature bytes).
+    fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String>;
 }
 
 impl SigningKey {
     /// Reads a PEM private key: PKCS#8 (`PRIVATE KEY`), SEC1 (`EC PRIVATE KEY`) or PKCS#1
-    /// (`RSA PRIVATE KEY`). Encrypted keys are refused.
+    /// (`RSA PRIVATE KEY`). An encrypted key (`ENCRYPTED PRIVATE KEY`) is refused here:
+    /// [`crate::sign::keys`] decrypts it first.
     pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
         if pem.contains("ENCRYPTED PRIVATE KEY") {
-            return Err(
-                "the key is encrypted; decrypt it first (openssl pkcs8 -in key.pem -out plain.pem)"
-                    .into(),
-            );
+            return Err("the key is encrypted".into());
         }
         if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_pem(pem) {
             return Ok(SigningKey::P256(k));
@@ -75,39 +103,141 @@ impl SigningKey {
         if let Ok(k) = p256::SecretKey::from_sec1_pem(pem) {
             return Ok(SigningKey::P256(k.into()));
         }
+        if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_pem(pem) {
+            return Ok(SigningKey::P384(k));
+        }
+        if let Ok(k) = p384::SecretKey::from_sec1_pem(pem) {
+            return Ok(SigningKey::P384(k.into()));
+        }
         let rsa_key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
             .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(pem));
         match rsa_key {
-            Ok(k) => {
-                rsa_size_ok(&k)?;
-                Ok(SigningKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(k))))
-            }
-            Err(_) => Err("not a PEM private key of a supported kind (ECDSA P-256 or RSA, PKCS#8, SEC1 or PKCS#1)".into()),
+            Ok(k) => SigningKey::rsa(k),
+            Err(_) => Err(UNSUPPORTED_KEY.into()),
         }
     }
 
-    /// The DER SubjectPublicKeyInfo of the public half.
-    fn public_key_der(&self) -> Result<Vec<u8>, String> {
+    /// Reads a DER PKCS#8 `PrivateKeyInfo` (what an encrypted PEM or a PKCS#12 file holds).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, String> {
+        if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
+            return Ok(SigningKey::P256(k));
+        }
+        if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_der(der) {
+            return Ok(SigningKey::P384(k));
+        }
+        match rsa::RsaPrivateKey::from_pkcs8_der(der) {
+            Ok(k) => SigningKey::rsa(k),
+            Err(_) => Err(UNSUPPORTED_KEY.into()),
+        }
+    }
+
+    /// The same RSA key, signing with RSASSA-PSS instead of PKCS#1 v1.5 (`--sign-rsa-pss`).
+    pub fn into_pss(self) -> Result<SigningKey, String> {
+        match self {
+            SigningKey::Rsa(k) => {
+                let key: rsa::RsaPrivateKey = k.as_ref().as_ref().clone();
+                Ok(SigningKey::RsaPss(Box::new(rsa::pss::SigningKey::new(key))))
+            }
+            SigningKey::RsaPss(_) => Ok(self),
+            _ => Err("RSASSA-PSS needs an RSA key".into()),
+        }
+    }
+
+    fn rsa(k: rsa::RsaPrivateKey) -> Result<SigningKey, String> {
+        rsa_size_ok(&k)?;
+        Ok(SigningKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(k))))
+    }
+
+    /// The DER SubjectPublicKeyInfo of the public half (`None` for a device key: its
+    /// signature is checked against the certificate instead).
+    fn public_key_der(&self) -> Result<Option<Vec<u8>>, String> {
         use p256::pkcs8::EncodePublicKey;
         let doc = match self {
             SigningKey::P256(k) => k.verifying_key().to_public_key_der(),
+            SigningKey::P384(k) => k.verifying_key().to_public_key_der(),
             SigningKey::Rsa(k) => rsa::RsaPublicKey::from(k.as_ref().as_ref()).to_public_key_der(),
+            SigningKey::RsaPss(k) => {
+                rsa::RsaPublicKey::from(k.as_ref().as_ref()).to_public_key_der()
+            }
+            SigningKey::Device(_) => return Ok(None),
         };
-        doc.map(|d| d.as_bytes().to_vec())
+        doc.map(|d| Some(d.as_bytes().to_vec()))
             .map_err(|e| e.to_string())
     }
 
-    fn sign(&self, data: &[u8]) -> (AlgorithmIdentifierOwned, Vec<u8>) {
-        match self {
+    fn sign(&self, data: &[u8]) -> Result<(AlgorithmIdentifierOwned, Vec<u8>), String> {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        Ok(match self {
             SigningKey::P256(k) => {
                 let sig: p256::ecdsa::DerSignature = k.sign(data);
                 (alg(ECDSA_WITH_SHA256, false), sig.to_vec())
+            }
+            SigningKey::P384(k) => {
+                let sig: p384::ecdsa::Signature = k
+                    .sign_prehash(&Sha256::digest(data))
+                    .map_err(|e| e.to_string())?;
+                (alg(ECDSA_WITH_SHA256, false), sig.to_der().to_vec())
             }
             SigningKey::Rsa(k) => {
                 let sig = k.sign(data);
                 (alg(RSA_ENCRYPTION, true), sig.to_vec())
             }
-        }
+            SigningKey::RsaPss(k) => {
+                use rsa::signature::RandomizedSigner as _;
+                let sig = k.sign_with_rng(&mut rsa::rand_core::OsRng, data);
+                (pss_alg()?, sig.to_vec())
+            }
+            SigningKey::Device(k) => {
+                let sig = k.sign_digest(&Sha256::digest(data).into())?;
+                match k.scheme() {
+                    Scheme::EcdsaSha256 => (alg(ECDSA_WITH_SHA256, false), sig),
+                    Scheme::RsaPkcs1Sha256 => (alg(RSA_ENCRYPTION, true), sig),
+                    Scheme::RsaPssSha256 => (pss_alg()?, sig),
+                }
+            }
+        })
+    }
+}
+
+/// The DER `RSASSA-PSS-params` of every PSS signature made and accepted here (RFC 4055):
+/// hash SHA-256, mask generation MGF1 with SHA-256, salt length 32, trailer field 1.
+pub const PSS_PARAMS: [u8; 54] = [
+    0x30, 0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+    0x01, 0x05, 0x00, 0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+    0x01, 0x08, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0xa2, 0x03, 0x02, 0x01, 0x20,
+];
+
+fn pss_alg() -> Result<AlgorithmIdentifierOwned, String> {
+    Ok(AlgorithmIdentifierOwned {
+        oid: RSASSA_PSS,
+        parameters: Some(Any::from_der(&PSS_PARAMS).map_err(|e| e.to_string())?),
+    })
+}
+
+const UNSUPPORTED_KEY: &str =
+    "not a private key of a supported kind (ECDSA P-256 or P-384, or RSA; PKCS#8, SEC1 or PKCS#1)";
+
+/// The DER `DigestInfo` prefix of a SHA-256 digest (RFC 8017 §9.2 note 1): what RSA
+/// PKCS#1 v1.5 signs, for a device that is handed the raw `CKM_RSA_PKCS` operation.
+pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// An ECDSA signature as a device returns it (`r || s`, each as long as the curve's
+/// field) → the DER `ECDSA-Sig-Value` CMS carries.
+pub fn ecdsa_der_from_raw(raw: &[u8]) -> Result<Vec<u8>, String> {
+    match raw.len() {
+        64 => p256::ecdsa::Signature::from_slice(raw)
+            .map(|s| s.to_der().to_vec())
+            .map_err(|e| e.to_string()),
+        96 => p384::ecdsa::Signature::from_slice(raw)
+            .map(|s| s.to_der().to_vec())
+            .map_err(|e| e.to_string()),
+        n => Err(format!(
+            "an ECDSA signature of {n} bytes (expected 64 or 96)"
+        )),
     }
 }
 
@@ -185,7 +315,7 @@ pub fn sign(
         .subject_public_key_info
         .to_der()
         .map_err(|e| e.to_string())?;
-    if key.public_key_der()? != cert_spki {
+    if key.public_key_der()?.is_some_and(|k| k != cert_spki) {
         return Err("the private key does not match the certificate".into());
     }
     let cert_der = cert.to_der().map_err(|e| e.to_string())?;
@@ -211,7 +341,12 @@ pub fn sign(
         attrs.insert(a).map_err(|e| e.to_string())?;
     }
     let signed = attrs.to_der().map_err(|e| e.to_string())?;
-    let (signature_algorithm, signature) = key.sign(&signed);
+    let (signature_algorithm, signature) = key.sign(&signed)?;
+    if matches!(key, SigningKey::Device(_)) {
+        // A device's key is not read: its signature is checked against the certificate.
+        verify_with(cert, &signature_algorithm.oid, &signed, &signature)
+            .map_err(|_| "the key does not match the certificate".to_string())?;
+    }
     let signer = SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -329,12 +464,26 @@ pub fn check(blob: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
         None => Err("the signer's certificate is not in the signature".into()),
         Some(cert) => {
             let signed = attrs.to_der().map_err(|e| e.to_string())?;
-            verify_with(
-                cert,
-                &si.signature_algorithm.oid,
-                &signed,
-                si.signature.as_bytes(),
-            )
+            let params = si
+                .signature_algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.to_der().ok());
+            if si.signature_algorithm.oid == RSASSA_PSS
+                && params.as_deref() != Some(&PSS_PARAMS[..])
+            {
+                Err(
+                    "unsupported RSASSA-PSS parameters (only SHA-256, MGF1-SHA-256, salt 32)"
+                        .into(),
+                )
+            } else {
+                verify_with(
+                    cert,
+                    &si.signature_algorithm.oid,
+                    &signed,
+                    si.signature.as_bytes(),
+                )
+            }
         }
     };
     Ok(Checked {
@@ -374,17 +523,35 @@ fn verify_with(cert: &Certificate, alg: &Oid, data: &[u8], signature: &[u8]) -> 
         if *alg != ECDSA_WITH_SHA256 {
             return Err(format!("unsupported signature algorithm {alg}"));
         }
-        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki_der)
-            .map_err(|_| "unsupported EC key (only P-256)".to_string())?;
-        let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|e| e.to_string())?;
-        key.verify(data, &sig)
-            .map_err(|_| "the signature does not verify with the certificate's key".to_string())
+        let bad = || "the signature does not verify with the certificate's key".to_string();
+        if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(&spki_der) {
+            let sig =
+                p256::ecdsa::DerSignature::from_bytes(signature).map_err(|e| e.to_string())?;
+            return key.verify(data, &sig).map_err(|_| bad());
+        }
+        // P-384 with SHA-256 (what `sign` makes with a P-384 key).
+        use p384::ecdsa::signature::hazmat::PrehashVerifier;
+        let key = p384::ecdsa::VerifyingKey::from_public_key_der(&spki_der)
+            .map_err(|_| "unsupported EC key (only P-256 and P-384)".to_string())?;
+        let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(|e| e.to_string())?;
+        let sig = p384::ecdsa::Signature::try_from(sig).map_err(|e| e.to_string())?;
+        key.verify_prehash(&Sha256::digest(data), &sig)
+            .map_err(|_| bad())
     } else if spki.algorithm.oid == RSA_ENCRYPTION {
-        if *alg != RSA_ENCRYPTION && *alg != SHA256_WITH_RSA {
+        if *alg != RSA_ENCRYPTION && *alg != SHA256_WITH_RSA && *alg != RSASSA_PSS {
             return Err(format!("unsupported signature algorithm {alg}"));
         }
         let key = rsa::RsaPublicKey::from_public_key_der(&spki_der).map_err(|e| e.to_string())?;
         rsa_size_ok(&key)?;
+        if *alg == RSASSA_PSS {
+            // Only the parameters `sign` writes ([`PSS_PARAMS`]): checked by the caller.
+            let sig = rsa::pss::Signature::try_from(signature).map_err(|e| e.to_string())?;
+            return rsa::pss::VerifyingKey::<Sha256>::new(key)
+                .verify(data, &sig)
+                .map_err(|_| {
+                    "the signature does not verify with the certificate's key".to_string()
+                });
+        }
         let sig = rsa::pkcs1v15::Signature::try_from(signature).map_err(|e| e.to_string())?;
         rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
             .verify(data, &sig)

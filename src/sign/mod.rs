@@ -25,6 +25,7 @@
 
 pub mod appearance;
 pub mod cms;
+pub mod keys;
 pub mod revisions;
 pub mod values;
 
@@ -45,39 +46,28 @@ pub const REASON: &str = "Approval of shared-responsibility annex";
 /// Bytes reserved for the CMS signature (hex-encoded in the file, so twice as many).
 const CONTENTS_BYTES: usize = 16384;
 
-/// A loaded key, certificate and chain.
+/// A loaded key (in memory or on a token), certificate and chain. Loaded once per run and
+/// shared: a batch's workers sign with one `Signer` (a token key serialises its use).
 pub struct Signer {
     key: cms::SigningKey,
     cert: x509_cert::Certificate,
     chain: Vec<x509_cert::Certificate>,
 }
 
-fn read(path: &Path, what: &str) -> anyhow::Result<String> {
-    let bytes = crate::load::read_bytes(path, crate::load::TEXT_LIMIT)
-        .map_err(|e| Invalid::input(format!("{what}: {e}")))?;
-    String::from_utf8(bytes)
-        .map_err(|_| Invalid::input(format!("{what} {}: not PEM text", path.display())))
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("name", &self.name())
+            .finish()
+    }
 }
 
 impl Signer {
-    /// Reads the key, the certificate and the optional chain (PEM files).
-    pub fn load(key: &Path, cert: &Path, chain: Option<&Path>) -> anyhow::Result<Signer> {
-        let k = cms::SigningKey::from_pem(&read(key, "the signing key")?)
-            .map_err(|e| Invalid::input(format!("{}: {e}", key.display())))?;
-        let c = cms::certs_from_pem(&read(cert, "the certificate")?)
-            .map_err(|e| Invalid::input(format!("{}: {e}", cert.display())))?;
-        let mut rest = c[1..].to_vec();
-        if let Some(chain) = chain {
-            rest.extend(
-                cms::certs_from_pem(&read(chain, "the certificate chain")?)
-                    .map_err(|e| Invalid::input(format!("{}: {e}", chain.display())))?,
-            );
-        }
-        Ok(Signer {
-            key: k,
-            cert: c[0].clone(),
-            chain: rest,
-        })
+    /// Loads the signer `options` name: a key file (PEM, encrypted PKCS#8, PKCS#12) or a
+    /// token key, with its certificate and chain ([`keys`]).
+    pub fn load(options: &keys::KeyOptions) -> anyhow::Result<Signer> {
+        let keys::Loaded { key, cert, chain } = keys::load(options)?;
+        Ok(Signer { key, cert, chain })
     }
 
     /// The signer's name (certificate common name).

@@ -12,6 +12,7 @@ mod diff;
 mod family;
 mod hostile;
 mod import;
+mod keys;
 mod layout;
 mod limits;
 mod oscal;
