@@ -566,6 +566,10 @@ pub struct SignerArgs {
     /// Intermediate and CA certificates (PEM) to embed with the signature.
     #[arg(long, value_name = "FILE", requires = "sign_key")]
     pub sign_chain: Option<PathBuf>,
+    /// Timestamp the signature (PAdES B-T) at this RFC 3161 time-stamping authority
+    /// (http:// URL; the token is signed by the TSA, so it needs no TLS).
+    #[arg(long, value_name = "URL", requires = "sign_key")]
+    pub tsa: Option<String>,
 }
 
 impl SignerArgs {
@@ -573,7 +577,8 @@ impl SignerArgs {
     pub fn load(&self) -> anyhow::Result<Option<crate::sign::Signer>> {
         match (&self.sign_key, &self.sign_cert) {
             (Some(key), Some(cert)) => {
-                crate::sign::Signer::load(key, cert, self.sign_chain.as_deref()).map(Some)
+                crate::sign::Signer::load(key, cert, self.sign_chain.as_deref())
+                    .map(|s| Some(s.with_tsa(self.tsa.clone())))
             }
             _ => Ok(None),
         }
@@ -652,6 +657,10 @@ pub struct SignArgs {
     /// Intermediate and CA certificates (PEM) to embed with the signature.
     #[arg(long, value_name = "FILE")]
     pub sign_chain: Option<PathBuf>,
+    /// Timestamp the signature (PAdES B-T) at this RFC 3161 time-stamping authority
+    /// (http:// URL; the token is signed by the TSA, so it needs no TLS).
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
     /// Write the signed annex here instead of updating FILE in place (an update only
     /// appends to the file, so in place loses nothing).
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -6,7 +6,8 @@ use crate::{load, output, sign};
 
 /// Runs `annex sign`.
 pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
-    let signer = sign::Signer::load(&args.sign_key, &args.sign_cert, args.sign_chain.as_deref())?;
+    let signer = sign::Signer::load(&args.sign_key, &args.sign_cert, args.sign_chain.as_deref())?
+        .with_tsa(args.tsa.clone());
     let Some(out) = &args.output else {
         // In place, under a lock: a second signer waits and signs on top.
         let waiting = || {

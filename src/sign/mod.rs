@@ -1,4 +1,6 @@
-//! Sign stage: PAdES B-B signatures on final annexes, each in its own incremental update.
+//! Sign stage: PAdES B-B signatures on final annexes, each in its own incremental update;
+//! B-T when the signer names a time-stamping authority ([`tsa`]: its token over the
+//! signature value goes in the CMS's unsigned attributes, so the signed bytes do not change).
 //!
 //! A signature adds, after the existing bytes: the signature dictionary (CMS in
 //! `/Contents`, the signed `/ByteRange` = everything but that hex string), a signature
@@ -20,12 +22,15 @@
 //! - Signing in place holds an exclusive lock on the file and reads it under the lock, so
 //!   two signers of one file sign one after the other; the file keeps its permissions, and
 //!   a symbolic link keeps pointing at the signed file.
+//! - With a TSA, a signature is written only with a token [`tsa::fetch`] checked: a TSA
+//!   that fails or answers wrongly fails the signing (the user's to fix, exit 1).
 //! - The bytes before the update are never changed, so the document's first revision and
 //!   every earlier signature stay valid; the file is replaced atomically.
 
 pub mod appearance;
 pub mod cms;
 pub mod revisions;
+pub mod tsa;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -50,6 +55,8 @@ pub struct Signer {
     key: cms::SigningKey,
     cert: x509_cert::Certificate,
     chain: Vec<x509_cert::Certificate>,
+    /// The time-stamping authority asked for a signature timestamp (B-T), if any.
+    tsa: Option<String>,
 }
 
 fn read(path: &Path, what: &str) -> anyhow::Result<String> {
@@ -77,7 +84,14 @@ impl Signer {
             key: k,
             cert: c[0].clone(),
             chain: rest,
+            tsa: None,
         })
+    }
+
+    /// Has every signature timestamped by the TSA at `url` (PAdES B-T), or not (`None`).
+    pub fn with_tsa(mut self, url: Option<String>) -> Signer {
+        self.tsa = url;
+        self
     }
 
     /// The signer's name (certificate common name).
@@ -376,8 +390,21 @@ pub fn sign_pdf(
     hasher.update(&out[..contents]);
     hasher.update(&out[contents_end..]);
     let digest: [u8; 32] = hasher.finalize().into();
-    let cms = cms::sign(&digest, &signer.key, &signer.cert, &signer.chain)
-        .map_err(|e| Invalid::input(format!("cannot sign: {e}")))?;
+    // B-T: the TSA's failure is the user's to fix (a wrong URL, a TSA down): exit 1, and
+    // nothing is written, rather than a signature silently weaker than asked for.
+    let stamp = |value: &[u8; 32]| {
+        let url = signer.tsa.as_deref().unwrap_or_default();
+        tsa::fetch(url, value).map(|(der, _)| der)
+    };
+    let timestamper: Option<cms::Timestamper<'_>> = signer.tsa.as_ref().map(|_| &stamp as _);
+    let cms = cms::sign(
+        &digest,
+        &signer.key,
+        &signer.cert,
+        &signer.chain,
+        timestamper,
+    )
+    .map_err(|e| Invalid::input(format!("cannot sign: {e}")))?;
     if cms.len() > CONTENTS_BYTES {
         anyhow::bail!(
             "the signature ({} bytes) is larger than the space reserved for it",

@@ -23,6 +23,7 @@ mod seal;
 mod serve;
 mod sign;
 mod sign_housekeeping;
+mod sign_levels;
 mod tailor;
 mod translations;
 mod verify_tail;
