@@ -10,18 +10,29 @@
 #   4. the /Info title changed after signature 1, then countersigned by pyHanko: annex
 #      verify rejects it, pyHanko accepts it. An expected, documented disagreement (annex
 #      allows only ModDate and Producer in /Info: the title is what readers show); it is
-#      printed as such, and fails the script only if either side changes its mind.
-# Usage: scripts/pyhanko-check.sh PYTHON (a python with pyHanko installed).
+#      printed as such, and fails the script only if either side changes its mind;
+#   5. (#24) what today's tools add for the life of a contract, each judged by both: a
+#      countersignature with pyHanko's default /SubFilter (adbe.pkcs7.detached), by an RSA
+#      and by an ECDSA key (pyHanko 0.38 then raises the catalogue's /Version to 2.0), and
+#      with --use-pades; a B-T countersignature timestamped by a loopback TSA; `ltvfix`
+#      validation data; an `ltaupdate` document timestamp; `annex sign --tsa` (B-T), which
+#      pyHanko must find TIMESTAMP_TOKEN<INTACT:TRUSTED>. With pyhanko-cli next to PYTHON,
+#      the countersignature is also made by the command line the issue quotes.
+# Usage: scripts/pyhanko-check.sh PYTHON (a python with pyHanko installed). CI runs it with
+# the old pin (pyHanko 0.29) and the current release (pyHanko 0.38 + pyhanko-cli 0.6).
 # Prints one line per check; exits 1 if any check failed. Nothing is skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 python=${1:?usage: scripts/pyhanko-check.sh PYTHON}
-cargo build -q || exit 1
+# `cargo test --no-run` builds the binary the CLI tests run, with their features (a plain
+# `cargo build` resolves other features and rebuilds typst).
+cargo test --no-run -q >/dev/null 2>&1 || { echo "FAILED  build"; exit 1; }
 annex="${CARGO_TARGET_DIR:-$PWD/target}/debug/annex"
 pki=tests/fixtures/seal-test-pki
 ca=$pki/TEST-ONLY-ca.pem
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+tsapid=
+trap '[ -n "$tsapid" ] && kill "$tsapid" 2>/dev/null; rm -rf "$work"' EXIT
 failed=0
 check() { # name, expected exit code, command...
   local name=$1 want=$2
@@ -36,14 +47,15 @@ check() { # name, expected exit code, command...
     failed=1
   fi
 }
-sign() { # pdf, who
+sign() { # pdf, who, more flags
   "$annex" sign "$1" --sign-key "$pki/TEST-ONLY-$2.key.pem" \
-    --sign-cert "$pki/TEST-ONLY-$2.cert.pem" --sign-chain "$ca"
+    --sign-cert "$pki/TEST-ONLY-$2.cert.pem" --sign-chain "$ca" "${@:3}"
 }
 
 (cd "$work" && "$annex" render --profile "$OLDPWD/data/profiles/nordwind.toml" --final) >/dev/null 2>&1 ||
   { echo "FAILED  render the final annex"; exit 1; }
 pdf=$work/output/nordwind-annex.pdf
+cp "$pdf" "$work/unsigned.pdf"
 check "annex sign: first signatory (certifies, DocMDP P=2)" 0 sign "$pdf" provider
 cp "$pdf" "$work/once.pdf"
 check "annex sign: second signatory" 0 sign "$pdf" customer
@@ -97,6 +109,77 @@ else
   echo "FAILED  title: pyHanko now rejects a changed /Info title too: update the documented disagreement"
   sed 's/^/        /' "$work/log"
   failed=1
+fi
+
+# 5. (#24) Today's tools, for the life of the contract. A loopback TSA (and CRL server) with
+# its own throw-away PKI; both validators trust its CA besides the signers'.
+tsadir=$work/tsa
+mkdir "$tsadir"
+"$python" scripts/loopback_tsa.py "$tsadir" 2>"$work/tsa.log" &
+tsapid=$!
+for _ in $(seq 200); do [ -f "$tsadir/port" ] && break; sleep 0.1; done
+[ -f "$tsadir/port" ] || { echo "FAILED  the loopback TSA did not start"; cat "$work/tsa.log"; exit 1; }
+tsa=http://127.0.0.1:$(cat "$tsadir/port")/
+trust=$work/trust.pem
+cat "$ca" "$tsadir/ca.pem" >"$trust"
+both_accept() { # name, file, the lines annex verify must print (grep -E patterns)
+  check "$1: pyHanko accepts it" 0 "$python" scripts/pyhanko_check.py validate "$trust" "$2"
+  check "$1: annex verify accepts it" 0 "$annex" verify "$2" --trust "$trust"
+  local line
+  for line in "${@:3}"; do
+    grep -Eq "$line" "$work/log" ||
+      { echo "FAILED  $1: annex verify reports: $line"; sed 's/^/        /' "$work/log"; failed=1; }
+  done
+}
+countersign() { # in, out, who, pkcs7|pades, [TSA URL]
+  "$python" scripts/pyhanko_check.py countersign "$1" "$2" "$pki/TEST-ONLY-$3.key.pem" \
+    "$pki/TEST-ONLY-$3.cert.pem" "$ca" "${@:4}"
+}
+check "pkcs7: pyHanko countersigns with its default /SubFilter (RSA key)" 0 \
+  countersign "$work/once.pdf" "$work/pkcs7.pdf" customer pkcs7
+both_accept pkcs7 "$work/pkcs7.pdf" "^ok +signature 2 .*PKCS#7, not PAdES"
+cp "$work/unsigned.pdf" "$work/once-customer.pdf"
+check "annex sign: the customer signs first" 0 sign "$work/once-customer.pdf" customer
+check "pkcs7-ec: pyHanko countersigns with its default /SubFilter (ECDSA key)" 0 \
+  countersign "$work/once-customer.pdf" "$work/pkcs7-ec.pdf" provider pkcs7
+both_accept pkcs7-ec "$work/pkcs7-ec.pdf" "^ok +signature 2 .*PKCS#7, not PAdES"
+if grep -q "/Version (raised to" "$work/log"; then
+  echo "ok      pkcs7-ec: annex verify reports the raised /Version as housekeeping"
+fi
+check "pades: pyHanko countersigns with --use-pades" 0 \
+  countersign "$work/once.pdf" "$work/pades.pdf" customer pades
+both_accept pades "$work/pades.pdf" "^ok +signature 2 .*PAdES B-B" "^ok +signature 2: level B-B$"
+check "b-t: pyHanko countersigns with --use-pades and a timestamp" 0 \
+  countersign "$work/once.pdf" "$work/bt.pdf" customer pades "$tsa"
+both_accept b-t "$work/bt.pdf" "^ok +signature 2 .*PAdES B-T: timestamp token by \"Loopback TEST-ONLY TSA\"" \
+  "^ok +signature 2: level B-T$"
+cp "$work/bt.pdf" "$work/ltv.pdf"
+check "ltvfix: pyHanko adds validation data" 0 "$python" scripts/pyhanko_check.py ltvfix "$work/ltv.pdf" "$trust"
+both_accept ltvfix "$work/ltv.pdf" "^ok +revision [0-9]+ .*adds validation data \(/DSS\)" \
+  "^ok +signature 2: level B-LT "
+cp "$work/ltv.pdf" "$work/lta.pdf"
+check "ltaupdate: pyHanko adds a document timestamp" 0 \
+  "$python" scripts/pyhanko_check.py ltaupdate "$work/lta.pdf" "$trust" "$tsa"
+both_accept ltaupdate "$work/lta.pdf" "^ok +document timestamp 1 .*RFC 3161 token by \"Loopback TEST-ONLY TSA\"" \
+  "^ok +signature 2: level B-LTA "
+# Signed by the loopback PKI's signer: its certificate has the key usage (nonRepudiation)
+# pyhanko-cli's default policy requires, which the fixture certificates lack.
+cp "$work/unsigned.pdf" "$work/annex-bt.pdf"
+check "annex sign --tsa: B-T by annex" 0 "$annex" sign "$work/annex-bt.pdf" \
+  --sign-key "$tsadir/signer.key" --sign-cert "$tsadir/signer.pem" --sign-chain "$tsadir/ca.pem" --tsa "$tsa"
+both_accept "annex sign --tsa" "$work/annex-bt.pdf" "^ok +signature 1 .*PAdES B-T: timestamp token by"
+# pyhanko-cli (pyHanko 0.30 and later): the command lines of the issue, as a user types them.
+cli=$(dirname "$python")/pyhanko
+if [ -x "$cli" ]; then
+  field=$("$python" scripts/pyhanko_check.py empty-field "$work/once-customer.pdf")
+  check "pyhanko-cli: sign addsig (defaults, ECDSA key)" 0 "$cli" sign addsig --field "$field" pemder \
+    --key "$pki/TEST-ONLY-provider.key.pem" --cert "$pki/TEST-ONLY-provider.cert.pem" --no-pass \
+    "$work/once-customer.pdf" "$work/cli.pdf"
+  both_accept "pyhanko-cli addsig" "$work/cli.pdf" "^ok +signature 2 .*PKCS#7, not PAdES"
+  check "pyhanko-cli: sign validate finds annex's B-T timestamp trusted" 0 "$cli" sign validate \
+    --trust "$ca" --trust "$tsadir/ca.pem" --trust-replace --no-revocation-check "$work/annex-bt.pdf"
+  grep -q ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" ||
+    { echo "FAILED  pyhanko-cli: TIMESTAMP_TOKEN<INTACT:TRUSTED> for annex sign --tsa"; sed 's/^/        /' "$work/log"; failed=1; }
 fi
 
 exit $failed

@@ -4,7 +4,8 @@ Usage:
   pyhanko_check.py validate CA.pem FILE.pdf
       Validates every signature and prints one line per signature. Exit code 0 when every
       signature is intact, valid, trusted and within the document modification policy
-      (pyHanko's `bottom_line`), 1 otherwise.
+      (pyHanko's `bottom_line`), 1 otherwise. CA.pem may hold several certificates (the
+      signers' CA and a TSA's); a document timestamp is validated as a timestamp.
   pyhanko_check.py tamper-countersign KIND IN.pdf OUT.pdf KEY.pem CERT.pem CA.pem
       Appends an incremental update that changes IN.pdf (KIND: `red-box`, a new content
       stream drawn over page 1; `free-text`, a FreeText annotation on page 1; `attachment`,
@@ -13,15 +14,25 @@ Usage:
       without `annex sign` (which refuses it). KIND `title` changes only the /Info title:
       pyHanko accepts that, `annex verify` does not (a documented disagreement). Writes
       OUT.pdf.tampered (before the countersignature) and OUT.pdf.
-  pyhanko_check.py countersign IN.pdf OUT.pdf KEY.pem CERT.pem CA.pem
+  pyhanko_check.py empty-field IN.pdf
+      Prints the name of the first empty signature field (the one a countersignature fills).
+  pyhanko_check.py countersign IN.pdf OUT.pdf KEY.pem CERT.pem CA.pem [pkcs7|pades [TSA_URL]]
       Countersigns IN.pdf honestly in its next empty signature field, as a customer signing
       in another tool does (pyHanko also updates /Info, the XMP metadata and the
-      catalogue's /Extensions). Writes OUT.pdf.
+      catalogue's /Extensions). Writes OUT.pdf. The /SubFilter is ETSI.CAdES.detached
+      (`pades`, the default) or adbe.pkcs7.detached (`pkcs7`, pyHanko's own default); with
+      TSA_URL, the signature is timestamped there (B-T).
+  pyhanko_check.py ltvfix FILE.pdf CA.pem
+      Adds validation data (a /DSS with certificates and revocation data) for every
+      signature of FILE.pdf, in place, in an incremental update (`pyhanko sign ltvfix`).
+  pyhanko_check.py ltaupdate FILE.pdf CA.pem TSA_URL
+      Adds validation data and a document timestamp (B-LTA), in place
+      (`pyhanko sign ltaupdate`).
 """
 
 import sys
 
-from pyhanko.keys import load_cert_from_pemder
+from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -83,9 +94,51 @@ def tamper_countersign(kind, src, dst, key, cert, ca) -> int:
     return code
 
 
-def countersign(src, dst, key, cert, ca) -> int:
+def context_for(ca, fetch=False):
+    return ValidationContext(
+        trust_roots=list(load_certs_from_pemder([ca])),
+        allow_fetching=fetch,
+        revocation_mode="soft-fail",
+    )
+
+
+def ltvfix(path, ca) -> int:
+    from pyhanko.sign.validation import add_validation_info
+
+    with open(path, "rb") as f:
+        reader = PdfFileReader(f, strict=False)
+        sigs = reader.embedded_regular_signatures
+        if not sigs:
+            print("no signature")
+            return 1
+        # The last signature's: the countersignature that a B-LT update follows.
+        out = add_validation_info(sigs[-1], context_for(ca, fetch=True))
+    with open(path, "wb") as f:
+        f.write(out.getbuffer())
+    print(f"{path}: validation data added")
+    return 0
+
+
+def ltaupdate(path, ca, url) -> int:
+    from pyhanko.sign import signers, timestamps
+
+    with open(path, "rb") as f:
+        data = f.read()
+    import io
+
+    buf = io.BytesIO(data)
+    reader = PdfFileReader(buf, strict=False)
+    stamper = signers.PdfTimeStamper(timestamps.HTTPTimeStamper(url))
+    stamper.update_archival_timestamp_chain(reader, context_for(ca, fetch=True), in_place=True)
+    with open(path, "wb") as f:
+        f.write(buf.getvalue())
+    print(f"{path}: document timestamp added")
+    return 0
+
+
+def countersign(src, dst, key, cert, ca, kind="pades", tsa=None) -> int:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import fields, signers, timestamps
 
     with open(src, "rb") as f:
         writer = IncrementalPdfFileWriter(f, strict=False)
@@ -98,12 +151,15 @@ def countersign(src, dst, key, cert, ca) -> int:
             return 1
         signer = signers.SimpleSigner.load(key, cert, ca_chain_files=(ca,))
         with open(dst, "wb") as out:
+            subfilter = {
+                "pades": fields.SigSeedSubFilter.PADES,
+                "pkcs7": fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
+            }[kind]
             signers.sign_pdf(
                 writer,
-                signers.PdfSignatureMetadata(
-                    field_name=empty[0], subfilter=fields.SigSeedSubFilter.PADES
-                ),
+                signers.PdfSignatureMetadata(field_name=empty[0], subfilter=subfilter),
                 signer=signer,
+                timestamper=timestamps.HTTPTimeStamper(tsa) if tsa else None,
                 output=out,
             )
     print(f"{dst}: countersigned in {empty[0]!r}")
@@ -114,13 +170,22 @@ def main() -> int:
     if sys.argv[1] == "tamper-countersign":
         return tamper_countersign(*sys.argv[2:8])
     if sys.argv[1] == "countersign":
-        return countersign(*sys.argv[2:7])
+        return countersign(*sys.argv[2:9])
+    if sys.argv[1] == "ltvfix":
+        return ltvfix(*sys.argv[2:4])
+    if sys.argv[1] == "ltaupdate":
+        return ltaupdate(*sys.argv[2:5])
+    if sys.argv[1] == "empty-field":
+        from pyhanko.sign import fields
+
+        with open(sys.argv[2], "rb") as f:
+            reader = PdfFileReader(f, strict=False)
+            for name, _, _ in fields.enumerate_sig_fields(reader, filled_status=False):
+                print(name)
+                return 0
+        return 1
     ca, path = sys.argv[2], sys.argv[3]
-    context = ValidationContext(
-        trust_roots=[load_cert_from_pemder(ca)],
-        allow_fetching=False,
-        revocation_mode="soft-fail",
-    )
+    context = context_for(ca)
     all_ok = True
     with open(path, "rb") as f:
         reader = PdfFileReader(f, strict=False)
@@ -129,6 +194,18 @@ def main() -> int:
             print(f"{path}: no signature")
             return 1
         for i, sig in enumerate(signatures, 1):
+            if sig.sig_object_type == "/DocTimeStamp":
+                from pyhanko.sign.validation import validate_pdf_timestamp
+
+                status = validate_pdf_timestamp(sig, validation_context=context)
+                ok = status.intact and status.valid and status.trusted
+                all_ok = all_ok and ok
+                print(
+                    f"{path}: document timestamp {i} ({sig.field_name}): "
+                    f"{'VALID' if ok else 'INVALID'} intact={status.intact} "
+                    f"valid={status.valid} trusted={status.trusted} coverage={status.coverage}"
+                )
+                continue
             # The test certificates carry no key usage extension: do not require one.
             status = validate_pdf_signature(
                 sig,

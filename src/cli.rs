@@ -628,6 +628,10 @@ pub struct SignerArgs {
     /// keys only; a file's key or a token's).
     #[arg(long, requires = "sign_key")]
     pub sign_rsa_pss: bool,
+    /// Timestamp the signature (PAdES B-T) at this RFC 3161 time-stamping authority
+    /// (http:// URL; the token is signed by the TSA, so it needs no TLS).
+    #[arg(long, value_name = "URL", requires = "sign_key")]
+    pub tsa: Option<String>,
 }
 
 impl SignerArgs {
@@ -655,7 +659,9 @@ impl SignerArgs {
     /// The signer these flags name, loaded; `None` without `--sign-key`.
     pub fn load(&self) -> anyhow::Result<Option<crate::sign::Signer>> {
         match self.options()? {
-            Some(options) => crate::sign::Signer::load(&options).map(Some),
+            Some(options) => {
+                crate::sign::Signer::load(&options).map(|s| Some(s.with_tsa(self.tsa.clone())))
+            }
             None => Ok(None),
         }
     }
@@ -729,7 +735,8 @@ pub struct BatchArgs {
 pub struct SignArgs {
     /// The final annex to sign (made by `annex render --final`).
     pub pdf: PathBuf,
-    /// `--sign-key`, `--sign-cert`, `--sign-chain`, `--key-pass-file`, `--key-pass-env`.
+    /// `--sign-key`, `--sign-cert`, `--sign-chain`, `--key-pass-file`, `--key-pass-env`,
+    /// `--sign-rsa-pss`, `--tsa`.
     #[command(flatten)]
     pub signer: SignerArgs,
     /// Write the signed annex here instead of updating FILE in place (an update only

@@ -48,6 +48,9 @@ pub struct SigField {
     pub sub_filter: Option<String>,
     /// The DocMDP permission (`P`, 1 to 3) when the signature certifies the document.
     pub docmdp: Option<i64>,
+    /// Whether the value is a document timestamp (`/Type /DocTimeStamp`): its `/Contents`
+    /// is an RFC 3161 token over the byte range, not a signature by anyone.
+    pub doc_timestamp: bool,
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -162,6 +165,9 @@ impl PdfFile {
                 sub_filter: value
                     .get::<Name<'_>>(b"SubFilter")
                     .map(|n| n.as_str().to_owned()),
+                doc_timestamp: value
+                    .get::<Name<'_>>(b"Type")
+                    .is_some_and(|n| n.as_str() == "DocTimeStamp"),
                 docmdp: value.get::<Array<'_>>(b"Reference").and_then(|refs| {
                     refs.iter::<Dict<'_>>()
                         .find(|r| {

@@ -28,7 +28,10 @@ const ID_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
 const ID_CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
 const ID_MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
 const ID_SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+/// id-aa-signatureTimeStampToken (RFC 3161 appendix A): PAdES B-T's timestamp.
+const ID_SIGNATURE_TIME_STAMP_TOKEN: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
 const ID_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+const ID_SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
 const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
 const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
 const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
@@ -302,13 +305,20 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Asks for a timestamp token (DER `ContentInfo`) over the SHA-256 of the given signature
+/// value: PAdES B-T ([`super::tsa::fetch`]).
+pub type Timestamper<'a> = &'a dyn Fn(&[u8; 32]) -> Result<Vec<u8>, String>;
+
 /// Makes the DER `ContentInfo` of a detached signature over content whose SHA-256 is
-/// `digest`. `chain` certificates are embedded after the signer's.
+/// `digest`. `chain` certificates are embedded after the signer's. With `timestamp`, the
+/// token it returns for the signature value goes in the unsigned attribute
+/// id-aa-signatureTimeStampToken (B-T).
 pub fn sign(
     digest: &[u8; 32],
     key: &SigningKey,
     cert: &Certificate,
     chain: &[Certificate],
+    timestamp: Option<Timestamper<'_>>,
 ) -> Result<Vec<u8>, String> {
     let cert_spki = cert
         .tbs_certificate
@@ -347,6 +357,19 @@ pub fn sign(
         verify_with(cert, &signature_algorithm.oid, &signed, &signature)
             .map_err(|_| "the key does not match the certificate".to_string())?;
     }
+    let unsigned_attrs = match timestamp {
+        None => None,
+        Some(stamp) => {
+            let token = stamp(&Sha256::digest(&signature).into())?;
+            let mut set = SetOfVec::new();
+            set.insert(attribute(
+                ID_SIGNATURE_TIME_STAMP_TOKEN,
+                Any::from_der(&token).map_err(|e| format!("the timestamp token: {e}"))?,
+            )?)
+            .map_err(|e| e.to_string())?;
+            Some(set)
+        }
+    };
     let signer = SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -357,7 +380,7 @@ pub fn sign(
         signed_attrs: Some(attrs),
         signature_algorithm,
         signature: OctetString::new(signature).map_err(|e| e.to_string())?,
-        unsigned_attrs: None,
+        unsigned_attrs,
     };
     let mut digests = SetOfVec::new();
     digests
@@ -401,6 +424,13 @@ pub struct Checked {
     pub cert_binding_ok: Result<(), String>,
     /// Every certificate embedded in the signature.
     pub certificates: Vec<Certificate>,
+    /// Whether the signed attributes carry signing-certificate-v2: PAdES requires it, a
+    /// PKCS#7 (`adbe.pkcs7.detached`) signature may go without.
+    pub binding_present: bool,
+    /// The SignerInfo's signature value (what a signature timestamp's imprint hashes).
+    pub signature_value: Vec<u8>,
+    /// The unsigned attribute id-aa-signatureTimeStampToken (DER `ContentInfo`), if any.
+    pub timestamp_token: Option<Vec<u8>>,
 }
 
 /// Checks a detached CMS signature (DER, trailing zero padding allowed) against the
@@ -415,6 +445,12 @@ pub fn check(blob: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
         .content
         .decode_as()
         .map_err(|e| format!("unreadable SignedData: {e}"))?;
+    check_signed_data(&sd, digest)
+}
+
+/// Checks the first SignerInfo of `sd` against `digest`, the SHA-256 of the signed content
+/// (detached, or the encapsulated content of a timestamp token).
+pub fn check_signed_data(sd: &SignedData, digest: &[u8; 32]) -> Result<Checked, String> {
     let certificates: Vec<Certificate> = sd
         .certificates
         .iter()
@@ -443,6 +479,14 @@ pub fn check(blob: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
             .and_then(|a| a.values.iter().next())
     };
     let digest_ok = match find(ID_MESSAGE_DIGEST).map(|v| v.decode_as::<OctetString>()) {
+        // SHA-1 has practical collisions (SHAttered, 2017): a SHA-1 signature proves nothing.
+        _ if si.digest_alg.oid == ID_SHA1 => {
+            Err("the digest algorithm is SHA-1, which is broken (collisions): refused".into())
+        }
+        _ if si.digest_alg.oid != ID_SHA256 => Err(format!(
+            "unsupported digest algorithm {} (SHA-256 only)",
+            si.digest_alg.oid
+        )),
         Some(Ok(d)) if d.as_bytes() == digest => Ok(()),
         Some(Ok(_)) => Err("the signed bytes do not match the signed digest: the document was changed after signing".into()),
         _ => Err("no message-digest attribute".into()),
@@ -486,17 +530,28 @@ pub fn check(blob: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
             }
         }
     };
+    let timestamp_token = si
+        .unsigned_attrs
+        .iter()
+        .flat_map(|a| a.iter())
+        .find(|a| a.oid == ID_SIGNATURE_TIME_STAMP_TOKEN)
+        .and_then(|a| a.values.iter().next())
+        .map(|v| v.to_der().map_err(|e| e.to_string()))
+        .transpose()?;
     Ok(Checked {
         signer,
         digest_ok,
         signature_ok,
         cert_binding_ok,
+        binding_present: find(ID_SIGNING_CERTIFICATE_V2).is_some(),
         certificates,
+        signature_value: si.signature.as_bytes().to_vec(),
+        timestamp_token,
     })
 }
 
 /// The DER value at the start of `blob`, without the zero padding PDF signatures carry.
-fn trim_der(blob: &[u8]) -> Option<&[u8]> {
+pub(crate) fn trim_der(blob: &[u8]) -> Option<&[u8]> {
     if blob.len() < 2 {
         return None;
     }
@@ -614,6 +669,14 @@ pub fn chain_to(
                     issuer_name
                 )
             })?;
+        // A self-signed certificate that is no anchor ends the path: an embedded root (a
+        // TSA's token carries its CA) is not trusted for being there.
+        if issuer == &current {
+            return Err(format!(
+                "no trusted issuer: \"{}\" is a self-signed certificate not given with --trust",
+                common_name(&current)
+            ));
+        }
         valid_at(issuer, unix).map_err(|e| format!("{}: {e}", common_name(issuer)))?;
         path.push(common_name(issuer));
         if anchors.iter().any(|a| a == issuer) {
@@ -627,4 +690,34 @@ pub fn chain_to(
 /// Decodes a PEM certificate (for messages and tests).
 pub fn cert_from_pem(pem: &str) -> Result<Certificate, String> {
     Certificate::from_pem(pem.as_bytes()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = include_str!("../../tests/fixtures/seal-test-pki/TEST-ONLY-provider.key.pem");
+    const CERT: &str =
+        include_str!("../../tests/fixtures/seal-test-pki/TEST-ONLY-provider.cert.pem");
+
+    /// A signature whose SignerInfo names SHA-1 fails, whatever its /SubFilter: SHA-1
+    /// collisions are practical, so the digest proves nothing.
+    #[test]
+    fn a_sha1_digest_fails() {
+        let key = SigningKey::from_pem(KEY).unwrap();
+        let cert = certs_from_pem(CERT).unwrap();
+        let digest = [9u8; 32];
+        let blob = sign(&digest, &key, &cert[0], &[], None).unwrap();
+        assert!(check(&blob, &digest).unwrap().digest_ok.is_ok());
+        let info = ContentInfo::from_der(&blob).unwrap();
+        let mut sd: SignedData = info.content.decode_as().unwrap();
+        let mut si = sd.signer_infos.0.iter().next().unwrap().clone();
+        si.digest_alg = alg(ID_SHA1, true);
+        let mut signers = SetOfVec::new();
+        signers.insert(si).unwrap();
+        sd.signer_infos = SignerInfos(signers);
+        let checked = check_signed_data(&sd, &digest).unwrap();
+        let e = checked.digest_ok.unwrap_err();
+        assert!(e.contains("SHA-1"), "{e}");
+    }
 }

@@ -1,4 +1,6 @@
-//! Sign stage: PAdES B-B signatures on final annexes, each in its own incremental update.
+//! Sign stage: PAdES B-B signatures on final annexes, each in its own incremental update;
+//! B-T when the signer names a time-stamping authority ([`tsa`]: its token over the
+//! signature value goes in the CMS's unsigned attributes, so the signed bytes do not change).
 //!
 //! A signature adds, after the existing bytes: the signature dictionary (CMS in
 //! `/Contents`, the signed `/ByteRange` = everything but that hex string), a signature
@@ -20,6 +22,8 @@
 //! - Signing in place holds an exclusive lock on the file and reads it under the lock, so
 //!   two signers of one file sign one after the other; the file keeps its permissions, and
 //!   a symbolic link keeps pointing at the signed file.
+//! - With a TSA, a signature is written only with a token [`tsa::fetch`] checked: a TSA
+//!   that fails or answers wrongly fails the signing (the user's to fix, exit 1).
 //! - The bytes before the update are never changed, so the document's first revision and
 //!   every earlier signature stay valid; the file is replaced atomically.
 
@@ -27,6 +31,7 @@ pub mod appearance;
 pub mod cms;
 pub mod keys;
 pub mod revisions;
+pub mod tsa;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -52,6 +57,8 @@ pub struct Signer {
     key: cms::SigningKey,
     cert: x509_cert::Certificate,
     chain: Vec<x509_cert::Certificate>,
+    /// The time-stamping authority asked for a signature timestamp (B-T), if any.
+    tsa: Option<String>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -67,7 +74,18 @@ impl Signer {
     /// token key, with its certificate and chain ([`keys`]).
     pub fn load(options: &keys::KeyOptions) -> anyhow::Result<Signer> {
         let keys::Loaded { key, cert, chain } = keys::load(options)?;
-        Ok(Signer { key, cert, chain })
+        Ok(Signer {
+            key,
+            cert,
+            chain,
+            tsa: None,
+        })
+    }
+
+    /// Has every signature timestamped by the TSA at `url` (PAdES B-T), or not (`None`).
+    pub fn with_tsa(mut self, url: Option<String>) -> Signer {
+        self.tsa = url;
+        self
     }
 
     /// The signer's name (certificate common name).
@@ -366,8 +384,21 @@ pub fn sign_pdf(
     hasher.update(&out[..contents]);
     hasher.update(&out[contents_end..]);
     let digest: [u8; 32] = hasher.finalize().into();
-    let cms = cms::sign(&digest, &signer.key, &signer.cert, &signer.chain)
-        .map_err(|e| Invalid::input(format!("cannot sign: {e}")))?;
+    // B-T: the TSA's failure is the user's to fix (a wrong URL, a TSA down): exit 1, and
+    // nothing is written, rather than a signature silently weaker than asked for.
+    let stamp = |value: &[u8; 32]| {
+        let url = signer.tsa.as_deref().unwrap_or_default();
+        tsa::fetch(url, value).map(|(der, _)| der)
+    };
+    let timestamper: Option<cms::Timestamper<'_>> = signer.tsa.as_ref().map(|_| &stamp as _);
+    let cms = cms::sign(
+        &digest,
+        &signer.key,
+        &signer.cert,
+        &signer.chain,
+        timestamper,
+    )
+    .map_err(|e| Invalid::input(format!("cannot sign: {e}")))?;
     if cms.len() > CONTENTS_BYTES {
         anyhow::bail!(
             "the signature ({} bytes) is larger than the space reserved for it",

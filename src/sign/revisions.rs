@@ -17,7 +17,9 @@
 //! - housekeeping, what standard signers (pyHanko, Acrobat) update when they sign, reported
 //!   apart: the `/Info` keys in [`INFO_HOUSEKEEPING`] (any other `/Info` key, such as the
 //!   title readers show, is a violation: stricter than pyHanko, which allows any), the
-//!   catalogue's `/Extensions` (direct developer-extension dictionaries only), and the XMP
+//!   catalogue's `/Extensions` (direct developer-extension dictionaries only), its `/Version`
+//!   when only raised (a known version name, at least the header's and the earlier one:
+//!   pyHanko 0.38 raises 1.7 to 2.0 when it countersigns), and the XMP
 //!   metadata stream rewritten in place with the same identity ([`values::xmp_changes`]:
 //!   title, description, creator, keywords, PDF/A part and conformance, PDF/UA part,
 //!   compared by value since a signer re-serialises the packet; a packet that cannot be
@@ -34,8 +36,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use hayro_syntax::object::{Array, Dict, MaybeRef, Name, ObjRef, Object};
 
 use super::values::{
-    self, changed_keys, dict_of, entry, items, key, name_is, num, reachable, resolve, same,
-    MAX_WALK,
+    self, changed_keys, dict_of, entry, extensions, header_version, items, key, name_is, num,
+    reachable, resolve, same, version_raised, MAX_WALK,
 };
 use crate::pdf::file::{self, PdfFile};
 
@@ -44,15 +46,6 @@ pub const MAX_LISTED: usize = 20;
 
 /// The `/Info` keys a signer may update as housekeeping (pyHanko and Acrobat do).
 pub const INFO_HOUSEKEEPING: [&str; 2] = ["ModDate", "Producer"];
-
-/// The keys a developer-extension dictionary in the catalogue's `/Extensions` may have.
-const EXTENSION_KEYS: [&str; 5] = [
-    "Type",
-    "BaseVersion",
-    "ExtensionLevel",
-    "ExtensionRevision",
-    "URL",
-];
 
 /// What one incremental update after a signature did.
 #[derive(Debug, Clone, Default)]
@@ -120,6 +113,7 @@ pub fn analyse(bytes: &[u8], signed_end: usize) -> Result<Vec<Update>, String> {
         .iter()
         .position(|s| s.end == signed_end)
         .ok_or_else(|| format!("byte {signed_end} is not the end of a revision"))?;
+    let header = header_version(bytes);
     let mut out = Vec::new();
     let mut previous: Option<PdfFile> = None;
     for i in first + 1..sections.len() {
@@ -129,7 +123,14 @@ pub fn analyse(bytes: &[u8], signed_end: usize) -> Result<Vec<Update>, String> {
             None => PdfFile::open(&bytes[..sections[i - 1].end])?,
         };
         let new = PdfFile::open(&bytes[..sections[i].end])?;
-        let mut update = judge(&old, &new, &sections[i - 1].trailer, &sections[i], i + 1);
+        let mut update = judge(
+            &old,
+            &new,
+            &sections[i - 1].trailer,
+            &sections[i],
+            i + 1,
+            header,
+        );
         previous = Some(new);
         if update.violations.len() > MAX_LISTED {
             let more = update.violations.len() - MAX_LISTED;
@@ -307,13 +308,15 @@ fn visible(widget: &Dict<'_>) -> bool {
         .is_some_and(|r| r.len() == 4 && (r[2] - r[0]).abs() > 0.0 && (r[3] - r[1]).abs() > 0.0)
 }
 
-/// Judges one update: `old` is the document before it, `new` with it.
+/// Judges one update: `old` is the document before it, `new` with it; `header` is the
+/// version the file's header declares.
 fn judge(
     old: &PdfFile,
     new: &PdfFile,
     old_trailer: &str,
     section: &file::Section,
     revision: usize,
+    header: Option<(u8, u8)>,
 ) -> Update {
     let mut update = Update {
         revision,
@@ -465,8 +468,19 @@ fn judge(
         let keys = changed_keys(oc, nc, &[], 0);
         let other: Vec<&String> = keys
             .iter()
-            .filter(|k| *k != "AcroForm" && *k != "DSS" && *k != "Extensions")
+            .filter(|k| !["AcroForm", "DSS", "Extensions", "Version"].contains(&k.as_str()))
             .collect();
+        if keys.iter().any(|k| k == "Version") {
+            match version_raised(oc, nc, header) {
+                Ok(v) => update
+                    .housekeeping
+                    .push(format!("the catalogue's /Version (raised to {v})")),
+                Err(e) => violations.push(format!(
+                    "changes object {} 0 (document catalogue: /Version {e})",
+                    num(root)
+                )),
+            }
+        }
         if keys.iter().any(|k| k == "Extensions") {
             match extensions(nc) {
                 Ok(()) => update
@@ -675,39 +689,6 @@ fn judge(
     }
     update.violations = violations;
     update
-}
-
-/// Whether the catalogue's `/Extensions` only declares extension levels: direct
-/// dictionaries (or arrays of them) with [`EXTENSION_KEYS`] only, no references.
-fn extensions(catalogue: &Dict<'_>) -> Result<(), String> {
-    let bad = || Err("is not a direct dictionary of extension levels".to_owned());
-    let Some(MaybeRef::NotRef(Object::Dict(ext))) = catalogue.get_raw::<Object<'_>>(b"Extensions")
-    else {
-        return bad();
-    };
-    let plain = |v: &MaybeRef<Object<'_>>| {
-        matches!(
-            v,
-            MaybeRef::NotRef(Object::Name(_) | Object::Number(_) | Object::String(_))
-        )
-    };
-    let level = |d: &Dict<'_>| {
-        d.entries()
-            .all(|(k, v)| EXTENSION_KEYS.contains(&key(&k).as_str()) && plain(&v))
-    };
-    for (_, v) in ext.entries() {
-        let ok = match v {
-            MaybeRef::NotRef(Object::Dict(d)) => level(&d),
-            MaybeRef::NotRef(Object::Array(a)) => a
-                .raw_iter()
-                .all(|x| matches!(x, MaybeRef::NotRef(Object::Dict(d)) if level(&d))),
-            _ => false,
-        };
-        if !ok {
-            return bad();
-        }
-    }
-    Ok(())
 }
 
 /// Whether a rewritten XMP metadata stream keeps the document's identity; else what

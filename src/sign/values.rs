@@ -1,6 +1,8 @@
 //! Sign stage (part of [`super::revisions`]): PDF values compared by what they mean, not
 //! by their bytes (references by number, numbers as numbers, text strings by text, stream
-//! data as stored), and the small bounded walks the revision analysis needs.
+//! data as stored), and the small bounded walks the revision analysis needs; what a
+//! signer's housekeeping may write in the catalogue (`/Extensions` levels, a raised
+//! `/Version`).
 //!
 //! Invariant: every comparison and walk is bounded ([`MAX_DEPTH`] levels, [`MAX_WALK`]
 //! objects), so a crafted file costs at most linear time in what it holds.
@@ -309,6 +311,115 @@ pub fn xmp_changes(old: &[u8], new: &[u8]) -> Result<Vec<&'static str>, String> 
         .map(|(_, _, label)| *label)
         .filter(|l| a.get(l) != b.get(l))
         .collect())
+}
+
+/// The keys a developer-extension dictionary in the catalogue's `/Extensions` may have.
+const EXTENSION_KEYS: [&str; 5] = [
+    "Type",
+    "BaseVersion",
+    "ExtensionLevel",
+    "ExtensionRevision",
+    "URL",
+];
+
+/// Whether the catalogue's `/Extensions` only declares extension levels: direct
+/// dictionaries (or arrays of them) with [`EXTENSION_KEYS`] only, no references.
+pub fn extensions(catalogue: &Dict<'_>) -> Result<(), String> {
+    let bad = || Err("is not a direct dictionary of extension levels".to_owned());
+    let Some(MaybeRef::NotRef(Object::Dict(ext))) = catalogue.get_raw::<Object<'_>>(b"Extensions")
+    else {
+        return bad();
+    };
+    let plain = |v: &MaybeRef<Object<'_>>| {
+        matches!(
+            v,
+            MaybeRef::NotRef(Object::Name(_) | Object::Number(_) | Object::String(_))
+        )
+    };
+    let level = |d: &Dict<'_>| {
+        d.entries()
+            .all(|(k, v)| EXTENSION_KEYS.contains(&key(&k).as_str()) && plain(&v))
+    };
+    for (_, v) in ext.entries() {
+        let ok = match v {
+            MaybeRef::NotRef(Object::Dict(d)) => level(&d),
+            MaybeRef::NotRef(Object::Array(a)) => a
+                .raw_iter()
+                .all(|x| matches!(x, MaybeRef::NotRef(Object::Dict(d)) if level(&d))),
+            _ => false,
+        };
+        if !ok {
+            return bad();
+        }
+    }
+    Ok(())
+}
+
+/// The PDF versions a catalogue's `/Version` may name (ISO 32000-2, 7.7.2).
+const PDF_VERSIONS: [(u8, u8); 9] = [
+    (1, 0),
+    (1, 1),
+    (1, 2),
+    (1, 3),
+    (1, 4),
+    (1, 5),
+    (1, 6),
+    (1, 7),
+    (2, 0),
+];
+
+/// A PDF version written `M.m` (the header's `%PDF-M.m`, or a `/Version` name), if it is one
+/// of [`PDF_VERSIONS`].
+fn parse_version(s: &[u8]) -> Option<(u8, u8)> {
+    match s {
+        [major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit() => {
+            Some((major - b'0', minor - b'0')).filter(|v| PDF_VERSIONS.contains(v))
+        }
+        _ => None,
+    }
+}
+
+/// The version the file's header declares (`%PDF-1.7`).
+pub fn header_version(bytes: &[u8]) -> Option<(u8, u8)> {
+    bytes
+        .strip_prefix(b"%PDF-")
+        .and_then(|rest| rest.get(..3))
+        .and_then(parse_version)
+}
+
+/// Whether a catalogue's new `/Version` only raises the version the reader assumes: a name
+/// of a known version, at least the header's and any earlier `/Version`. pyHanko 0.38
+/// raises it to 2.0 when it countersigns a PDF 1.7 file. Raising it adds no content and
+/// changes no object, so it cannot change what is shown or signed; lowering it, or any
+/// other value, could make a reader interpret the same objects otherwise, and is a
+/// violation. Returns the new version, for the report.
+pub fn version_raised(
+    old: &Dict<'_>,
+    new: &Dict<'_>,
+    header: Option<(u8, u8)>,
+) -> Result<String, String> {
+    let read = |d: &Dict<'_>| -> Result<Option<(u8, u8)>, String> {
+        match d.get_raw::<Object<'_>>(b"Version") {
+            None => Ok(None),
+            Some(MaybeRef::NotRef(Object::Name(n))) => parse_version(n.as_ref())
+                .map(Some)
+                .ok_or_else(|| format!("/{} is no PDF version", key(&n))),
+            Some(_) => Err("is not a direct name".into()),
+        }
+    };
+    let was = read(old)?;
+    let Some(now) = read(new)? else {
+        return Err("is removed".into());
+    };
+    let floor = header.ok_or("the file's header declares no known PDF version")?;
+    let floor = was.map_or(floor, |w| w.max(floor));
+    if now < floor {
+        return Err(format!(
+            "lowers the version to {}.{} (below {}.{})",
+            now.0, now.1, floor.0, floor.1
+        ));
+    }
+    Ok(format!("{}.{}", now.0, now.1))
 }
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //!
 //! Checks, each reported as ok / FAILED / skipped: PDF/A-3a and PDF/UA-1 declared; every attachment
 //! against the manifest; the fingerprint recomputed from the attachments and found in the
-//! document's metadata; every signature (byte ranges, digest, signature math,
-//! signing-certificate binding, certificate validity at the signing time, chain to
-//! `--trust`); RSA keys of at least 2048 bits; every incremental update after the first
-//! signature analysed object by object ([`revisions`]: only what a countersignature or
-//! validation data add passes, with a signer's housekeeping reported apart, anything else
-//! fails naming the revision and the object);
+//! document's metadata; every signature ([`signatures`]: byte ranges, digest, signature
+//! math, signing-certificate binding, its level, B-B or B-T, certificate validity at the
+//! signing time, which a signature timestamp makes trusted, chain to `--trust`; PKCS#7
+//! signatures of other tools alike; document timestamps as tokens, not signatures); SHA-256
+//! and RSA keys of at least 2048 bits; every incremental update after the first
+//! signature analysed object by object ([`crate::sign::revisions`]: only what a
+//! countersignature or validation data add passes, with a signer's housekeeping reported
+//! apart, anything else fails naming the revision and the object);
 //! nothing appended after the last signature but validation data; and, with `--rebuild`,
 //! the document re-rendered from its attachments, byte for byte equal to its first
 //! revision.
@@ -28,7 +30,6 @@ use crate::pdf::{
 };
 use crate::prepare::{InputOptions, Shared};
 use crate::seal::{self, Manifest, MANIFEST_NAME, SIGNATURE_FIELDS_NAME};
-use crate::sign::{cms, revisions};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -382,140 +383,6 @@ fn check_fingerprint(
     });
 }
 
-/// Every signature, then whether any byte is covered by none.
-fn check_signatures(
-    bytes: &[u8],
-    sigs: &[file::SigField],
-    revisions: &[usize],
-    options: &Options,
-    report: &mut Report,
-) {
-    let first_end = revisions.first().copied().unwrap_or(bytes.len());
-    let mut last_signed_end = None;
-    for (i, sig) in sigs.iter().enumerate() {
-        let label = format!(
-            "signature {} ({}{})",
-            i + 1,
-            sig.signer.as_deref().unwrap_or("unnamed"),
-            sig.time
-                .as_deref()
-                .and_then(parse_pdf_date)
-                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                .map_or(String::new(), |t| format!(
-                    ", {}",
-                    t.format("%Y-%m-%d %H:%M UTC")
-                ))
-        );
-        check_signature(
-            bytes,
-            sig,
-            &label,
-            revisions,
-            options,
-            report,
-            &mut last_signed_end,
-        );
-    }
-    if let Some(p) = sigs.first().and_then(|s| s.docmdp) {
-        let what = match p {
-            1 => "no change at all",
-            2 => "later signatures and form filling only",
-            _ => "later signatures, form filling and annotations",
-        };
-        report.push(
-            Outcome::Ok,
-            format!("signature 1 certifies the document (DocMDP P={p}: {what} may follow)"),
-        );
-    }
-    // Every update after the first signature, object by object.
-    // Where each signature's revision ends (a byte range not ending at a revision failed
-    // above, and is no starting point).
-    let ends: Vec<usize> = sigs
-        .iter()
-        .filter_map(|s| match s.byte_range.as_slice() {
-            [0, _, b, c] if *b >= 0 && *c >= 0 => Some((*b + *c) as usize),
-            _ => None,
-        })
-        .filter(|e| revisions.contains(e))
-        .collect();
-    if let Some(&first) = ends.iter().min() {
-        let after = |at: usize| ends.iter().filter(|e| **e < at).count();
-        match revisions::analyse(bytes, first) {
-            Err(e) => report.push(
-                Outcome::Failed,
-                format!("changes after signature 1: cannot be analysed ({e})"),
-            ),
-            Ok(updates) => {
-                let certified = sigs.first().and_then(|s| s.docmdp);
-                for u in &updates {
-                    let label =
-                        format!("revision {} (after signature {})", u.revision, after(u.end));
-                    if u.violations.is_empty() {
-                        if certified == Some(1) && !u.signatures.is_empty() {
-                            report.push(
-                                Outcome::Failed,
-                                format!("{label} adds a signature, but signature 1 certified the document with DocMDP P=1 (no change)"),
-                            );
-                        } else {
-                            report.push(Outcome::Ok, format!("{label} adds {}", u.summary()));
-                        }
-                    }
-                    for v in &u.violations {
-                        report.push(Outcome::Failed, format!("{label} {v}"));
-                    }
-                    if let Some(h) = u.housekeeping_summary() {
-                        report.push(
-                            Outcome::Ok,
-                            format!(
-                                "revision {} also updates {h} (housekeeping a signer may do)",
-                                u.revision
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-    }
-    // Bytes no signature covers: an appended update (allowed only as validation data that
-    // the analysis cleared), or a signature made unreadable.
-    match last_signed_end {
-        None if revisions.len() <= 1 && sigs.is_empty() => report.push(
-            Outcome::Skipped,
-            "signatures: none (an unsigned annex is protected by its manifest and by --rebuild)",
-        ),
-        Some(end) if end == bytes.len() => {
-            report.push(Outcome::Ok, "no change after the last signature")
-        }
-        Some(end) if trailing_only_validation(bytes, end, &ends) => report.push(
-            Outcome::Ok,
-            format!(
-                "{} bytes after the last signature add validation data only",
-                bytes.len() - end
-            ),
-        ),
-        end => {
-            let end = end.unwrap_or(first_end);
-            report.push(
-                Outcome::Failed,
-                format!(
-                    "{} bytes after byte {end} are covered by no signature: the file was changed after it was signed",
-                    bytes.len().saturating_sub(end)
-                ),
-            )
-        }
-    }
-}
-
-/// Whether every revision after `end` (the last signature's) only adds validation data.
-fn trailing_only_validation(bytes: &[u8], end: usize, ends: &[usize]) -> bool {
-    ends.iter().all(|e| *e <= end)
-        && file::sections(bytes).is_ok_and(|s| s.last().is_some_and(|s| s.end == bytes.len()))
-        && revisions::analyse(bytes, end).is_ok_and(|us| {
-            us.iter()
-                .all(|u| u.violations.is_empty() && u.signatures.is_empty() && u.dss)
-        })
-}
-
 fn xmp_value(xmp: &str, key: &str) -> Option<String> {
     let i = xmp.find(key)?;
     let rest = &xmp[i + key.len()..];
@@ -525,127 +392,6 @@ fn xmp_value(xmp: &str, key: &str) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric())
         .collect();
     (!v.is_empty()).then_some(v)
-}
-
-fn check_signature(
-    bytes: &[u8],
-    sig: &file::SigField,
-    label: &str,
-    revisions: &[usize],
-    options: &Options,
-    report: &mut Report,
-    last_signed_end: &mut Option<usize>,
-) {
-    let r = &sig.byte_range;
-    let ranges_ok = r.len() == 4
-        && r[0] == 0
-        && r.iter().all(|v| *v >= 0)
-        && r[1] < r[2]
-        && (r[2] + r[3]) as usize <= bytes.len()
-        && bytes.get(r[1] as usize) == Some(&b'<')
-        && bytes.get(r[2] as usize - 1) == Some(&b'>')
-        && bytes[r[1] as usize + 1..r[2] as usize - 1]
-            .iter()
-            .all(u8::is_ascii_hexdigit);
-    if !ranges_ok {
-        report.push(
-            Outcome::Failed,
-            format!(
-                "{label}: its byte range {r:?} does not cover the file except the signature itself"
-            ),
-        );
-        return;
-    }
-    let end = (r[2] + r[3]) as usize;
-    *last_signed_end = Some(last_signed_end.map_or(end, |e: usize| e.max(end)));
-    let revision = revisions.iter().position(|e| *e == end);
-    report.result(match revision {
-        Some(n) => Ok(format!(
-            "{label}: covers revisions 1 to {} (bytes 0–{end}, all but its own /Contents)",
-            n + 1
-        )),
-        None => Err(format!(
-            "{label}: its byte range does not end at a revision boundary"
-        )),
-    });
-    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-    sha2::Digest::update(&mut hasher, &bytes[..r[1] as usize]);
-    sha2::Digest::update(&mut hasher, &bytes[r[2] as usize..end]);
-    let digest: [u8; 32] = sha2::Digest::finalize(hasher).into();
-    let checked = match cms::check(&sig.contents, &digest) {
-        Ok(c) => c,
-        Err(e) => {
-            report.push(Outcome::Failed, format!("{label}: {e}"));
-            return;
-        }
-    };
-    for (result, ok) in [
-        (
-            &checked.digest_ok,
-            "the signed bytes match the signed digest",
-        ),
-        (
-            &checked.signature_ok,
-            "signature math verifies with the signer's certificate",
-        ),
-        (
-            &checked.cert_binding_ok,
-            "signing-certificate-v2 binds the signer's certificate (PAdES B-B)",
-        ),
-    ] {
-        report.result(
-            result
-                .clone()
-                .map(|_| format!("{label}: {ok}"))
-                .map_err(|e| format!("{label}: {e}")),
-        );
-    }
-    if sig.sub_filter.as_deref() != Some("ETSI.CAdES.detached") {
-        report.push(
-            Outcome::Failed,
-            format!(
-                "{label}: /SubFilter is {:?}, not ETSI.CAdES.detached",
-                sig.sub_filter
-            ),
-        );
-    }
-    let Some(cert) = &checked.signer else { return };
-    let time = sig.time.as_deref().and_then(parse_pdf_date);
-    match time {
-        Some(t) => report.result(
-            cms::valid_at(cert, t)
-                .map(|_| {
-                    format!(
-                        "{label}: certificate of \"{}\" valid at the signing time",
-                        cms::common_name(cert)
-                    )
-                })
-                .map_err(|e| format!("{label}: {e}")),
-        ),
-        None => report.push(Outcome::Failed, format!("{label}: no signing time (/M)")),
-    }
-    if options.trust.is_empty() {
-        report.push(
-            Outcome::Skipped,
-            format!("{label}: certificate chain not checked (give --trust ca.pem)"),
-        );
-    } else {
-        report.result(
-            cms::chain_to(
-                cert,
-                &checked.certificates,
-                &options.trust,
-                time.unwrap_or(0),
-            )
-            .map(|p| {
-                format!(
-                    "{label}: certificate chain {} ends at a trusted CA",
-                    p.join(" → ")
-                )
-            })
-            .map_err(|e| format!("{label}: {e}")),
-        );
-    }
 }
 
 /// Re-renders the annex from its attachments and compares it with `first`, the
@@ -751,6 +497,9 @@ fn rebuild(
         )))
     }
 }
+
+mod signatures;
+use signatures::check_signatures;
 
 #[cfg(test)]
 mod tests;

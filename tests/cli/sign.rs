@@ -209,6 +209,17 @@ fn retitled(bytes: &[u8]) -> Vec<u8> {
 /// Countersigns `bytes` in its next empty signature field, without any check: what a
 /// careless or hostile tool does. `key` may be any key, even one `annex sign` refuses.
 pub(super) fn countersign_raw(bytes: &[u8], key: &cms::SigningKey, cert_pem: &str) -> Vec<u8> {
+    countersign_as(bytes, key, cert_pem, "ETSI.CAdES.detached")
+}
+
+/// [`countersign_raw`] with another `/SubFilter` (`adbe.pkcs7.detached`: what pyHanko and
+/// Acrobat write by default).
+pub(super) fn countersign_as(
+    bytes: &[u8],
+    key: &cms::SigningKey,
+    cert_pem: &str,
+    sub_filter: &str,
+) -> Vec<u8> {
     let doc = PdfFile::open(bytes).unwrap();
     let (field, _, _) = doc
         .signature_fields()
@@ -226,7 +237,7 @@ pub(super) fn countersign_raw(bytes: &[u8], key: &cms::SigningKey, cert_pem: &st
         (
             sig,
             format!(
-                "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 {:<32}]/Contents <{}>/M({})/Name(Raw)>>",
+                "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/{sub_filter}/ByteRange[0 {:<32}]/Contents <{}>/M({})/Name(Raw)>>",
                 "",
                 "0".repeat(16384 * 2),
                 chrono::DateTime::from_timestamp(annex::sign::now(), 0).unwrap().format("D:%Y%m%d%H%M%S+00'00'")
@@ -252,7 +263,7 @@ pub(super) fn countersign_raw(bytes: &[u8], key: &cms::SigningKey, cert_pem: &st
     h.update(&out[end..]);
     let digest: [u8; 32] = h.finalize().into();
     let cert = cms::certs_from_pem(cert_pem).unwrap();
-    let blob = cms::sign(&digest, key, &cert[0], &cert[1..]).unwrap();
+    let blob = cms::sign(&digest, key, &cert[0], &cert[1..], None).unwrap();
     let hex = annex::digest::hex(&blob);
     out[contents + 1..contents + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     out

@@ -267,3 +267,51 @@ fn a_stream_containing_eof_is_no_revision() {
         "{report}"
     );
 }
+
+/// The catalogue's `/Version` written again by another signer (#24: pyHanko 0.38 raises it
+/// to 2.0 when it countersigns with an ECDSA key): raising it is housekeeping; lowering it
+/// below the header's, or a value that is no PDF version, fails naming the object.
+#[test]
+fn a_raised_catalogue_version_is_housekeeping_a_lowered_one_fails() {
+    let d = tempfile::tempdir().unwrap();
+    let pdf = signed_once(d.path());
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.7"));
+    let doc = PdfFile::open(&bytes).unwrap();
+    let root = doc.root_ref();
+    let (cat, _) = doc.dict_entries(root, &["Version"], "").unwrap();
+    let (key, cert) = customer_key();
+    for (version, ok, says) in [
+        ("/2.0", true, "the catalogue's /Version (raised to 2.0)"),
+        ("/1.7", true, "the catalogue's /Version (raised to 1.7)"),
+        (
+            "/1.4",
+            false,
+            "(document catalogue: /Version lowers the version to 1.4 (below 1.7))",
+        ),
+        (
+            "/9.9",
+            false,
+            "(document catalogue: /Version /9.9 is no PDF version)",
+        ),
+        (
+            "(2.0)",
+            false,
+            "(document catalogue: /Version is not a direct name)",
+        ),
+    ] {
+        let changed = update(
+            &bytes,
+            BTreeMap::from([(
+                root.obj_number as i64,
+                dict(&cat, &format!("/Version {version}")),
+            )]),
+        );
+        let signed = countersign_raw(&changed, &key, &cert);
+        std::fs::write(d.path().join("v.pdf"), &signed).unwrap();
+        let out = verify(d.path(), &d.path().join("v.pdf"));
+        let report = stdout(&out);
+        assert_eq!(out.status.success(), ok, "{version}\n{}", show(&out));
+        assert!(report.contains(says), "{version}: {says}\n{report}");
+    }
+}

@@ -1,0 +1,518 @@
+//! Verify (part of [`super`]): every signature field of the file, then every update after
+//! the first signature.
+//!
+//! A field's value is judged for what it is: a signature (PAdES `ETSI.CAdES.detached`, or
+//! PKCS#7 `adbe.pkcs7.detached` as other tools make by default, verified alike and reported
+//! as such), with its level (B-B, or B-T when it carries a signature timestamp, whose time
+//! then judges the certificate), or a document timestamp (`/Type /DocTimeStamp`), checked
+//! as an RFC 3161 token over its byte range and never as a signature. A B-T signature
+//! followed by validation data (a `/DSS` update the revision analysis cleared) is reported
+//! B-LT, and B-LTA when a verified document timestamp covers that.
+//!
+//! Invariants: a format other tools use is never a failure by itself; an algorithm that
+//! proves nothing (SHA-1, RSA under 2048 bits) always is; a token that does not verify
+//! fails, it is never ignored.
+
+use super::{parse_pdf_date, Options, Outcome, Report};
+use crate::pdf::file;
+use crate::sign::{cms, revisions, tsa};
+
+/// Every signature, then whether any byte is covered by none.
+pub(super) fn check_signatures(
+    bytes: &[u8],
+    sigs: &[file::SigField],
+    revisions: &[usize],
+    options: &Options,
+    report: &mut Report,
+) {
+    let first_end = revisions.first().copied().unwrap_or(bytes.len());
+    let mut last_signed_end = None;
+    let (mut signatures, mut timestamps) = (0, 0);
+    // What each field's value turned out to be, for the levels reported at the end.
+    let mut seen: Vec<Seen> = Vec::new();
+    for sig in sigs {
+        let failures = report.failures().len();
+        let end = match sig.byte_range.as_slice() {
+            [0, _, b, c] if *b >= 0 && *c >= 0 => Some((*b + *c) as usize),
+            _ => None,
+        };
+        if is_doc_timestamp(sig) {
+            timestamps += 1;
+            let label = format!("document timestamp {timestamps} (field \"{}\")", sig.name);
+            check_signature(
+                bytes,
+                sig,
+                &label,
+                revisions,
+                options,
+                report,
+                &mut last_signed_end,
+            );
+            seen.push(Seen {
+                label: None,
+                end,
+                ok: report.failures().len() == failures,
+                kind: Kind::DocTimestamp,
+            });
+            continue;
+        }
+        signatures += 1;
+        let label = format!(
+            "signature {} ({}{})",
+            signatures,
+            sig.signer.as_deref().unwrap_or("unnamed"),
+            sig.time
+                .as_deref()
+                .and_then(parse_pdf_date)
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map_or(String::new(), |t| format!(
+                    ", {}",
+                    t.format("%Y-%m-%d %H:%M UTC")
+                ))
+        );
+        check_signature(
+            bytes,
+            sig,
+            &label,
+            revisions,
+            options,
+            report,
+            &mut last_signed_end,
+        );
+        let stamped =
+            cms::check(&sig.contents, &[0; 32]).is_ok_and(|c| c.timestamp_token.is_some());
+        seen.push(Seen {
+            label: Some(format!("signature {signatures}")),
+            end,
+            ok: report.failures().len() == failures,
+            kind: match sig.sub_filter.as_deref() {
+                Some("adbe.pkcs7.detached") => Kind::Pkcs7,
+                _ if stamped => Kind::Timestamped,
+                _ => Kind::Plain,
+            },
+        });
+    }
+    let mut analysed = Vec::new();
+    if let Some(p) = sigs.first().and_then(|s| s.docmdp) {
+        let what = match p {
+            1 => "no change at all",
+            2 => "later signatures and form filling only",
+            _ => "later signatures, form filling and annotations",
+        };
+        report.push(
+            Outcome::Ok,
+            format!("signature 1 certifies the document (DocMDP P={p}: {what} may follow)"),
+        );
+    }
+    // Every update after the first signature, object by object.
+    // Where each signature's revision ends (a byte range not ending at a revision failed
+    // above, and is no starting point).
+    let ends: Vec<usize> = sigs
+        .iter()
+        .filter_map(|s| match s.byte_range.as_slice() {
+            [0, _, b, c] if *b >= 0 && *c >= 0 => Some((*b + *c) as usize),
+            _ => None,
+        })
+        .filter(|e| revisions.contains(e))
+        .collect();
+    if let Some(&first) = ends.iter().min() {
+        let after = |at: usize| ends.iter().filter(|e| **e < at).count();
+        match revisions::analyse(bytes, first) {
+            Err(e) => report.push(
+                Outcome::Failed,
+                format!("changes after signature 1: cannot be analysed ({e})"),
+            ),
+            Ok(updates) => {
+                analysed.clone_from(&updates);
+                let certified = sigs.first().and_then(|s| s.docmdp);
+                for u in &updates {
+                    let label =
+                        format!("revision {} (after signature {})", u.revision, after(u.end));
+                    if u.violations.is_empty() {
+                        if certified == Some(1) && !u.signatures.is_empty() {
+                            report.push(
+                                Outcome::Failed,
+                                format!("{label} adds a signature, but signature 1 certified the document with DocMDP P=1 (no change)"),
+                            );
+                        } else {
+                            report.push(Outcome::Ok, format!("{label} adds {}", u.summary()));
+                        }
+                    }
+                    for v in &u.violations {
+                        report.push(Outcome::Failed, format!("{label} {v}"));
+                    }
+                    if let Some(h) = u.housekeeping_summary() {
+                        report.push(
+                            Outcome::Ok,
+                            format!(
+                                "revision {} also updates {h} (housekeeping a signer may do)",
+                                u.revision
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    report_levels(&seen, &analysed, report);
+    // Bytes no signature covers: an appended update (allowed only as validation data that
+    // the analysis cleared), or a signature made unreadable.
+    match last_signed_end {
+        None if revisions.len() <= 1 && sigs.is_empty() => report.push(
+            Outcome::Skipped,
+            "signatures: none (an unsigned annex is protected by its manifest and by --rebuild)",
+        ),
+        Some(end) if end == bytes.len() => {
+            report.push(Outcome::Ok, "no change after the last signature")
+        }
+        Some(end) if trailing_only_validation(bytes, end, &ends) => report.push(
+            Outcome::Ok,
+            format!(
+                "{} bytes after the last signature add validation data only",
+                bytes.len() - end
+            ),
+        ),
+        end => {
+            let end = end.unwrap_or(first_end);
+            report.push(
+                Outcome::Failed,
+                format!(
+                    "{} bytes after byte {end} are covered by no signature: the file was changed after it was signed",
+                    bytes.len().saturating_sub(end)
+                ),
+            )
+        }
+    }
+}
+
+/// What a signature field's value was found to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// PAdES without a signature timestamp.
+    Plain,
+    /// PAdES with a signature timestamp.
+    Timestamped,
+    /// `adbe.pkcs7.detached`: no PAdES level.
+    Pkcs7,
+    /// A document timestamp.
+    DocTimestamp,
+}
+
+/// One field's value as checked: its label ("signature 2"), where its revision ends, and
+/// whether every check of it passed.
+struct Seen {
+    label: Option<String>,
+    end: Option<usize>,
+    ok: bool,
+    kind: Kind,
+}
+
+/// The PAdES level of each signature whose checks all passed (ETSI EN 319 142-1): B-B; B-T
+/// with a verified signature timestamp; B-LT when a later revision adds validation data
+/// (`/DSS`, cleared by the revision analysis); B-LTA when a verified document timestamp
+/// follows that. A failed signature gets no level: its failures say what it is.
+fn report_levels(seen: &[Seen], updates: &[revisions::Update], report: &mut Report) {
+    for s in seen {
+        let (Some(label), Some(end), true) = (&s.label, s.end, s.ok) else {
+            continue;
+        };
+        let text = match s.kind {
+            Kind::DocTimestamp => continue,
+            Kind::Pkcs7 => "no PAdES level (PKCS#7, adbe.pkcs7.detached)".to_owned(),
+            Kind::Plain => "level B-B".to_owned(),
+            Kind::Timestamped => {
+                let dss = updates
+                    .iter()
+                    .find(|u| u.end > end && u.dss && u.violations.is_empty());
+                match dss {
+                    None => "level B-T".to_owned(),
+                    Some(u) => {
+                        let lta = seen.iter().any(|t| {
+                            t.kind == Kind::DocTimestamp
+                                && t.ok
+                                && t.end.is_some_and(|e| e >= u.end)
+                        });
+                        format!(
+                            "level {} (validation data added in revision {}; annex verify does not check the revocation data itself{})",
+                            if lta { "B-LTA" } else { "B-LT" },
+                            u.revision,
+                            if lta { "; a document timestamp covers it" } else { "" }
+                        )
+                    }
+                }
+            }
+        };
+        report.push(Outcome::Ok, format!("{label}: {text}"));
+    }
+}
+
+/// Whether every revision after `end` (the last signature's) only adds validation data.
+fn trailing_only_validation(bytes: &[u8], end: usize, ends: &[usize]) -> bool {
+    ends.iter().all(|e| *e <= end)
+        && file::sections(bytes).is_ok_and(|s| s.last().is_some_and(|s| s.end == bytes.len()))
+        && revisions::analyse(bytes, end).is_ok_and(|us| {
+            us.iter()
+                .all(|u| u.violations.is_empty() && u.signatures.is_empty() && u.dss)
+        })
+}
+
+fn check_signature(
+    bytes: &[u8],
+    sig: &file::SigField,
+    label: &str,
+    revisions: &[usize],
+    options: &Options,
+    report: &mut Report,
+    last_signed_end: &mut Option<usize>,
+) {
+    let r = &sig.byte_range;
+    let ranges_ok = r.len() == 4
+        && r[0] == 0
+        && r.iter().all(|v| *v >= 0)
+        && r[1] < r[2]
+        && (r[2] + r[3]) as usize <= bytes.len()
+        && bytes.get(r[1] as usize) == Some(&b'<')
+        && bytes.get(r[2] as usize - 1) == Some(&b'>')
+        && bytes[r[1] as usize + 1..r[2] as usize - 1]
+            .iter()
+            .all(u8::is_ascii_hexdigit);
+    if !ranges_ok {
+        report.push(
+            Outcome::Failed,
+            format!(
+                "{label}: its byte range {r:?} does not cover the file except the signature itself"
+            ),
+        );
+        return;
+    }
+    let end = (r[2] + r[3]) as usize;
+    *last_signed_end = Some(last_signed_end.map_or(end, |e: usize| e.max(end)));
+    let revision = revisions.iter().position(|e| *e == end);
+    report.result(match revision {
+        Some(n) => Ok(format!(
+            "{label}: covers revisions 1 to {} (bytes 0–{end}, all but its own /Contents)",
+            n + 1
+        )),
+        None => Err(format!(
+            "{label}: its byte range does not end at a revision boundary"
+        )),
+    });
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    sha2::Digest::update(&mut hasher, &bytes[..r[1] as usize]);
+    sha2::Digest::update(&mut hasher, &bytes[r[2] as usize..end]);
+    let digest: [u8; 32] = sha2::Digest::finalize(hasher).into();
+    if is_doc_timestamp(sig) {
+        check_doc_timestamp(sig, &digest, label, options, report);
+        return;
+    }
+    let checked = match cms::check(&sig.contents, &digest) {
+        Ok(c) => c,
+        Err(e) => {
+            report.push(Outcome::Failed, format!("{label}: {e}"));
+            return;
+        }
+    };
+    // PAdES (`ETSI.CAdES.detached`) is what `annex sign` makes; PKCS#7
+    // (`adbe.pkcs7.detached`, pyHanko's and Acrobat's default) is the same detached CMS
+    // without PAdES's required attributes: verified the same way, reported for what it is,
+    // never failed for its format. The algorithms are judged alike (SHA-1 and RSA under
+    // 2048 bits fail in `cms::check`).
+    let pkcs7 = match sig.sub_filter.as_deref() {
+        Some("ETSI.CAdES.detached") => false,
+        Some("adbe.pkcs7.detached") => true,
+        other => {
+            report.push(
+                Outcome::Failed,
+                format!(
+                    "{label}: /SubFilter is {}, neither ETSI.CAdES.detached (PAdES) nor adbe.pkcs7.detached (PKCS#7)",
+                    other.map_or("missing".to_owned(), |o| format!("/{o}"))
+                ),
+            );
+            false
+        }
+    };
+    for (result, ok) in [
+        (
+            &checked.digest_ok,
+            "the signed bytes match the signed digest",
+        ),
+        (
+            &checked.signature_ok,
+            "signature math verifies with the signer's certificate",
+        ),
+    ] {
+        report.result(
+            result
+                .clone()
+                .map(|_| format!("{label}: {ok}"))
+                .map_err(|e| format!("{label}: {e}")),
+        );
+    }
+    if pkcs7 && !checked.binding_present {
+        report.push(
+            Outcome::Ok,
+            format!("{label}: PKCS#7, not PAdES (/SubFilter adbe.pkcs7.detached, no signing-certificate-v2): verified as a CMS signature"),
+        );
+    } else {
+        let what = if pkcs7 {
+            "PKCS#7, not PAdES (/SubFilter adbe.pkcs7.detached): signing-certificate-v2 binds the signer's certificate"
+        } else {
+            "signing-certificate-v2 binds the signer's certificate (PAdES B-B)"
+        };
+        report.result(
+            checked
+                .cert_binding_ok
+                .clone()
+                .map(|_| format!("{label}: {what}"))
+                .map_err(|e| format!("{label}: {e}")),
+        );
+    }
+    let Some(cert) = &checked.signer else { return };
+    let claimed = sig.time.as_deref().and_then(parse_pdf_date);
+    // B-T: the signature timestamp's time is one the signer could not choose; the
+    // certificate is judged then. Without one (B-B), at the time the signer claims.
+    let stamped = checked.timestamp_token.as_ref().and_then(|token| {
+        let what: [u8; 32] = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
+            &checked.signature_value,
+        ))
+        .into();
+        match tsa::check(token, &what) {
+            Ok(t) => {
+                report.push(
+                    Outcome::Ok,
+                    format!(
+                        "{label}: {} timestamp token by \"{}\" at {}: its imprint is the hash of the signature value, the TSA's signature verifies, its certificate is for time-stamping",
+                        if pkcs7 { "PKCS#7 with a" } else { "PAdES B-T:" },
+                        t.tsa_name(),
+                        tsa::show_time(t.time)
+                    ),
+                );
+                check_tsa_chain(&t, label, options, report);
+                Some(t.time)
+            }
+            Err(e) => {
+                report.push(Outcome::Failed, format!("{label}: signature timestamp: {e}"));
+                None
+            }
+        }
+    });
+    if checked.timestamp_token.is_none() && !pkcs7 {
+        report.push(
+            Outcome::Ok,
+            format!("{label}: PAdES B-B (no signature timestamp: the signing time is the signer's claim)"),
+        );
+    }
+    let time = stamped.or(claimed);
+    match (stamped, time) {
+        (Some(t), _) => report.result(
+            cms::valid_at(cert, t)
+                .map(|_| {
+                    format!(
+                        "{label}: certificate of \"{}\" valid at the timestamp's time",
+                        cms::common_name(cert)
+                    )
+                })
+                .map_err(|e| format!("{label}: at the timestamp's time, {e}")),
+        ),
+        (None, Some(t)) => report.result(
+            cms::valid_at(cert, t)
+                .map(|_| {
+                    format!(
+                        "{label}: certificate of \"{}\" valid at the signing time",
+                        cms::common_name(cert)
+                    )
+                })
+                .map_err(|e| format!("{label}: {e}")),
+        ),
+        (None, None) => report.push(Outcome::Failed, format!("{label}: no signing time (/M)")),
+    }
+    if options.trust.is_empty() {
+        report.push(
+            Outcome::Skipped,
+            format!("{label}: certificate chain not checked (give --trust ca.pem)"),
+        );
+    } else {
+        report.result(
+            cms::chain_to(
+                cert,
+                &checked.certificates,
+                &options.trust,
+                time.unwrap_or(0),
+            )
+            .map(|p| {
+                format!(
+                    "{label}: certificate chain {} ends at a trusted CA",
+                    p.join(" → ")
+                )
+            })
+            .map_err(|e| format!("{label}: {e}")),
+        );
+    }
+}
+
+/// Whether a signature field's value is a document timestamp (B-LTA), not a signature.
+fn is_doc_timestamp(sig: &file::SigField) -> bool {
+    sig.doc_timestamp || sig.sub_filter.as_deref() == Some("ETSI.RFC3161")
+}
+
+/// A document timestamp: an RFC 3161 token whose imprint is `digest`, the SHA-256 of its
+/// byte range. It names no signer and claims no time of its own: it is checked as a token
+/// (imprint, the TSA's signature and certificate, the chain at the token's time), never
+/// as a signature.
+fn check_doc_timestamp(
+    sig: &file::SigField,
+    digest: &[u8; 32],
+    label: &str,
+    options: &Options,
+    report: &mut Report,
+) {
+    if sig.sub_filter.as_deref() != Some("ETSI.RFC3161") || !sig.doc_timestamp {
+        report.push(
+            Outcome::Failed,
+            format!(
+                "{label}: a document timestamp has /Type /DocTimeStamp and /SubFilter /ETSI.RFC3161 (found /SubFilter {:?})",
+                sig.sub_filter
+            ),
+        );
+    }
+    match tsa::check(&sig.contents, digest) {
+        Ok(t) => {
+            report.push(
+                Outcome::Ok,
+                format!(
+                    "{label}: RFC 3161 token by \"{}\" at {}: its imprint is the hash of the bytes it covers, the TSA's signature verifies, its certificate is for time-stamping",
+                    t.tsa_name(),
+                    tsa::show_time(t.time)
+                ),
+            );
+            report.result(
+                cms::valid_at(&t.tsa, t.time)
+                    .map(|_| format!("{label}: the TSA's certificate is valid at the token's time"))
+                    .map_err(|e| format!("{label}: the TSA's certificate: {e}")),
+            );
+            check_tsa_chain(&t, label, options, report);
+        }
+        Err(e) => report.push(Outcome::Failed, format!("{label}: {e}")),
+    }
+}
+
+/// The chain of a token's TSA certificate to `--trust`, at the token's time.
+fn check_tsa_chain(t: &tsa::Token, label: &str, options: &Options, report: &mut Report) {
+    if options.trust.is_empty() {
+        report.push(
+            Outcome::Skipped,
+            format!("{label}: the TSA's certificate chain not checked (give --trust ca.pem)"),
+        );
+        return;
+    }
+    report.result(
+        cms::chain_to(&t.tsa, &t.certificates, &options.trust, t.time)
+            .map(|p| {
+                format!(
+                    "{label}: the TSA's chain {} ends at a trusted CA",
+                    p.join(" → ")
+                )
+            })
+            .map_err(|e| format!("{label}: the TSA's certificate: {e}")),
+    );
+}
