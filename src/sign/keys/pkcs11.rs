@@ -26,7 +26,7 @@ pub const MODULE_ENV: &str = "ANNEX_PKCS11_MODULE";
 
 /// An RFC 7512 PKCS#11 URI: the attributes that pick the token and the key, and the query
 /// attributes that say how to reach it. Values are percent-decoded.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Uri {
     /// `token`: the token's label.
     pub token: Option<String>,
@@ -46,6 +46,20 @@ pub struct Uri {
     pub pin_source: Option<String>,
     /// `pin-value`: the PIN itself (RFC 7512 allows it; prefer `pin-source`).
     pub pin_value: Option<String>,
+}
+
+/// Without the PIN: a `pin-value` is shown as given, never its value.
+impl std::fmt::Debug for Uri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uri")
+            .field("token", &self.token)
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("module_path", &self.module_path)
+            .field("pin_source", &self.pin_source)
+            .field("pin_value", &self.pin_value.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Uri {
@@ -69,7 +83,9 @@ impl Uri {
             let (name, value) = pair
                 .split_once('=')
                 .ok_or_else(|| format!("PKCS#11 URI attribute \"{pair}\" has no value"))?;
-            let bytes = percent_decode(value)?;
+            // The value is not quoted in the message: it may be the PIN.
+            let bytes = percent_decode(value)
+                .map_err(|()| format!("PKCS#11 URI attribute {name}: bad percent escape"))?;
             let text = || {
                 String::from_utf8(bytes.clone())
                     .map_err(|_| format!("PKCS#11 URI attribute {name}: not UTF-8"))
@@ -133,7 +149,7 @@ impl Uri {
 }
 
 /// Decodes `%XX` escapes (RFC 3986).
-fn percent_decode(text: &str) -> Result<Vec<u8>, String> {
+fn percent_decode(text: &str) -> Result<Vec<u8>, ()> {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -143,7 +159,7 @@ fn percent_decode(text: &str) -> Result<Vec<u8>, String> {
                 .get(i + 1..i + 3)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent escape in \"{text}\""))?;
+                .ok_or(())?;
             out.push(hex);
             i += 3;
         } else {
@@ -471,5 +487,8 @@ mod tests {
         let text = uri.describe();
         assert_eq!(text, "object \"signer\" on token \"annex\"");
         assert!(!text.contains("1234"));
+        assert!(!format!("{uri:?}").contains("1234"));
+        let err = Uri::parse("pkcs11:object=k?pin-value=12%3").unwrap_err();
+        assert!(err.contains("pin-value") && !err.contains("12"), "{err}");
     }
 }
