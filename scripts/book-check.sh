@@ -12,7 +12,8 @@
 #    tests/fixtures/ (so examples use the paths of a clone), with `annex` on PATH pointing
 #    at ANNEX_BINARY. A block must exit 0 (or N); otherwise the check fails naming the
 #    block's file and line, and prints its output.
-# 4. Every command page of the reference holds the `Usage:` line of `annex <cmd> --help`.
+# 4. Relative links between the guide's pages point at files that exist.
+# 5. Every command of `annex --help` has a reference page holding its `Usage:` line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -95,6 +96,17 @@ for root, _, files in sorted(os.walk(src)):
                 break  # later blocks of the page build on this one
             else:
                 print(f"ok      {rel}:{b['line']}")
+# Relative links between pages (and to images) point at files that exist.
+for root, _, files in os.walk(src):
+    for name in files:
+        if name.endswith(".md"):
+            path = os.path.join(root, name)
+            text = re.sub(r"```.*?```", "", open(path, encoding="utf-8").read(), flags=re.S)
+            for m in re.finditer(r"\]\(([^)\s]+)\)", text):
+                target = m.group(1).split("#")[0]
+                if target and not re.match(r"[a-z]+:", target) and \
+                        not os.path.exists(os.path.normpath(os.path.join(root, target))):
+                    failures.append(f"{os.path.relpath(path, repo)}: link to {m.group(1)}, no such file")
 for f in failures:
     print(f"FAILED  {f}", file=sys.stderr)
 print(f"book-check: {ran} runnable block(s) of {pages} page(s) run, {len(failures)} failed")
