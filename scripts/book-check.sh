@@ -13,7 +13,8 @@
 #    at ANNEX_BINARY. A block must exit 0 (or N); otherwise the check fails naming the
 #    block's file and line, and prints its output.
 # 4. Relative links between the guide's pages point at files that exist.
-# 5. Every command of `annex --help` has a reference page holding its `Usage:` line.
+# 5. Every command of `annex --help` has a reference page holding its `Usage:` line (the
+#    pages are written by scripts/book-commands.py from the binary's --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -119,12 +120,12 @@ for page in docs/book/src/reference/commands/*.md; do
   cmd=$(basename "$page" .md)
   usage=$(COLUMNS=1000 "$binary" "$cmd" --help | grep -m1 '^Usage:')
   if ! grep -qxF "$usage" "$page"; then
-    echo "FAILED  $page: lacks \`$usage\` (from annex $cmd --help)" >&2
+    echo "FAILED  $page: lacks \`$usage\` (from annex $cmd --help); run python3 scripts/book-commands.py $binary" >&2
     status=1
   fi
 done
 for cmd in $(COLUMNS=1000 "$binary" --help | sed -n '/^Commands:/,/^$/p' | grep -E '^  [a-z]+ ' | awk '{print $1}'); do
   [ "$cmd" = help ] && continue
-  [ -f "docs/book/src/reference/commands/$cmd.md" ] || { echo "FAILED  no reference page for annex $cmd (docs/book/src/reference/commands/$cmd.md)" >&2; status=1; }
+  [ -f "docs/book/src/reference/commands/$cmd.md" ] || { echo "FAILED  no reference page for annex $cmd (docs/book/src/reference/commands/$cmd.md): add it to scripts/book-commands.py and to SUMMARY.md" >&2; status=1; }
 done
 exit $status
