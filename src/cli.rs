@@ -310,7 +310,7 @@ pub struct ExportArgs {
 /// Formats of `annex export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
-    /// An OSCAL 1.1.3 component-definition (JSON); the README documents the mapping.
+    /// An OSCAL 1.1.3 component-definition (JSON); the guide documents the mapping.
     Oscal,
 }
 
@@ -401,7 +401,7 @@ pub struct InputArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct PolicyArgs {
     /// Severity of each rule: `default` (published pages pass, with warnings), `strict`
-    /// (every RACI rule break is an error), or a policy file (TOML, see the README).
+    /// (every RACI rule break is an error), or a policy file (TOML, see the guide).
     #[arg(long, value_name = "POLICY")]
     pub policy: Option<String>,
     /// Treat warnings as errors (exit code 1; `render` then writes nothing).
@@ -444,7 +444,7 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     /// Diagnostics with source snippets, and a summary line.
     Human,
-    /// One JSON object (schema in the README, "Checking a matrix").
+    /// One JSON object (schema in the guide, "JSON report of annex check").
     Json,
 }
 
@@ -687,7 +687,7 @@ pub struct SealArgs {
 #[command(mut_arg("profile", |a| a.hide(true)))]
 pub struct BatchArgs {
     /// A folder of profile TOML files (`*.toml`, not recursive), or a CSV file with one
-    /// profile per row (columns: see the README).
+    /// profile per row (columns: see the guide, "Batches").
     #[arg(value_name = "PROFILES")]
     pub profiles: PathBuf,
     /// Shared inputs (`--profile` is not used: profiles come from PROFILES).

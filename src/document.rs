@@ -117,7 +117,7 @@ mod tests {
     use crate::prepare::{InputOptions, Shared};
     use std::path::Path;
 
-    /// The README's library example, end to end: a final profile gives a sealed annex
+    /// The guide's library example, end to end: a final profile gives a sealed annex
     /// whose text carries the fingerprint, and the same call gives the same bytes.
     #[test]
     fn the_library_makes_a_sealed_annex_reproducibly() {

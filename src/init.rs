@@ -75,7 +75,7 @@ pub fn profile_text(matrix: &LoadedMatrix, catalogue: &Catalogue, values: &InitV
     out.push_str(
         "# Replace every \"<FILL: …>\" value, quotes included: `annex check MATRIX --profile FILE`\n\
          # and `annex render --profile FILE` refuse the profile while one is left. What a key\n\
-         # may name: `annex catalogue`. Editor completion: \"Writing a profile\" in the README.\n\n",
+         # may name: `annex catalogue`. Editor completion: \"Writing a profile\" in the guide.\n\n",
     );
 
     out.push_str("[customer]\n");

@@ -8,7 +8,8 @@
 //! Invariants: the importer and the loader apply the same limits (`Matrix::limits`, in
 //! `model`, for the matrix itself; [`MAX_INPUT_BYTES`] for the file, the canonical output
 //! included),
-//! so a file `annex import` writes always loads; the README's "Limits" section lists every
+//! so a file `annex import` writes always loads; the user guide's "Limits" page
+//! (`docs/book/src/reference/limits.md`) lists every
 //! constant here with its value (a test keeps them in step).
 
 /// Largest input file (matrix, page, profile, catalogue, policy), and largest canonical
@@ -117,7 +118,7 @@ pub const MAX_PACK_MEMBERS: usize = 1_000;
 /// inflated; no member is inflated past the size it declares (zip bombs fail there).
 pub const MAX_PACK_INFLATED_BYTES: usize = 512 * 1024 * 1024;
 
-/// Every limit above with its name, value and unit, for the README's table (and its test).
+/// Every limit above with its name, value and unit, for the guide's Limits table (and its test).
 pub const ALL: &[(&str, usize, &str)] = &[
     ("MAX_INPUT_BYTES", MAX_INPUT_BYTES, "bytes"),
     ("MAX_ACTIVITIES", MAX_ACTIVITIES, "activities"),
@@ -183,11 +184,14 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_lists_every_limit_with_its_value() {
-        let readme = include_str!("../README.md");
+    fn the_guide_lists_every_limit_with_its_value() {
+        let page = include_str!("../docs/book/src/reference/limits.md");
         for (name, value, _) in ALL {
             let row = format!("| `{name}` | {} |", thousands(*value));
-            assert!(readme.contains(&row), "README.md lacks the row `{row}`");
+            assert!(
+                page.contains(&row),
+                "docs/book/src/reference/limits.md lacks the row `{row}`"
+            );
         }
     }
 }

@@ -8,7 +8,7 @@
 //! matrix's parties are metadata `parties`, and each requirement's `responsible-roles` say
 //! which parties hold which letter. What OSCAL cannot say (the letters per party as
 //! written, who carries the activity out, the tailoring decision) goes in `props` of our
-//! namespace [`NS`]. The README's "OSCAL export" section documents every field.
+//! namespace [`NS`]. The guide's `how-to/oscal.md` documents every field.
 //!
 //! Invariants: the output is a pure function of the inputs and `source_date_epoch` (no
 //! clock: `last-modified` is the epoch given, else the effective date, else the matrix's

@@ -59,7 +59,7 @@ pub struct Rule {
     pub strict: Level,
     /// Always denied: the input cannot be used at all when this rule fires.
     pub fixed: bool,
-    /// One line for the README and `--help`.
+    /// One line for the guide's Rules page and `--help`.
     pub summary: &'static str,
 }
 
@@ -85,7 +85,7 @@ const fn fixed(code: &'static str, summary: &'static str) -> Rule {
 
 use Level::{Allow, Deny, Warn};
 
-/// Every rule `annex check` knows, in the order the README lists them.
+/// Every rule `annex check` knows, in the order the guide's Rules page lists them.
 pub const RULES: &[Rule] = &[
     rule(
         "raci::no-accountable",

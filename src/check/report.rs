@@ -2,7 +2,7 @@
 //! diff`, `check --since`), and the change list's human report: one implementation, shared
 //! by the commands and the evidence pack (`check.json`, `changes.json`).
 //!
-//! Invariants: the JSON shapes are the ones the README documents (their `schema` numbers
+//! Invariants: the JSON shapes are the ones the guide documents (their `schema` numbers
 //! change with them); a report shows at most `limits::MAX_SHOWN_PER_RULE` findings per rule
 //! and counts the rest, like the human report; nothing here prints.
 
@@ -96,7 +96,7 @@ pub fn shown_findings(
 /// Each input's text and line index, by name.
 type Texts<'a> = HashMap<&'a str, (&'a str, diag::LineIndex)>;
 
-/// `annex check --format json`: the whole report (documented in the README).
+/// `annex check --format json`: the whole report (the guide's `reference/check-json.md`).
 #[derive(Debug, Serialize)]
 struct JsonReport {
     schema: u32,
@@ -297,7 +297,7 @@ fn summary_line(list: &ChangeList, denied: usize, policy: &str) -> String {
     )
 }
 
-/// `annex diff --format json` (documented in the README).
+/// `annex diff --format json` (documented in the guide, `reference/diff-json.md`).
 #[derive(Serialize)]
 struct JsonDiff<'a> {
     schema: u32,

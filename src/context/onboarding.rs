@@ -1,7 +1,7 @@
 //! The onboarding guide's data: the customer's R/A activities of every part, grouped by
 //! lifecycle phase (always five phases, in order).
 //!
-//! The phase rule ([`phase_of`]) is documented in the README; it reads section titles in
+//! The phase rule ([`phase_of`]) is documented in the user guide; it reads section titles in
 //! both languages, so a translated page lands in the same phases.
 
 use serde::Serialize;

@@ -606,7 +606,7 @@ fn a_full_server_answers_503_with_retry_after_and_a_slow_request_times_out() {
 #[test]
 fn the_openapi_file_names_every_route_and_problem_type() {
     let api = std::fs::read_to_string(repo("docs/openapi.yaml")).unwrap();
-    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let guide = std::fs::read_to_string(repo("docs/book/src/how-to/serve.md")).unwrap();
     for route in [
         "/v1/render",
         "/v1/check",
@@ -619,7 +619,10 @@ fn the_openapi_file_names_every_route_and_problem_type() {
             api.contains(&format!("  {route}:\n")),
             "openapi.yaml lacks {route}"
         );
-        assert!(readme.contains(route), "the README lacks {route}");
+        assert!(
+            guide.contains(route),
+            "the guide's serving page lacks {route}"
+        );
     }
     let source = std::fs::read_to_string(repo("src/serve/api.rs")).unwrap()
         + &std::fs::read_to_string(repo("src/serve/problem.rs")).unwrap();
@@ -645,8 +648,8 @@ fn the_openapi_file_names_every_route_and_problem_type() {
             "openapi.yaml lacks the problem type {name}"
         );
         assert!(
-            readme.contains(&format!("`{name}`")),
-            "the README lacks the problem type {name}"
+            guide.contains(&format!("`{name}`")),
+            "the guide's serving page lacks the problem type {name}"
         );
     }
 }
