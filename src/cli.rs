@@ -2,7 +2,10 @@
 //!
 //! The only module that knows clap: each `*Args` converts into the library's plain option
 //! types ([`InputArgs::options`]), and the library's enums ([`Kind`], [`Scope`]) get their
-//! command-line spelling here.
+//! command-line spelling here. It is longer than 800 lines on purpose: every command's flags,
+//! help texts and examples are here, read as one reference (and turned into the man pages,
+//! the completions and the guide's command pages); splitting it by command would only
+//! scatter that reference.
 
 use std::path::PathBuf;
 
