@@ -190,6 +190,9 @@ fn a_heading_at_the_foot_of_a_page_is_found() {
 
 #[test]
 fn a_template_that_breaks_pdf_ua_fails_with_typst_s_message_and_writes_nothing() {
+    if !crate::tools(&["pdftotext"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("tpl")).unwrap();
     // An image without alternative text: PDF/UA-1 forbids it.
@@ -235,6 +238,9 @@ fn letter_lines(dir: &Path, pdf: &str) -> Vec<String> {
 
 #[test]
 fn the_draft_watermark_is_not_text_and_every_letter_cell_still_is() {
+    if !crate::tools(&["pdftotext"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let out = annex(dir.path(), &["render", "--emit", "txt"]);
     assert!(out.status.success(), "{}", show(&out));
@@ -306,6 +312,9 @@ fn alt_texts(pdf: &Path) -> Vec<String> {
 
 #[test]
 fn letters_charts_and_signature_places_have_words_for_assistive_technology() {
+    if !crate::tools(&["qpdf"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let nordwind = repo("data/profiles/nordwind.toml");
     for kind in ["annex", "audit", "onboarding"] {

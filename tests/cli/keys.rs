@@ -142,6 +142,9 @@ fn key_files(dir: &Path) {
 
 #[test]
 fn pkcs12_current_and_legacy_and_encrypted_pkcs8_sign_valid_annexes() {
+    if !crate::tools(&["openssl", "pdfsig", "softhsm2-util", "pkcs11-tool"]) {
+        return;
+    }
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     key_files(dir);
@@ -240,6 +243,9 @@ fn pkcs12_current_and_legacy_and_encrypted_pkcs8_sign_valid_annexes() {
 
 #[test]
 fn a_wrong_passphrase_names_the_file_and_writes_nothing() {
+    if !crate::tools(&["openssl", "pdfsig", "softhsm2-util", "pkcs11-tool"]) {
+        return;
+    }
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     key_files(dir);
@@ -469,6 +475,9 @@ impl Token {
 
 #[test]
 fn a_token_signs_with_ec_and_rsa_3072_and_refuses_by_name() {
+    if !crate::tools(&["openssl", "pdfsig", "softhsm2-util", "pkcs11-tool"]) {
+        return;
+    }
     let token = Token::new();
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
@@ -576,6 +585,9 @@ fn a_token_signs_with_ec_and_rsa_3072_and_refuses_by_name() {
 
 #[test]
 fn a_batch_of_final_annexes_is_signed_on_one_token_session() {
+    if !crate::tools(&["openssl", "pdfsig", "softhsm2-util", "pkcs11-tool"]) {
+        return;
+    }
     let token = Token::new();
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
@@ -624,6 +636,9 @@ fn a_batch_of_final_annexes_is_signed_on_one_token_session() {
 
 #[test]
 fn pack_signs_its_annex_on_the_token() {
+    if !crate::tools(&["openssl", "pdfsig", "softhsm2-util", "pkcs11-tool"]) {
+        return;
+    }
     let token = Token::new();
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
@@ -655,6 +670,15 @@ fn pack_signs_its_annex_on_the_token() {
 /// the passphrase is asked once, without echo, for a whole batch.
 #[test]
 fn a_batch_asks_the_passphrase_once_on_a_terminal() {
+    if !crate::tools(&[
+        "openssl",
+        "pdfsig",
+        "softhsm2-util",
+        "pkcs11-tool",
+        "script",
+    ]) {
+        return;
+    }
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     key_files(dir);

@@ -124,6 +124,32 @@ pub fn refused(d: &Path, args: &[&str], expected: &[&str]) {
     assert!(!d.join("out").exists());
 }
 
+/// Whether the outside tools a test needs are installed (found on `PATH`). `cargo test`
+/// needs only the Rust toolchain: where one is missing the test says so and does nothing.
+/// In CI (`CI` set, as `.ci/run` runs) a missing tool fails the test instead: `.ci/run`
+/// installs every one, and nothing is skipped there.
+pub fn tools(names: &[&str]) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| !std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} not installed: .ci/run installs it",
+        missing.join(", ")
+    );
+    eprintln!(
+        "skipped here: {} not installed (CI installs it)",
+        missing.join(", ")
+    );
+    false
+}
+
 /// Stdout and stderr of a run, for assertion messages.
 pub fn show(out: &Output) -> String {
     format!(
