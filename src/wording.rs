@@ -290,6 +290,12 @@ pub struct Labels {
     /// What a signature place is for, to assistive technology; followed by the
     /// signatory's name ("Place for the digital signature of").
     pub signature_purpose: String,
+    /// The first line of a signature's appearance, before the signer's name ("Digitally
+    /// signed by").
+    pub signed_by: String,
+    /// The reason a signature gives, in its appearance and its `/Reason` ("Approval of
+    /// shared-responsibility annex").
+    pub signature_reason: String,
     /// Watermark text.
     pub draft: String,
     /// Note printed instead of signature lines in a draft.

@@ -120,6 +120,13 @@ impl PdfFile {
             .map_err(|e| format!("the XMP metadata stream: {e}"))
     }
 
+    /// The document's language, the catalogue's `/Lang` (`fr`, `en-GB`).
+    pub fn lang(&self) -> Option<String> {
+        self.catalog()?
+            .get::<hayro_syntax::object::String<'_>>(b"Lang")
+            .map(|s| text(s.as_bytes()))
+    }
+
     /// The `/Info` keywords.
     pub fn info_keywords(&self) -> Option<String> {
         self.pdf.metadata().keywords.as_deref().map(text)

@@ -45,8 +45,15 @@ use crate::error::Invalid;
 use crate::pdf::file::{self, name, number, text_string, PdfFile};
 use crate::seal::{MANIFEST_NAME, SIGNATURE_FIELDS_NAME};
 
-/// The reason written in every signature.
-pub const REASON: &str = "Approval of shared-responsibility annex";
+/// The wording of a signature (appearance, tooltip, `/Reason`) in the annex's own language,
+/// its catalogue's `/Lang`; English when it names none the wording knows.
+fn labels_of(doc: &PdfFile) -> &'static crate::wording::Labels {
+    let language = doc
+        .lang()
+        .and_then(|tag| crate::wording::Language::from_code(&crate::model::primary_language(&tag)))
+        .unwrap_or_default();
+    &crate::wording::wording(language).labels
+}
 
 /// Bytes reserved for the CMS signature (hex-encoded in the file, so twice as many).
 const CONTENTS_BYTES: usize = 16384;
@@ -222,10 +229,11 @@ pub fn sign_pdf(
     let date_text = signed_at
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
+    let labels = labels_of(&doc);
     let lines = vec![
-        format!("Digitally signed by {who}"),
-        format!("Date: {date_text}"),
-        format!("Reason: {REASON}"),
+        format!("{} {who}", labels.signed_by),
+        format!("{}: {date_text}", labels.date),
+        format!("{}: {}", labels.reason, labels.signature_reason),
     ];
     let place = appearance::Place {
         width: slot.width,
@@ -248,8 +256,9 @@ pub fn sign_pdf(
             "<</Type/Annot/Subtype/Widget/FT/Sig/T {}/TU {}/F 132/P {} 0 R/Rect[{} {} {} {}]{extra}>>",
             text_string(&field(i)),
             text_string(&format!(
-                "Signature of {}",
-                slot.signatory.as_deref().unwrap_or("a signatory")
+                "{} {}",
+                labels.signature_purpose,
+                slot.signatory.as_deref().unwrap_or("—")
             )),
             page.obj_number,
             number(x1),
@@ -314,7 +323,7 @@ pub fn sign_pdf(
             },
             text_string(&pdf_date(unix)),
             text_string(&who),
-            text_string(REASON),
+            text_string(&labels.signature_reason),
         )
         .into_bytes(),
     );

@@ -404,3 +404,55 @@ fn comments_are_not_letters_and_a_one_cell_emphasised_row_is_a_heading() {
     let out = annex(d, &["check", page.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
 }
+
+#[test]
+fn a_french_annex_is_signed_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = annex(
+        d,
+        &[
+            "render",
+            "--profile",
+            repo("data/profiles/awkward.toml").to_str().unwrap(),
+            "--out",
+            ".",
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let pki = |f: &str| {
+        fixture(&format!("seal-test-pki/TEST-ONLY-{f}"))
+            .display()
+            .to_string()
+    };
+    let out = annex(
+        d,
+        &[
+            "sign",
+            "l-atelier-unicode-annex.pdf",
+            "--sign-key",
+            &pki("provider.key.pem"),
+            "--sign-cert",
+            &pki("provider.cert.pem"),
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let pdf = std::fs::read(d.join("l-atelier-unicode-annex.pdf")).unwrap();
+    let raw = String::from_utf8_lossy(&pdf).to_lowercase();
+    // Text strings with accents are written as UTF-16BE hex.
+    let hex = |s: &str| {
+        s.encode_utf16()
+            .map(|u| format!("{u:04x}"))
+            .collect::<String>()
+    };
+    for said in [
+        "Approbation de l'annexe de responsabilité partagée",
+        "Emplacement de la signature électronique de",
+    ] {
+        assert!(
+            raw.contains(&hex(said)),
+            "{said} is not in the signed annex"
+        );
+    }
+    assert!(!raw.contains(&hex("Signature of")) && !raw.contains("approval of shared"));
+}
