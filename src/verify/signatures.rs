@@ -36,40 +36,26 @@ pub(super) fn check_signatures(
             [0, _, b, c] if *b >= 0 && *c >= 0 => Some((*b + *c) as usize),
             _ => None,
         };
-        if is_doc_timestamp(sig) {
+        let doc_timestamp = is_doc_timestamp(sig);
+        let label = if doc_timestamp {
             timestamps += 1;
-            let label = format!("document timestamp {timestamps} (field \"{}\")", sig.name);
-            check_signature(
-                bytes,
-                sig,
-                &label,
-                revisions,
-                options,
-                report,
-                &mut last_signed_end,
-            );
-            seen.push(Seen {
-                label: None,
-                end,
-                ok: report.failures().len() == failures,
-                kind: Kind::DocTimestamp,
-            });
-            continue;
-        }
-        signatures += 1;
-        let label = format!(
-            "signature {} ({}{})",
-            signatures,
-            sig.signer.as_deref().unwrap_or("unnamed"),
-            sig.time
-                .as_deref()
-                .and_then(parse_pdf_date)
-                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                .map_or(String::new(), |t| format!(
-                    ", {}",
-                    t.format("%Y-%m-%d %H:%M UTC")
-                ))
-        );
+            format!("document timestamp {timestamps} (field \"{}\")", sig.name)
+        } else {
+            signatures += 1;
+            format!(
+                "signature {} ({}{})",
+                signatures,
+                sig.signer.as_deref().unwrap_or("unnamed"),
+                sig.time
+                    .as_deref()
+                    .and_then(parse_pdf_date)
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map_or(String::new(), |t| format!(
+                        ", {}",
+                        t.format("%Y-%m-%d %H:%M UTC")
+                    ))
+            )
+        };
         check_signature(
             bytes,
             sig,
@@ -79,6 +65,15 @@ pub(super) fn check_signatures(
             report,
             &mut last_signed_end,
         );
+        if doc_timestamp {
+            seen.push(Seen {
+                label: None,
+                end,
+                ok: report.failures().len() == failures,
+                kind: Kind::DocTimestamp,
+            });
+            continue;
+        }
         let stamped =
             cms::check(&sig.contents, &[0; 32]).is_ok_and(|c| c.timestamp_token.is_some());
         seen.push(Seen {
