@@ -29,6 +29,7 @@ guide={
  'schema':[('Writing a profile','../../how-to/profile.md'),('File formats','../profile.md')],
  'completions':[('Commands','../commands.md')],
  'manpages':[('Commands','../commands.md')],
+ 'register':[('The annex register','../../how-to/register.md')],
 }
 for c,links in guide.items():
     h=subprocess.run([A,c,'--help'],capture_output=True,text=True,env=dict(os.environ, COLUMNS='1000')).stdout

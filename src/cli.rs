@@ -124,6 +124,102 @@ pub enum Command {
         after_help = "Examples:\n  annex manpages /usr/local/share/man/man1\n  man -l annex-render.1"
     )]
     Manpages(ManpagesArgs),
+    /// The annex register: what each customer was issued and signed, under which matrix,
+    /// and who must sign again when it changes.
+    #[command(
+        after_help = "Examples:\n  annex render --final --register annexes.db\n  annex register list --register annexes.db\n  annex register status --format csv\n  annex register outdated --matrix new-page.md\n  annex batch profiles/ --matrix new-page.md --outdated --out resign/\n  annex register import countersigned/*.pdf\n  annex register verify\n  ANNEX_REGISTER=postgres://annex@db.internal/annex annex register export --format json\n\nThe register is an SQLite file, or a PostgreSQL database given as a postgres:// URL, named by --register or ANNEX_REGISTER.\n\nExit codes: 0 ok, 1 invalid input, unreachable or changed register (verify), 2 tool failure."
+    )]
+    Register(RegisterArgs),
+}
+
+/// `--register`: where documents and signatures are recorded (#26).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegisterArg {
+    /// Record every final document made (and signatures added) in this register: an
+    /// SQLite file (created if missing) or a postgres:// URL. Without it (and without
+    /// ANNEX_REGISTER), nothing is recorded.
+    #[arg(
+        long,
+        env = "ANNEX_REGISTER",
+        value_name = "PATH|URL",
+        hide_env_values = true
+    )]
+    pub register: Option<String>,
+}
+
+impl RegisterArg {
+    /// Opens the register, if one is named.
+    pub fn open(&self) -> anyhow::Result<Option<crate::register::Register>> {
+        self.register
+            .as_deref()
+            .map(crate::register::Register::open)
+            .transpose()
+    }
+}
+
+/// `annex register`.
+#[derive(Debug, Args, Clone)]
+pub struct RegisterArgs {
+    /// What to do with the register.
+    #[command(subcommand)]
+    pub command: RegisterCommand,
+    /// The register: an SQLite file or a postgres:// URL.
+    #[arg(
+        long,
+        global = true,
+        env = "ANNEX_REGISTER",
+        value_name = "PATH|URL",
+        hide_env_values = true
+    )]
+    pub register: Option<String>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// How `annex register` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Aligned columns, for people.
+    Table,
+    /// JSON, every field.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// `annex register <command>`.
+#[derive(Debug, Subcommand, Clone)]
+pub enum RegisterCommand {
+    /// Every document recorded, with its SHA-256, fingerprint, matrix, signatures and state.
+    List,
+    /// Per annex of a contract: its latest document and its state (awaiting signature,
+    /// partly signed, signed).
+    Status,
+    /// One document (by fingerprint, or its first 8+ hex digits) with every signature.
+    Show {
+        /// The fingerprint (or a prefix of at least 8 hex digits).
+        fingerprint: String,
+    },
+    /// The contracts whose latest annex was made under another revision of NEW's service
+    /// and whose tailored annex changes under NEW, with the changes that touch them.
+    Outdated {
+        /// Inputs: the new matrix (`--matrix NEW`), catalogue, templates.
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Every event as recorded, with the chain's head (JSON; CSV: one row per document).
+    Export,
+    /// Check the hash chain and the kept inputs: name any event changed, inserted or
+    /// deleted (exit 1).
+    Verify,
+    /// Record the signatures of annexes signed elsewhere (each file must pass `annex
+    /// verify`, and its document be recorded already).
+    Import {
+        /// Signed annexes.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// `annex completions`.
@@ -144,6 +240,9 @@ pub struct ManpagesArgs {
 /// `annex serve`.
 #[derive(Debug, Args, Clone)]
 pub struct ServeArgs {
+    /// `--register`.
+    #[command(flatten)]
+    pub record: RegisterArg,
     /// Address and port to listen on (port 0: any free port). An address outside the
     /// loopback range requires `--token`.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -321,6 +420,9 @@ pub enum ExportFormat {
 #[derive(Debug, Args, Clone)]
 #[command(mut_arg("kind", |a| a.hide(true)))]
 pub struct PackArgs {
+    /// `--register`.
+    #[command(flatten)]
+    pub record: RegisterArg,
     /// Inputs (`--kind` is not used: a pack holds every kind).
     #[command(flatten)]
     pub input: InputArgs,
@@ -454,6 +556,9 @@ pub enum CheckFormat {
 /// `annex render`.
 #[derive(Debug, Args, Clone)]
 pub struct RenderArgs {
+    /// `--register`.
+    #[command(flatten)]
+    pub record: RegisterArg,
     /// Inputs.
     #[command(flatten)]
     pub input: InputArgs,
@@ -689,6 +794,9 @@ pub struct SealArgs {
 #[derive(Debug, Args, Clone)]
 #[command(mut_arg("profile", |a| a.hide(true)))]
 pub struct BatchArgs {
+    /// `--register`.
+    #[command(flatten)]
+    pub record: RegisterArg,
     /// A folder of profile TOML files (`*.toml`, not recursive), or a CSV file with one
     /// profile per row (columns: see the guide, "Batches").
     #[arg(value_name = "PROFILES")]
@@ -720,6 +828,11 @@ pub struct BatchArgs {
     /// makes it) instead of one document; draft profiles fail (a pack holds the final annex).
     #[arg(long)]
     pub pack: bool,
+    /// Only the contracts the register (`--register`) finds outdated under `--matrix`
+    /// (see `annex register outdated`): for each, the new final annex and its change
+    /// notice since the matrix the customer last signed (`<customer>-annex-changes.pdf`).
+    #[arg(long, requires = "register", conflicts_with = "pack")]
+    pub outdated: bool,
     /// PDF creation date as seconds since the epoch (default: each effective date).
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<i64>,
@@ -749,6 +862,9 @@ pub struct SignArgs {
     /// Replace an existing `--output` file.
     #[arg(long)]
     pub force: bool,
+    /// `--register`.
+    #[command(flatten)]
+    pub record: RegisterArg,
 }
 
 /// `annex verify`.

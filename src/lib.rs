@@ -47,6 +47,7 @@ pub mod pack;
 pub mod pdf;
 pub mod policy;
 pub mod prepare;
+pub mod register;
 pub mod render;
 pub mod schema;
 pub mod seal;

@@ -46,6 +46,7 @@ use crate::kind::Kind;
 use crate::load::{self, SourceFile};
 use crate::pack::{self, PackOptions};
 use crate::prepare::{Prepared, Shared};
+use crate::register::Register;
 use crate::{document, output, pdf, seal, sign};
 
 use manifest::{entry, read_manifests, record, write_manifest};
@@ -139,6 +140,13 @@ pub struct BatchOptions {
     pub stop: Option<Arc<AtomicBool>>,
     /// Signs every final annex (a pack's too), shared by the workers.
     pub signer: Option<Arc<sign::Signer>>,
+    /// Records every final document made (and skipped, if the register lacks it) here; a
+    /// document whose record fails is [`Outcome::Failed`].
+    pub register: Option<Arc<Register>>,
+    /// A re-sign campaign (`--outdated`): by (contract reference, annex number), the matrix
+    /// the customer last signed. Each annex also gets its change notice since that matrix
+    /// (`<customer>-annex-changes.pdf`).
+    pub since: Option<Arc<HashMap<(String, String), crate::load::LoadedMatrix>>>,
 }
 
 impl BatchOptions {
@@ -523,6 +531,20 @@ fn produce(
         if previous.fingerprint == planned.fingerprint {
             if let Ok(bytes) = crate::load::read_bytes(&path, crate::load::PDF_LIMIT) {
                 if sha256_hex(&bytes) == previous.sha256 {
+                    // The register wins over the manifest: a file the manifest knows but
+                    // the register does not (a batch run without it) is recorded now.
+                    // (A skipped pack is not opened: its annex was recorded when made.)
+                    if let (Some(register), false) = (&options.register, options.pack) {
+                        let prepared =
+                            shared.prepare(load::profile_from_source(planned.source.clone())?)?;
+                        register.record_made(
+                            &prepared,
+                            options.kind,
+                            &planned.file_name,
+                            &bytes,
+                            "batch",
+                        )?;
+                    }
                     return Ok(Outcome::Skipped(output(previous.sha256.clone())));
                 }
             }
@@ -545,9 +567,18 @@ fn produce(
                 since: None,
                 policy: &shared.policy,
                 deny_warnings: shared.options.deny_warnings,
+                register: options
+                    .register
+                    .as_ref()
+                    .map(|r| crate::register::entries_json(r, &prepared))
+                    .transpose()?,
             },
         )?;
         output::write_atomic(&path, &made.bytes, true)?;
+        if let Some(register) = &options.register {
+            let file = format!("{}#{}", made.file_name, made.manifest.annex);
+            register.record_made(&prepared, Kind::Annex, &file, &made.annex_pdf, "batch")?;
+        }
         return Ok(Outcome::Rendered(output(sha256_hex(&made.bytes))));
     }
     // A final annex comes out of a batch as it does out of `render`: PDF/A-3a with its
@@ -565,7 +596,41 @@ fn produce(
     }
     let sha256 = sha256_hex(&document.compiled.pdf);
     output::write_atomic(&path, &document.compiled.pdf, true)?;
+    if let Some(register) = &options.register {
+        register.record_made(
+            &prepared,
+            kind,
+            &planned.file_name,
+            &document.compiled.pdf,
+            "batch",
+        )?;
+    }
+    // A re-sign campaign: the change notice since what this customer last signed.
+    let contract = &prepared.profile.contract;
+    let old = options
+        .since
+        .as_ref()
+        .and_then(|m| m.get(&(contract.reference.clone(), contract.annex_number.clone())));
+    if let Some(old) = old {
+        let mut notice = prepared;
+        notice.since = Some(old.clone());
+        let made = document::make(&notice, kind, options.source_date_epoch, None)?;
+        let name = changes_file_name(&planned.file_name);
+        output::write_atomic(&options.out.join(&name), &made.compiled.pdf, true)?;
+        if let Some(register) = &options.register {
+            register.record_made(&notice, kind, &name, &made.compiled.pdf, "batch")?;
+        }
+    }
     Ok(Outcome::Rendered(output(sha256)))
+}
+
+/// The change notice's file name beside an annex's: `acme-annex.pdf` →
+/// `acme-annex-changes.pdf`.
+pub fn changes_file_name(annex: &str) -> String {
+    match annex.strip_suffix(".pdf") {
+        Some(stem) => format!("{stem}-changes.pdf"),
+        None => format!("{annex}-changes.pdf"),
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! SIGINT and SIGTERM stop the batch cleanly (see [`Stop`]): exit code 128 + the signal
 //! (130, 143) after the manifest is written; a second signal ends the process at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -31,7 +31,14 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     // Before anything long: a signal from here on stops the batch cleanly.
     let stop = Stop::install()?;
+    // Before any document is made: a register that cannot be opened stops the run.
+    let register = args.record.open()?.map(Arc::new);
     let shared = Shared::load(&args.input.options())?;
+    // A re-sign campaign: the outdated contracts and the matrix each last signed.
+    let since = match (&register, args.outdated) {
+        (Some(register), true) => Some(Arc::new(campaign(register, &shared)?)),
+        _ => None,
+    };
     if !args.quiet {
         for n in &shared.notices {
             eprintln!("note: {n}");
@@ -50,12 +57,20 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         stop: Some(Arc::clone(&stop.raised)),
         // Loaded once, before any worker starts: one token session, one passphrase prompt.
         signer: args.signer.load()?.map(Arc::new),
+        register,
+        since,
     };
     if let Some(floor) = args.bench_floor {
         let items = batch::list(&args.profiles)?.items;
         return bench_floor(&shared, &items[0], &options, floor);
     }
-    let batch::Listing { items, ignored } = batch::items(&options)?;
+    let batch::Listing { mut items, ignored } = batch::items(&options)?;
+    if let Some(since) = &options.since {
+        items = only_outdated(&shared, items, since);
+        if !args.quiet {
+            eprintln!("{} profile(s) of outdated contracts", items.len());
+        }
+    }
     // Said even with --quiet: a file the user meant as a profile may be among them.
     for entry in &ignored {
         eprintln!("not read: {entry}");
@@ -98,6 +113,55 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(if failed > 0 { EXIT_INVALID } else { EXIT_OK })
+}
+
+/// The outdated contracts (see `annex register outdated`) and, for each, the matrix its
+/// customer last signed, from the register.
+fn campaign(
+    register: &crate::register::Register,
+    shared: &Shared,
+) -> anyhow::Result<HashMap<(String, String), load::LoadedMatrix>> {
+    if shared.options.matrices.is_empty() {
+        return Err(Invalid::input(
+            "--outdated needs the new matrix: --matrix NEW",
+        ));
+    }
+    let found = crate::register::outdated::outdated(register, shared)?;
+    let mut kept: HashMap<String, load::LoadedMatrix> = HashMap::new();
+    let mut out = HashMap::new();
+    for o in found {
+        if !kept.contains_key(&o.signed_matrix_digest) {
+            let m = crate::register::outdated::kept_matrix(register, &o.signed_matrix_digest)?;
+            kept.insert(o.signed_matrix_digest.clone(), m);
+        }
+        out.insert((o.contract, o.annex), kept[&o.signed_matrix_digest].clone());
+    }
+    Ok(out)
+}
+
+/// The profiles of outdated contracts (a profile that does not prepare is kept: the batch
+/// reports why).
+fn only_outdated(
+    shared: &Shared,
+    items: Vec<batch::Item>,
+    since: &HashMap<(String, String), load::LoadedMatrix>,
+) -> Vec<batch::Item> {
+    items
+        .into_iter()
+        .filter(|item| {
+            let prepared = item
+                .source()
+                .and_then(load::profile_from_source)
+                .and_then(|p| shared.prepare(p));
+            match prepared {
+                Ok(p) => {
+                    let c = &p.profile.contract;
+                    since.contains_key(&(c.reference.clone(), c.annex_number.clone()))
+                }
+                Err(_) => true,
+            }
+        })
+        .collect()
 }
 
 /// The signal handlers of a batch: the first SIGINT or SIGTERM raises `raised` (the batch

@@ -14,6 +14,7 @@ pub mod import;
 pub mod init;
 pub mod manpages;
 pub mod pack;
+pub mod register;
 pub mod render;
 pub mod schema;
 pub mod serve;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Pack(args) => pack::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Manpages(args) => manpages::run(&args),
+        Command::Register(args) => register::run(&args),
     }
 }
 

@@ -11,6 +11,8 @@ use crate::{output, seal};
 pub fn run(args: &PackArgs) -> anyhow::Result<u8> {
     // Fonts and Typst's tables get ready on another core while the inputs load.
     crate::pdf::warm_up_in_background();
+    // Before any document is made: a register that cannot be opened stops the run.
+    let register = args.record.open()?;
     let shared = Shared::load(&args.input.options())?;
     let prepared = shared.prepare_file(args.input.profile.as_deref())?;
     for n in &shared.notices {
@@ -33,12 +35,26 @@ pub fn run(args: &PackArgs) -> anyhow::Result<u8> {
             since,
             policy: &shared.policy,
             deny_warnings: args.input.checks.deny_warnings,
+            register: register
+                .as_ref()
+                .map(|r| crate::register::entries_json(r, &prepared))
+                .transpose()?,
         },
     )?;
     for n in &made.notes {
         eprintln!("{n}");
     }
     output::write_atomic(&path, &made.bytes, args.force)?;
+    if let Some(register) = &register {
+        let file = format!("{}#{}", made.file_name, made.manifest.annex);
+        register.record_made(
+            &prepared,
+            crate::kind::Kind::Annex,
+            &file,
+            &made.annex_pdf,
+            "pack",
+        )?;
+    }
     println!("{}", path.display());
     Ok(EXIT_OK)
 }

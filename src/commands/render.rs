@@ -14,6 +14,8 @@ use crate::{document, output, seal, sign};
 pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
     // Fonts and Typst's tables get ready on another core while the inputs load.
     crate::pdf::warm_up_in_background();
+    // Before any document is made: a register that cannot be opened stops the run.
+    let register = args.record.open()?;
     let shared = Shared::load(&args.input.options())?;
     let mut prepared = shared.prepare_file(args.input.profile.as_deref())?;
     if let Some(old) = &args.since {
@@ -77,6 +79,10 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
         )?;
     }
     output::write_atomic(&path, &document.compiled.pdf, args.force)?;
+    if let Some(register) = &register {
+        let file = crate::diag::shown_name(&path.display().to_string());
+        register.record_made(&prepared, kind, &file, &document.compiled.pdf, "render")?;
+    }
     if let Some(signed_by) = signed_by {
         eprintln!("{signed_by}");
     }

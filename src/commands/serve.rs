@@ -43,6 +43,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             _ => None,
         },
         insecure_http: args.insecure_http,
+        register: args.record.register.clone(),
     })?;
     let addr = server.local_addr()?;
     // One JSON line per request on stderr (the server's `tracing` events): time, request

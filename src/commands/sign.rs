@@ -10,6 +10,18 @@ pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
         // clap requires --sign-key: this is not reached.
         anyhow::bail!("annex sign needs --sign-key");
     };
+    let register = args.record.open()?;
+    // The signed file's signatures go to the register (each once: those recorded before
+    // add nothing).
+    let record = |path: &std::path::Path| -> anyhow::Result<()> {
+        if let Some(register) = &register {
+            let bytes = load::read_bytes(path, load::PDF_LIMIT)?;
+            let label = path.display().to_string();
+            let events = crate::register::signature_events(&bytes, &label, "annex sign")?;
+            register.record_signatures(&events, &label)?;
+        }
+        Ok(())
+    };
     let Some(out) = &args.output else {
         // In place, under a lock: a second signer waits and signs on top.
         let waiting = || {
@@ -19,6 +31,7 @@ pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
             )
         };
         let place = sign::sign_in_place(&args.pdf, &signer, sign::now(), &waiting)?;
+        record(&args.pdf)?;
         eprintln!("signed by {} ({place})", signer.name());
         println!("{}", args.pdf.display());
         return Ok(EXIT_OK);
@@ -28,6 +41,7 @@ pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
     let (signed, place) = sign::sign_pdf(&bytes, &label, &signer, sign::now())?;
     sign::guard_overwrite(out, &signed, args.force, false)?;
     output::write_atomic(out, &signed, args.force)?;
+    record(out)?;
     eprintln!("signed by {} ({place})", signer.name());
     println!("{}", out.display());
     Ok(EXIT_OK)

@@ -98,6 +98,9 @@ pub struct PackOptions<'a> {
     pub policy: &'a Policy,
     /// Warnings count as errors in the check report.
     pub deny_warnings: bool,
+    /// The customer's register entries (JSON, as `annex register list --format json`
+    /// prints them), recorded before this pack: added as `register.json`.
+    pub register: Option<Vec<u8>>,
 }
 
 /// A pack, made.
@@ -110,6 +113,9 @@ pub struct Pack {
     pub manifest: Manifest,
     /// Typst's warnings and the signer's place, for the caller to show.
     pub notes: Vec<String>,
+    /// The annex as packed (sealed, signed when a signer was given): what a register
+    /// records of the pack.
+    pub annex_pdf: Vec<u8>,
 }
 
 /// The file name of a profile's pack.
@@ -147,7 +153,7 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
     } else {
         "The contract annex: final and sealed (PDF/A-3a + PDF/UA-1 with its sources attached)"
     };
-    members.push((annex_name.clone(), what_annex.into(), annex_pdf));
+    members.push((annex_name.clone(), what_annex.into(), annex_pdf.clone()));
     for (kind, what) in [
         (
             Kind::Audit,
@@ -242,6 +248,13 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
             changes.human.into_bytes(),
         ));
     }
+    if let Some(entries) = &options.register {
+        members.push((
+            "register.json".into(),
+            "The customer's contract in the annex register before this pack: every document and signature recorded (`annex register list --format json`)".into(),
+            entries.clone(),
+        ));
+    }
     let contract = &prepared.profile.contract;
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -289,6 +302,7 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
         bytes: write_zip(&all, date)?,
         manifest,
         notes,
+        annex_pdf,
     })
 }
 

@@ -46,6 +46,8 @@ pub fn router(state: Shared) -> Router {
     let api = Router::new()
         .merge(work)
         .route("/v1/matrices", get(matrices))
+        .route("/v1/annexes", get(super::annexes::list))
+        .route("/v1/annexes/{fingerprint}", get(super::annexes::one))
         .route("/v1/catalogue", get(catalogue))
         .route("/metrics", get(metrics))
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize));
@@ -438,6 +440,25 @@ fn make(state: &State, body: &[u8], kind: Kind) -> Result<Made, Problem> {
     let document = document::make(&prepared, kind, None, sealed.as_ref()).map_err(fail)?;
     if sealed.is_some() {
         seal::check_attached(&document.compiled.pdf).map_err(fail)?;
+    }
+    // Recorded before it is answered: a document the register lacks is not handed out.
+    if let Some(register) = &state.register {
+        register
+            .record_made(
+                &prepared,
+                kind,
+                &prepared.file_name(kind),
+                &document.compiled.pdf,
+                "serve",
+            )
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "register",
+                    "The document could not be recorded",
+                    crate::error::report(&e).trim_end().to_owned(),
+                )
+            })?;
     }
     Ok(Made {
         matrix: input.served.id.clone(),

@@ -20,6 +20,7 @@
 //! `Retry-After`; invalid input is a 4xx `application/problem+json` with the findings
 //! `annex check` reports, a 5xx is only ever the tool's own failure.
 
+mod annexes;
 mod api;
 mod conn;
 mod limit;
@@ -38,6 +39,7 @@ use crate::error::Invalid;
 use crate::limits;
 use crate::load::{self, LoadedMatrix};
 use crate::prepare::{InputOptions, Shared};
+use crate::register::Register;
 
 pub use conn::{Bounds, TlsFiles};
 pub use limit::Limiter;
@@ -66,6 +68,9 @@ pub struct ServeOptions {
     pub tls: Option<TlsFiles>,
     /// Allow plain HTTP off the loopback (behind a TLS-terminating proxy).
     pub insecure_http: bool,
+    /// Record every final document served in this register (SQLite path or postgres://
+    /// URL), and answer `GET /v1/annexes` from it.
+    pub register: Option<String>,
 }
 
 /// A served matrix: its id (the file stem) and the matrix as loaded.
@@ -84,6 +89,7 @@ pub struct State {
     limiter: Limiter,
     metrics: metrics::Metrics,
     timeout: Duration,
+    register: Option<Arc<Register>>,
 }
 
 /// A bound server, not yet serving.
@@ -118,6 +124,13 @@ impl Server {
         if options.workers == 0 {
             return Err(Invalid::input("--workers must be at least 1"));
         }
+        // Before anything is served: a register that cannot be opened stops the start.
+        let register = options
+            .register
+            .as_deref()
+            .map(Register::open)
+            .transpose()?
+            .map(Arc::new);
         let mut inputs = options.inputs.clone();
         inputs.matrices.clear();
         let shared = Shared::load(&inputs)?;
@@ -143,6 +156,7 @@ impl Server {
                 limiter: Limiter::new(options.workers, options.queue),
                 metrics: metrics::Metrics::default(),
                 timeout: options.timeout,
+                register,
             }),
         })
     }
@@ -172,13 +186,19 @@ impl Server {
             .enable_all()
             .build()
             .context("cannot start the HTTP runtime")?;
-        runtime.block_on(async move {
+        // The register runs its own runtime, which must not be dropped inside this one's
+        // tasks: the last reference goes here, after serving.
+        let register = self.state.register.clone();
+        let served = runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener)
                 .context("the HTTP server failed")?;
             let app = api::router(self.state);
             conn::serve(listener, app, self.tls, self.bounds, stopped()).await;
             Ok(())
-        })
+        });
+        drop(runtime);
+        drop(register);
+        served
     }
 }
 
@@ -306,6 +326,7 @@ mod tests {
             },
             tls: None,
             insecure_http: false,
+            register: None,
         }
     }
 

@@ -1,0 +1,641 @@
+//! The annex register (a capability beside the pipeline, after `verify`): what each
+//! customer was issued and signed, under which matrix revision, by whom and when, in one
+//! SQLite file or a PostgreSQL database ([`store`]).
+//!
+//! What it records, as append-only, hash-chained events ([`chain`]):
+//! - a **document** for every final document made (`render`, `batch`, `pack`, `serve`):
+//!   customer, contract reference and annex number, kind, the matrix (service, version,
+//!   canonical digest), translation, profile and template-set digests, tool, fingerprint,
+//!   file name and SHA-256 — with the matrix (canonical JSON) and profile (as written)
+//!   kept by digest, so a later matrix can be compared with what was signed ([`outdated`]);
+//! - a **signature** for every signature found in a signed annex (`annex sign`, or a file
+//!   signed elsewhere: `annex register import`): signer, certificate fingerprint, time and
+//!   level, as `annex verify` judges them — a file that does not verify is not recorded.
+//!
+//! Invariants: one event per fact (recording the same document or signature again adds
+//! nothing, so reruns and retries are safe); nothing is updated or deleted (triggers
+//! refuse it, and `verify` names any event changed, inserted or deleted behind their back);
+//! a caller reports a document as done only after its event is written.
+
+pub mod chain;
+pub mod outdated;
+mod record;
+pub mod store;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::sha256_hex;
+use crate::error::Invalid;
+use crate::kind::Kind;
+use crate::prepare::Prepared;
+use store::{NewEvent, Store};
+
+pub use record::{document_event, records, scope_digest, signature_events};
+pub use store::Backend;
+
+/// The environment variable naming the register when `--register` is not given.
+pub const ENV: &str = "ANNEX_REGISTER";
+
+/// An open register.
+pub struct Register {
+    store: Store,
+}
+
+impl std::fmt::Debug for Register {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the location as given: a URL may carry a password.
+        f.debug_struct("Register")
+            .field("at", &self.store.shown)
+            .finish()
+    }
+}
+
+/// A matrix as a document event names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatrixRef {
+    /// Provider.
+    pub provider: String,
+    /// Service: what "the same matrix, another revision" means.
+    pub service: String,
+    /// Its version (date), if it has one.
+    pub version: Option<String>,
+    /// SHA-256 of its canonical JSON.
+    pub digest: String,
+    /// The file it was read from (name only).
+    pub source: String,
+}
+
+/// A document made: everything a register entry says of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentEvent {
+    /// Customer legal name.
+    pub customer: String,
+    /// Customer short name.
+    pub short_name: String,
+    /// Contract reference.
+    pub contract: String,
+    /// Annex number within the contract.
+    pub annex: String,
+    /// `annex`, `onboarding`, `audit`, or `change-notice` (an annex listing changes since an
+    /// earlier matrix: never signed).
+    pub kind: String,
+    /// The (first) matrix.
+    pub matrix: MatrixRef,
+    /// The translation, if any.
+    pub translation: Option<MatrixRef>,
+    /// A change notice's earlier matrix (canonical digest).
+    pub since: Option<String>,
+    /// SHA-256 of the profile as written.
+    pub profile_digest: String,
+    /// SHA-256 of what tailoring reads of the profile (region, services, options, variant,
+    /// qualifications, scope): profiles with the same scope tailor alike.
+    pub scope_digest: String,
+    /// The template set's digest.
+    pub template_digest: String,
+    /// `annex <version> (typst <version>)`.
+    pub tool: String,
+    /// The document fingerprint.
+    pub fingerprint: String,
+    /// The file as written (name, or `pack.zip#member`).
+    pub file: String,
+    /// SHA-256 of its bytes as written.
+    pub sha256: String,
+    /// How many signatures it is made for (its signatories).
+    pub signature_places: usize,
+    /// The command that made it.
+    pub made_by: String,
+}
+
+/// A signature found in a signed annex.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignatureEvent {
+    /// The fingerprint of the document signed.
+    pub fingerprint: String,
+    /// SHA-256 of the file as it was with this signature (the signed revision and any
+    /// later ones present when it was recorded).
+    pub sha256: String,
+    /// The signature field.
+    pub field: String,
+    /// The signer (the certificate's common name, or the field's `/Name`).
+    pub signer: String,
+    /// SHA-256 of the signer's certificate (DER).
+    pub certificate: String,
+    /// The signing time claimed (`/M`), seconds since the epoch, if any.
+    pub time: Option<i64>,
+    /// The level as `annex verify` reports it (`B-B`, `B-T`, `B-LT`, `B-LTA`, `PKCS#7`).
+    pub level: String,
+    /// SHA-256 of the signature value (`/Contents`): what makes it this signature.
+    pub value: String,
+    /// `annex sign`, `render`, `batch`, `pack`, or `import`.
+    pub recorded_by: String,
+}
+
+/// One event of the register.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum Event {
+    /// A document made.
+    Document(Box<DocumentEvent>),
+    /// A signature found.
+    Signature(SignatureEvent),
+}
+
+/// Inputs kept by digest beside a document event.
+pub struct Inputs {
+    /// (digest, name, content) of each.
+    pub blobs: Vec<(String, String, String)>,
+}
+
+/// A document as `list` and `status` show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Its event's `seq`.
+    pub seq: i64,
+    /// When it was recorded (RFC 3339, UTC).
+    pub recorded: String,
+    /// Customer legal name.
+    pub customer: String,
+    /// Contract reference.
+    pub contract: String,
+    /// Annex number.
+    pub annex: String,
+    /// Kind.
+    pub kind: String,
+    /// `service@version` of its matrix.
+    pub matrix: String,
+    /// Its matrix's canonical digest.
+    pub matrix_digest: String,
+    /// The fingerprint.
+    pub fingerprint: String,
+    /// The file.
+    pub file: String,
+    /// SHA-256 of the file as it stands now: after its last recorded signature, else as made.
+    pub sha256: String,
+    /// Distinct signers recorded.
+    pub signatures: usize,
+    /// Signatures it is made for.
+    pub signature_places: usize,
+    /// `awaiting signature`, `partly signed`, `signed`, `superseded` (a later document of
+    /// the same annex exists), or `issued` (a kind that is not signed).
+    pub state: String,
+    /// The signatures, in order.
+    pub signed_by: Vec<SignatureEvent>,
+}
+
+impl Register {
+    /// Opens the register at `location` (an SQLite file path, or a `postgres://` URL).
+    pub fn open(location: &str) -> anyhow::Result<Register> {
+        Ok(Register {
+            store: Store::open(location)?,
+        })
+    }
+
+    /// The register as messages name it (no password).
+    pub fn shown(&self) -> &str {
+        &self.store.shown
+    }
+
+    /// Which backend it lives in.
+    pub fn backend(&self) -> Backend {
+        self.store.backend
+    }
+
+    /// Records a document made; `true` if new (the same document and file were not
+    /// recorded before).
+    pub fn record_document(&self, event: &DocumentEvent, inputs: &Inputs) -> anyhow::Result<bool> {
+        let body = serde_json::to_string(&Event::Document(Box::new(event.clone())))?;
+        let new = NewEvent {
+            fact: format!(
+                "document:{}:{}:{}",
+                event.fingerprint, event.file, event.sha256
+            ),
+            event: "document",
+            recorded_at: crate::sign::now(),
+            columns: columns(&Event::Document(Box::new(event.clone()))),
+            body,
+        };
+        Ok(self.store.append(&new, &inputs.blobs)?.1)
+    }
+
+    /// Records the signatures of a signed annex (see [`signature_events`]); returns how many
+    /// were new. A file whose document the register does not know is refused.
+    pub fn record_signatures(
+        &self,
+        events: &[SignatureEvent],
+        label: &str,
+    ) -> anyhow::Result<usize> {
+        let mut added = 0;
+        for s in events {
+            let Some(doc) = self.latest_document(&s.fingerprint)? else {
+                return Err(Invalid::input(format!(
+                    "{label}: the register {} holds no document with fingerprint {}: record it first (render, batch or pack with --register)",
+                    self.shown(),
+                    s.fingerprint
+                )));
+            };
+            let event = Event::Signature(s.clone());
+            let mut cols = columns(&event);
+            // A signature is found under its document's customer, contract, annex and
+            // matrix: copied from the document event.
+            cols[2] = doc.customer.clone();
+            cols[3] = doc.contract.clone();
+            cols[4] = doc.annex.clone();
+            cols[5] = doc.kind.clone();
+            cols[6] = doc.matrix.service.clone();
+            cols[7] = doc.matrix.digest.clone();
+            let body = serde_json::to_string(&SignatureBody {
+                event: "signature",
+                signature: s,
+                document: &doc,
+            })?;
+            let new = NewEvent {
+                fact: format!("signature:{}", s.value),
+                event: "signature",
+                recorded_at: crate::sign::now(),
+                columns: cols,
+                body,
+            };
+            if self.store.append(&new, &[])?.1 {
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+
+    /// The latest document event with `fingerprint`.
+    fn latest_document(&self, fingerprint: &str) -> anyhow::Result<Option<DocumentEvent>> {
+        let rows = self.store.rows(
+            "SELECT body FROM annex_events WHERE event = 'document' AND fingerprint = $1 ORDER BY seq DESC LIMIT 1",
+            &[fingerprint],
+        )?;
+        Ok(rows.first().and_then(|r| match parse_body(&r[0].text()) {
+            Ok(Event::Document(d)) => Some(*d),
+            _ => None,
+        }))
+    }
+
+    /// Every document, in the order recorded, with its signatures and state.
+    pub fn list(&self) -> anyhow::Result<Vec<Entry>> {
+        let docs = self.store.rows(
+            "SELECT seq, recorded_at, body FROM annex_events WHERE event = 'document' ORDER BY seq",
+            &[],
+        )?;
+        let sigs = self.signatures(None)?;
+        let mut latest: HashMap<(String, String), i64> = HashMap::new();
+        let mut out = Vec::new();
+        for r in docs {
+            let Ok(Event::Document(d)) = parse_body(&r[2].text()) else {
+                continue;
+            };
+            if d.kind == "annex" {
+                latest.insert((d.contract.clone(), d.annex.clone()), r[0].int());
+            }
+            out.push(entry(r[0].int(), r[1].int(), *d, &sigs));
+        }
+        for e in &mut out {
+            if e.kind == "annex"
+                && latest.get(&(e.contract.clone(), e.annex.clone())) != Some(&e.seq)
+            {
+                e.state = "superseded".into();
+            }
+        }
+        Ok(out)
+    }
+
+    /// The latest annex document of every annex of every contract (seq, recorded at,
+    /// event), by contract and annex: one indexed query, however many documents.
+    fn latest(&self) -> anyhow::Result<Vec<(i64, i64, DocumentEvent)>> {
+        let rows = self.store.rows(
+            "SELECT e.seq, e.recorded_at, e.body FROM annex_events e JOIN \
+             (SELECT contract, annex, MAX(seq) AS seq FROM annex_events WHERE event = 'document' AND kind = 'annex' GROUP BY contract, annex) l \
+             ON e.seq = l.seq ORDER BY e.contract, e.annex",
+            &[],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match parse_body(&r[2].text()) {
+                Ok(Event::Document(d)) => Some((r[0].int(), r[1].int(), *d)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The latest annex document of every annex of every contract.
+    pub fn latest_annexes(&self) -> anyhow::Result<Vec<DocumentEvent>> {
+        Ok(self.latest()?.into_iter().map(|(_, _, d)| d).collect())
+    }
+
+    /// Per annex of a contract, its latest document and its state.
+    pub fn status(&self) -> anyhow::Result<Vec<Entry>> {
+        let sigs = self.signatures(None)?;
+        Ok(self
+            .latest()?
+            .into_iter()
+            .map(|(seq, at, d)| entry(seq, at, d, &sigs))
+            .collect())
+    }
+
+    /// Every document whose fingerprint starts with `prefix` (at least 8 hex digits).
+    pub fn show(&self, prefix: &str) -> anyhow::Result<Vec<Entry>> {
+        if prefix.len() < 8 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Invalid::input(format!(
+                "{prefix:?} is not a fingerprint: give at least its first 8 hex digits"
+            )));
+        }
+        let prefix = prefix.to_ascii_lowercase();
+        let found: Vec<Entry> = self
+            .list()?
+            .into_iter()
+            .filter(|e| e.fingerprint.starts_with(&prefix))
+            .collect();
+        if found.is_empty() {
+            return Err(Invalid::input(format!(
+                "the register {} holds no document with fingerprint {prefix}",
+                self.shown()
+            )));
+        }
+        Ok(found)
+    }
+
+    /// Signature events by document fingerprint (all, or those of one).
+    fn signatures(
+        &self,
+        fingerprint: Option<&str>,
+    ) -> anyhow::Result<HashMap<String, Vec<SignatureEvent>>> {
+        let rows = match fingerprint {
+            Some(f) => self.store.rows(
+                "SELECT body FROM annex_events WHERE event = 'signature' AND fingerprint = $1 ORDER BY seq",
+                &[f],
+            )?,
+            None => self.store.rows(
+                "SELECT body FROM annex_events WHERE event = 'signature' ORDER BY seq",
+                &[],
+            )?,
+        };
+        let mut out: HashMap<String, Vec<SignatureEvent>> = HashMap::new();
+        for r in rows {
+            if let Ok(b) = serde_json::from_str::<StoredSignature>(&r[0].text()) {
+                out.entry(b.signature.fingerprint.clone())
+                    .or_default()
+                    .push(b.signature);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every event as recorded, with the chain's head: an auditor's export.
+    pub fn export(&self) -> anyhow::Result<Export> {
+        let links = self.store.links()?;
+        let head = links
+            .last()
+            .map(|l| l.hash.clone())
+            .unwrap_or_else(|| chain::GENESIS.to_owned());
+        let events = links
+            .into_iter()
+            .map(|l| ExportedEvent {
+                seq: l.seq,
+                hash: l.hash,
+                event: serde_json::from_str(&l.body).unwrap_or(serde_json::Value::Null),
+            })
+            .collect();
+        Ok(Export {
+            register: self.shown().to_owned(),
+            schema_version: store::SCHEMA_VERSION,
+            head,
+            events,
+        })
+    }
+
+    /// Every problem of the chain and the kept inputs (empty: intact), and the number of
+    /// events checked.
+    pub fn verify(&self) -> anyhow::Result<(Vec<String>, usize)> {
+        let links = self.store.links()?;
+        let mut problems = chain::problems(&links, &|body| {
+            parse_body(body).map(|e| {
+                let mut cols = vec![(
+                    "event",
+                    match e {
+                        Event::Document(_) => "document".to_owned(),
+                        Event::Signature(_) => "signature".to_owned(),
+                    },
+                )];
+                let values = columns_of_body(body, &e);
+                cols.extend(store::COLUMNS.iter().copied().zip(values));
+                cols
+            })
+        });
+        for digest in self.store.bad_blobs()? {
+            problems.push(format!(
+                "kept input {digest}: its content does not match its digest (it was changed)"
+            ));
+        }
+        Ok((problems, links.len()))
+    }
+
+    /// The kept input with `digest` (name, content).
+    pub fn input(&self, digest: &str) -> anyhow::Result<Option<(String, String)>> {
+        self.store.blob(digest)
+    }
+
+    /// The entries of one customer's contract (every annex), for an evidence pack.
+    pub fn entries_of(&self, contract: &str) -> anyhow::Result<Vec<Entry>> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter(|e| e.contract == contract)
+            .collect())
+    }
+}
+
+/// A signature event as stored: the signature and a copy of its document's event, so the
+/// body alone says what was signed.
+#[derive(Serialize)]
+struct SignatureBody<'a> {
+    event: &'static str,
+    signature: &'a SignatureEvent,
+    document: &'a DocumentEvent,
+}
+
+#[derive(Deserialize)]
+struct StoredSignature {
+    signature: SignatureEvent,
+    document: DocumentEvent,
+}
+
+/// A body read back: a document event, or a signature event (its copy of the document's
+/// event gives the columns it was filed under).
+fn parse_body(body: &str) -> Result<Event, String> {
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    match value.get("event").and_then(|v| v.as_str()) {
+        Some("document") => serde_json::from_value(value).map_err(|e| e.to_string()),
+        Some("signature") => serde_json::from_value::<StoredSignature>(value)
+            .map(|s| Event::Signature(s.signature))
+            .map_err(|e| e.to_string()),
+        other => Err(format!("unknown event {other:?}")),
+    }
+}
+
+/// The query columns (in [`store::COLUMNS`] order) an event implies.
+fn columns(event: &Event) -> [String; 9] {
+    match event {
+        Event::Document(d) => [
+            d.fingerprint.clone(),
+            d.sha256.clone(),
+            d.customer.clone(),
+            d.contract.clone(),
+            d.annex.clone(),
+            d.kind.clone(),
+            d.matrix.service.clone(),
+            d.matrix.digest.clone(),
+            String::new(),
+        ],
+        Event::Signature(s) => [
+            s.fingerprint.clone(),
+            s.sha256.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            s.certificate.clone(),
+        ],
+    }
+}
+
+/// The columns a stored body implies (a signature's document fields from its copy).
+fn columns_of_body(body: &str, event: &Event) -> Vec<String> {
+    let mut cols = columns(event);
+    if let Ok(s) = serde_json::from_str::<StoredSignature>(body) {
+        let d = &s.document;
+        cols[2] = d.customer.clone();
+        cols[3] = d.contract.clone();
+        cols[4] = d.annex.clone();
+        cols[5] = d.kind.clone();
+        cols[6] = d.matrix.service.clone();
+        cols[7] = d.matrix.digest.clone();
+    }
+    cols.to_vec()
+}
+
+fn rfc3339(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn entry(
+    seq: i64,
+    recorded_at: i64,
+    d: DocumentEvent,
+    sigs: &HashMap<String, Vec<SignatureEvent>>,
+) -> Entry {
+    // Signatures belong to the file they were found in: those of this document's file
+    // lineage are the ones whose fingerprint matches (a re-render with the same inputs has
+    // the same fingerprint, and the same signatories).
+    let signed_by: Vec<SignatureEvent> = sigs.get(&d.fingerprint).cloned().unwrap_or_default();
+    let mut signers: Vec<&str> = signed_by.iter().map(|s| s.certificate.as_str()).collect();
+    signers.sort_unstable();
+    signers.dedup();
+    let n = signers.len();
+    let state = if d.kind != "annex" {
+        "issued"
+    } else if n == 0 {
+        "awaiting signature"
+    } else if n < d.signature_places.max(1) {
+        "partly signed"
+    } else {
+        "signed"
+    };
+    Entry {
+        seq,
+        recorded: rfc3339(recorded_at),
+        customer: d.customer,
+        contract: d.contract,
+        annex: d.annex,
+        kind: d.kind,
+        matrix: format!(
+            "{}@{}",
+            d.matrix.service,
+            d.matrix.version.as_deref().unwrap_or("-")
+        ),
+        matrix_digest: d.matrix.digest,
+        fingerprint: d.fingerprint,
+        file: d.file,
+        sha256: signed_by.last().map_or(d.sha256, |s| s.sha256.clone()),
+        signatures: n,
+        signature_places: d.signature_places,
+        state: state.to_owned(),
+        signed_by,
+    }
+}
+
+/// `annex register export`.
+#[derive(Debug, Serialize)]
+pub struct Export {
+    /// The register (no password).
+    pub register: String,
+    /// Its schema version.
+    pub schema_version: i64,
+    /// The hash of the last event: anchor it elsewhere (a ticket, a signed mail) to make
+    /// truncation or a rewritten chain detectable.
+    pub head: String,
+    /// Every event.
+    pub events: Vec<ExportedEvent>,
+}
+
+/// One exported event.
+#[derive(Debug, Serialize)]
+pub struct ExportedEvent {
+    /// Its place in the chain.
+    pub seq: i64,
+    /// Its hash.
+    pub hash: String,
+    /// The event as recorded.
+    pub event: serde_json::Value,
+}
+
+/// Groups entries by contract (for packs and the page).
+pub fn by_contract(entries: Vec<Entry>) -> BTreeMap<String, Vec<Entry>> {
+    let mut out: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    for e in entries {
+        out.entry(e.contract.clone()).or_default().push(e);
+    }
+    out
+}
+
+impl Register {
+    /// Records a document just made from `prepared` as `kind`, written as `file` with
+    /// `bytes`, and every signature it already carries (signed when made). Drafts are not
+    /// recorded (see [`records`]).
+    pub fn record_made(
+        &self,
+        prepared: &Prepared,
+        kind: Kind,
+        file: &str,
+        bytes: &[u8],
+        made_by: &str,
+    ) -> anyhow::Result<()> {
+        if !records(prepared) {
+            return Ok(());
+        }
+        let (event, inputs) = document_event(prepared, kind, file, &sha256_hex(bytes), made_by);
+        self.record_document(&event, &inputs)?;
+        if kind == Kind::Annex && prepared.since.is_none() && crate::sign::is_signed(bytes) {
+            let sigs = signature_events(bytes, file, made_by)?;
+            self.record_signatures(&sigs, file)?;
+        }
+        Ok(())
+    }
+}
+
+/// The entries of `prepared`'s contract as JSON (what an evidence pack holds as
+/// `register.json`).
+pub fn entries_json(register: &Register, prepared: &Prepared) -> anyhow::Result<Vec<u8>> {
+    let entries = register.entries_of(&prepared.profile.contract.reference)?;
+    let mut json = serde_json::to_vec_pretty(&entries)?;
+    json.push(b'\n');
+    Ok(json)
+}
