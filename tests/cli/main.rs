@@ -26,6 +26,7 @@ mod serve;
 mod serve_hardening;
 mod shell;
 mod sign;
+mod sign_accessible;
 mod sign_housekeeping;
 mod sign_levels;
 mod tailor;
