@@ -103,6 +103,21 @@ impl Signer {
     pub fn name(&self) -> String {
         cms::common_name(&self.cert)
     }
+
+    /// A detached CMS signature (DER `ContentInfo`) of `content`, made by [`cms::sign`] as
+    /// every signature here: no signing-time attribute, so the same content and key give the
+    /// same bytes (RSASSA-PSS and a token's ECDSA aside, whose signatures are randomised);
+    /// with a TSA, timestamped like a PDF signature (B-T), and then its token varies.
+    pub fn sign_detached(&self, content: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let digest: [u8; 32] = Sha256::digest(content).into();
+        let stamp = |value: &[u8; 32]| {
+            let url = self.tsa.as_deref().unwrap_or_default();
+            tsa::fetch(url, value).map(|(der, _)| der)
+        };
+        let timestamper: Option<cms::Timestamper<'_>> = self.tsa.as_ref().map(|_| &stamp as _);
+        cms::sign(&digest, &self.key, &self.cert, &self.chain, timestamper)
+            .map_err(|e| Invalid::input(format!("cannot sign: {e}")))
+    }
 }
 
 /// Where a signature goes, as the template measured it (points, from the page's top left).

@@ -18,6 +18,7 @@ mod layout;
 mod limits;
 mod oscal;
 mod pack;
+mod pack_signed;
 mod profile_authoring;
 mod render;
 mod sandbox;
