@@ -7,6 +7,7 @@ mod architecture;
 mod batch;
 mod batch_resume;
 mod batch_scaling;
+mod batch_signed;
 mod book;
 mod check;
 mod diff;
