@@ -24,7 +24,8 @@ use hayro_syntax::object::{Array, Dict, MaybeRef, Name, ObjRef, Object};
 
 use crate::pdf::file::{self, name, serialise, text_string, PdfFile};
 
-/// The most structure elements looked at while finding a place's figure.
+/// The most structure elements looked at while finding a place's figure, and the most
+/// parent tree nodes read.
 pub const MAX_NODES: usize = 100_000;
 
 /// How deep the structure tree (and the parent tree) is walked.
@@ -85,12 +86,20 @@ pub(super) fn plan(
     let tree = root.get::<Dict<'_>>(b"ParentTree");
     let mut highest = -1;
     if let Some(t) = &tree {
-        highest_key(t, 0, &mut highest)?;
+        let mut budget = MAX_NODES;
+        highest_key(t, 0, &mut budget, &mut highest)?;
     }
     let declared = root
         .get::<f64>(b"ParentTreeNextKey")
         .map_or(0, |n| n as i64);
     let next_key = declared.max(highest + 1);
+    // PDF integers end at 2^31 - 1 (ISO 32000-1, annex C); a crafted key there must fail
+    // here, not overflow below.
+    if next_key > i64::from(i32::MAX) - widgets.len() as i64 {
+        return Err(format!(
+            "the structure parent tree's keys run out ({next_key})"
+        ));
+    }
 
     // Each widget's Form element and where it goes.
     let document = document_element(doc, &root);
@@ -310,11 +319,21 @@ fn refs(a: &Array<'_>) -> Vec<ObjRef> {
         .collect()
 }
 
-/// The highest key of a number tree node, into `highest`.
-fn highest_key(node: &Dict<'_>, depth: usize, highest: &mut i64) -> Result<(), String> {
+/// The highest key of a number tree node, into `highest`. `budget` counts the nodes left to
+/// visit in all: a node listed many times over (a crafted tree sharing its kids) must not
+/// multiply the work.
+fn highest_key(
+    node: &Dict<'_>,
+    depth: usize,
+    budget: &mut usize,
+    highest: &mut i64,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err("the structure parent tree is too deep".into());
     }
+    *budget = budget
+        .checked_sub(1)
+        .ok_or("the structure parent tree is too large")?;
     if let Some(nums) = node.get::<Array<'_>>(b"Nums") {
         for (i, v) in nums.raw_iter().enumerate() {
             if i % 2 == 0 {
@@ -330,11 +349,8 @@ fn highest_key(node: &Dict<'_>, depth: usize, highest: &mut i64) -> Result<(), S
         }
     }
     if let Some(kids) = node.get::<Array<'_>>(b"Kids") {
-        for (seen, kid) in kids.iter::<Dict<'_>>().enumerate() {
-            if seen > MAX_NODES {
-                return Err("the structure parent tree is too large".into());
-            }
-            highest_key(&kid, depth + 1, highest)?;
+        for kid in kids.iter::<Dict<'_>>() {
+            highest_key(&kid, depth + 1, budget, highest)?;
         }
     }
     Ok(())
@@ -379,4 +395,112 @@ fn extend_tree(
         &format!("/Nums[{}]", items.join(" ")),
     ))
     .into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-page PDF of `objects` (numbered from 1), with its cross-reference table.
+    fn pdf(objects: &[&str]) -> Vec<u8> {
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, body) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend(format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes());
+        for o in offsets {
+            out.extend(format!("{o:010} 00000 n\r\n").as_bytes());
+        }
+        out.extend(
+            format!(
+                "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+                objects.len() + 1
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    fn widgets() -> Vec<Widget> {
+        ["Place A", "Place B"]
+            .iter()
+            .zip(20..)
+            .map(|(alt, number)| Widget {
+                number,
+                page: ObjRef::new(3, 0),
+                alt: (*alt).into(),
+            })
+            .collect()
+    }
+
+    fn text_of(objects: &BTreeMap<i64, Vec<u8>>, n: i64) -> String {
+        String::from_utf8_lossy(&objects[&n]).into_owned()
+    }
+
+    /// A parent tree of kids gains a leaf after them; a place with a figure is read after
+    /// it, one without at the end of the document element; keys follow the highest one.
+    #[test]
+    fn forms_go_after_their_figure_and_keys_after_every_existing_one() {
+        let bytes = pdf(&[
+            "<</Type/Catalog/Pages 2 0 R/StructTreeRoot 4 0 R>>",
+            "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]/StructParents 0>>",
+            "<</Type/StructTreeRoot/K 5 0 R/ParentTree 7 0 R/ParentTreeNextKey 2>>",
+            "<</Type/StructElem/S/Document/P 4 0 R/K[6 0 R 9 0 R]>>",
+            "<</Type/StructElem/S/Figure/P 5 0 R/Alt(Place A)/K[]>>",
+            "<</Kids[8 0 R]>>",
+            "<</Limits[0 3]/Nums[0 [6 0 R] 3 6 0 R]>>",
+            "<</Type/StructElem/S/P/P 5 0 R/K[0]/Pg 3 0 R>>",
+        ]);
+        let doc = PdfFile::open(&bytes).unwrap();
+        let tags = plan(&doc, &widgets(), 30).unwrap().unwrap();
+        assert_eq!(tags.struct_parents, ["/StructParent 4", "/StructParent 5"]);
+        let o = &tags.objects;
+        assert_eq!(o.keys().copied().collect::<Vec<_>>(), [4, 5, 7, 30, 31, 32]);
+        assert!(
+            text_of(o, 5).contains("/K[6 0 R 30 0 R 9 0 R 31 0 R]"),
+            "{}",
+            text_of(o, 5)
+        );
+        assert!(
+            text_of(o, 7).contains("/Kids[8 0 R 32 0 R]"),
+            "{}",
+            text_of(o, 7)
+        );
+        assert!(text_of(o, 32).contains("/Limits[4 5]/Nums[4 30 0 R 5 31 0 R]"));
+        let root = text_of(o, 4);
+        assert!(
+            root.contains("/ParentTree 7 0 R/ParentTreeNextKey 6") && root.contains("/K 5 0 R"),
+            "{root}"
+        );
+        let form = text_of(o, 30);
+        assert!(
+            form.contains("/S/Form/P 5 0 R/Pg 3 0 R/K<</Type/OBJR/Obj 20 0 R/Pg 3 0 R>>"),
+            "{form}"
+        );
+    }
+
+    #[test]
+    fn an_untagged_document_stays_untagged_and_crafted_keys_fail() {
+        let untagged = pdf(&[
+            "<</Type/Catalog/Pages 2 0 R>>",
+            "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]>>",
+        ]);
+        let doc = PdfFile::open(&untagged).unwrap();
+        assert!(plan(&doc, &widgets(), 30).unwrap().is_none());
+        let crafted = pdf(&[
+            "<</Type/Catalog/Pages 2 0 R/StructTreeRoot 4 0 R>>",
+            "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]>>",
+            "<</Type/StructTreeRoot/K 5 0 R/ParentTree<</Nums[2147483647 5 0 R]>>>>",
+            "<</Type/StructElem/S/Document/P 4 0 R/K[]>>",
+        ]);
+        let doc = PdfFile::open(&crafted).unwrap();
+        let err = plan(&doc, &widgets(), 30).err().unwrap();
+        assert!(err.contains("keys run out"), "{err}");
+    }
 }
