@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pyHanko and `annex verify` must agree (#11): run by .ci/run with the venv it made.
-#   1. an annex signed by both signatories (`annex sign` twice): both say valid;
+#   1. an annex signed by both signatories (`annex sign` twice): both say valid, and its
+#      signature widgets stay tagged for PDF/UA-1 (also after pyHanko's countersignatures);
 #   2. the same annex changed after signature 1 (a red box drawn over page 1, a FreeText
 #      annotation, a replaced attachment), then countersigned by pyHanko itself (`annex
 #      sign` refuses to): both reject each, annex naming the revision and the object;
@@ -57,8 +58,13 @@ sign() { # pdf, who, more flags
 pdf=$work/output/nordwind-annex.pdf
 cp "$pdf" "$work/unsigned.pdf"
 check "annex sign: first signatory (certifies, DocMDP P=2)" 0 sign "$pdf" provider
+# PDF/UA-1 (#24): every signature field's widget tagged in a Form element, whoever signs.
+check "PDF/UA: the certified annex's widgets are tagged (Form, /Alt, /Tabs /S)" 0 \
+  "$python" scripts/pyhanko_check.py tagged "$pdf"
 cp "$pdf" "$work/once.pdf"
 check "annex sign: second signatory" 0 sign "$pdf" customer
+check "PDF/UA: the countersigned annex's widgets are still tagged" 0 \
+  "$python" scripts/pyhanko_check.py tagged "$pdf"
 check "annex verify accepts the countersigned annex" 0 "$annex" verify "$pdf" --trust "$ca"
 check "pyHanko accepts both signatures of the countersigned annex" 0 \
   "$python" scripts/pyhanko_check.py validate "$ca" "$pdf"
@@ -93,6 +99,8 @@ check "pyHanko accepts its own countersignature" 0 \
 check "annex verify accepts pyHanko's countersignature" 0 "$annex" verify "$ph" --trust "$ca"
 grep -q "ok      revision 3 also updates .*/Info ModDate, Producer.*the XMP metadata (housekeeping a signer may do)" "$work/log" ||
   { echo "FAILED  annex verify reports pyHanko's housekeeping"; sed 's/^/        /' "$work/log"; failed=1; }
+check "PDF/UA: pyHanko's countersignature leaves the widgets tagged" 0 \
+  "$python" scripts/pyhanko_check.py tagged "$ph"
 
 # The /Info title changed after signature 1, countersigned by pyHanko: annex is stricter.
 out=$work/title.pdf
@@ -176,6 +184,8 @@ if [ -x "$cli" ]; then
     --key "$pki/TEST-ONLY-provider.key.pem" --cert "$pki/TEST-ONLY-provider.cert.pem" --no-pass \
     "$work/once-customer.pdf" "$work/cli.pdf"
   both_accept "pyhanko-cli addsig" "$work/cli.pdf" "^ok +signature 2 .*PKCS#7, not PAdES"
+  check "PDF/UA: pyhanko-cli addsig --field \"$field\" leaves the widgets tagged" 0 \
+    "$python" scripts/pyhanko_check.py tagged "$work/cli.pdf"
   check "pyhanko-cli: sign validate finds annex's B-T timestamp trusted" 0 "$cli" sign validate \
     --trust "$ca" --trust "$tsadir/ca.pem" --trust-replace --no-revocation-check "$work/annex-bt.pdf"
   grep -q ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" ||

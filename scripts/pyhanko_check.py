@@ -28,6 +28,13 @@ Usage:
   pyhanko_check.py ltaupdate FILE.pdf CA.pem TSA_URL
       Adds validation data and a document timestamp (B-LTA), in place
       (`pyhanko sign ltaupdate`).
+  pyhanko_check.py tagged FILE.pdf
+      Checks, with pyHanko's PDF reader, what PDF/UA-1 asks of annotations (ISO 14289-1
+      7.18): every annotation of every page has a /StructParent that the structure tree's
+      /ParentTree maps to an element whose /K references it (an OBJR), below
+      /ParentTreeNextKey; a widget's element is a Form reachable from the root (its /P
+      chain), with /Alt or the field's /TU; a page with annotations has /Tabs /S. Prints
+      one line per widget; exit code 1 at the first problem.
 """
 
 import sys
@@ -166,7 +173,76 @@ def countersign(src, dst, key, cert, ca, kind="pades", tsa=None) -> int:
     return 0
 
 
+def tagged(path) -> int:
+    with open(path, "rb") as f:
+        reader = PdfFileReader(f, strict=False)
+        root = reader.root
+        tree = root["/StructTreeRoot"]
+        parents = {}
+
+        def walk(node, depth=0):
+            if depth > 64:
+                raise ValueError("parent tree too deep")
+            nums = node.get("/Nums", [])
+            for i in range(0, len(nums), 2):
+                parents[int(nums[i])] = nums[i + 1].get_object()
+            for kid in node.get("/Kids", []):
+                walk(kid.get_object(), depth + 1)
+
+        walk(tree["/ParentTree"].get_object())
+        next_key = int(tree["/ParentTreeNextKey"])
+        problems, widgets = [], 0
+        for number, page_ref in enumerate(reader.root["/Pages"]["/Kids"], 1):
+            page = page_ref.get_object()
+            annots = page.get("/Annots", [])
+            if len(annots) and page.get("/Tabs") != "/S":
+                problems.append(f"page {number}: annotations but no /Tabs /S")
+            for annot_ref in annots:
+                annot = annot_ref.get_object()
+                what = f"page {number}: {annot.get('/Subtype')} {annot_ref.idnum}"
+                key = annot.get("/StructParent")
+                if key is None:
+                    problems.append(f"{what}: no /StructParent")
+                    continue
+                key = int(key)
+                element = parents.get(key)
+                if element is None or key >= next_key:
+                    problems.append(f"{what}: /StructParent {key} not in the /ParentTree (next key {next_key})")
+                    continue
+                kids = element.get("/K")
+                kids = kids if isinstance(kids, list) else [kids]
+                if not any(
+                    hasattr(k, "get") and k.get_object().get("/Obj") is not None
+                    and k.get_object().raw_get("/Obj").idnum == annot_ref.idnum
+                    for k in kids
+                ):
+                    problems.append(f"{what}: its element does not reference it (OBJR)")
+                if annot.get("/Subtype") != "/Widget":
+                    continue
+                widgets += 1
+                if element.get("/S") != "/Form":
+                    problems.append(f"{what}: in a {element.get('/S')} element, not a Form")
+                alt = element.get("/Alt") or annot.get("/TU")
+                if not alt:
+                    problems.append(f"{what}: no /Alt on its Form, no /TU on the field")
+                # Reachable: the /P chain ends at the structure tree root.
+                node, depth = element, 0
+                while node.get("/Type") != "/StructTreeRoot" and depth < 64:
+                    node, depth = node["/P"].get_object(), depth + 1
+                if node.get("/Type") != "/StructTreeRoot":
+                    problems.append(f"{what}: its Form is not under the structure tree root")
+                print(f"{what} ({annot.get('/T')}): Form, /Alt {alt!r}")
+        for p in problems:
+            print(f"{path}: {p}")
+        if widgets == 0:
+            print(f"{path}: no widget annotation")
+            return 1
+        return 1 if problems else 0
+
+
 def main() -> int:
+    if sys.argv[1] == "tagged":
+        return tagged(sys.argv[2])
     if sys.argv[1] == "tamper-countersign":
         return tamper_countersign(*sys.argv[2:8])
     if sys.argv[1] == "countersign":

@@ -436,7 +436,8 @@ pub struct PackArgs {
     /// (default: the effective date).
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<i64>,
-    /// Sign the pack's annex: `--sign-key`, `--sign-cert`, `--sign-chain`.
+    /// Sign the pack's annex, and `manifest.json` (`manifest.json.p7s`, detached CMS):
+    /// `--sign-key`, `--sign-cert`, `--sign-chain`, `--tsa`.
     #[command(flatten)]
     pub signer: SignerArgs,
     /// Also put in the change list since this earlier version of the (first) matrix: a
@@ -836,8 +837,9 @@ pub struct BatchArgs {
     /// PDF creation date as seconds since the epoch (default: each effective date).
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<i64>,
-    /// Sign every final annex (and each pack's annex) as `annex render` does: the key is
-    /// loaded once (a token opened once, a passphrase asked once) and shared by the workers.
+    /// Sign every final annex (and each pack's annex and manifest) as `annex render` does,
+    /// timestamped with `--tsa`: the key is loaded once (a token opened once, a passphrase
+    /// asked once) and shared by the workers.
     #[command(flatten)]
     pub signer: SignerArgs,
     /// Benchmark helper: time N warm in-process documents of the first profile, by stage.

@@ -8,12 +8,16 @@
 //! report of the same inputs, a translation included); every matrix source as read under `sources/` (a translation's page too); with `--since`,
 //! the earlier version under `since/` and the change list (`changes.json`, `changes.txt`).
 //! `manifest.json` gives each member's SHA-256, size and what it is, the tool and Typst
-//! versions and the document fingerprint.
+//! versions and the document fingerprint. With a signer, `manifest.json.p7s` follows it:
+//! a detached CMS signature (DER) of `manifest.json` by the same key (`openssl cms -verify`
+//! checks it; so does `annex verify`), made by the one CMS builder ([`sign::cms::sign`]).
 //!
 //! Invariants: the same inputs give the same bytes (fixed member order, every member dated
 //! from `SOURCE_DATE_EPOCH` or else the effective date at 00:00 UTC, Unix permissions
 //! 0644, deflate at level 6, no extra field, no comment), except the signature of a signed
-//! annex, which carries the time of signing; a pack holds at most the members and bytes
+//! annex, which carries the time of signing (and so the manifest listing it, and its
+//! signature; the manifest's signature itself carries no time: the same manifest and key
+//! give the same bytes, a TSA's token aside); a pack holds at most the members and bytes
 //! `annex verify` accepts ([`crate::limits::MAX_PACK_MEMBERS`],
 //! [`crate::limits::MAX_PACK_INFLATED_BYTES`]); nothing is written here.
 
@@ -39,6 +43,10 @@ pub const FORMAT: &str = "annex-pack/1";
 
 /// Name of the member that lists the others.
 pub const MANIFEST_NAME: &str = "manifest.json";
+
+/// Name of the member holding the detached CMS signature (DER) of [`MANIFEST_NAME`], in a
+/// pack made with a signer. The manifest cannot list it: it signs the manifest.
+pub const SIGNATURE_NAME: &str = "manifest.json.p7s";
 
 /// Deflate level of every member (flate2's default, fixed so the bytes are too).
 const LEVEL: i64 = 6;
@@ -286,6 +294,16 @@ pub fn build(prepared: &Prepared, options: &PackOptions) -> anyhow::Result<Pack>
             .map_or(0, |d| d.and_utc().timestamp())
     }));
     let mut all = vec![(MANIFEST_NAME.to_owned(), text.into_bytes())];
+    if let Some(signer) = options.signer {
+        // The manifest lists every other member's SHA-256, so its signature vouches for
+        // the whole pack, not only for the annex the PDF signature covers.
+        let p7s = signer.sign_detached(&all[0].1)?;
+        notes.push(format!(
+            "{MANIFEST_NAME} signed by {} ({SIGNATURE_NAME})",
+            signer.name()
+        ));
+        all.push((SIGNATURE_NAME.to_owned(), p7s));
+    }
     all.extend(members.into_iter().map(|(n, _, b)| (n, b)));
     let total: usize = all.iter().map(|(_, b)| b.len()).sum();
     if all.len() > MAX_PACK_MEMBERS || total > MAX_PACK_INFLATED_BYTES {

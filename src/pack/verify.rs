@@ -8,7 +8,9 @@
 //! annex's fingerprint equal to the pack's; every member that is also an attachment of the
 //! annex (`matrix.json`, `profile.toml`, `profile.json`, `catalogue.toml`, …) byte for
 //! byte equal to it, so another customer's annex swapped in (with the manifest fixed up)
-//! fails naming the annex.
+//! fails naming the annex; `manifest.json.p7s`, when present, a valid detached signature
+//! of the manifest (checked as `verify` checks a PDF signature's CMS: digest, signature,
+//! certificate binding, timestamp token, validity, `--trust` chain).
 //!
 //! Invariants: the zip is read within limits checked before anything is inflated
 //! ([`MAX_PACK_MEMBERS`] entries, [`MAX_PACK_INFLATED_BYTES`] declared in total), and a
@@ -19,11 +21,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read as _;
 
-use super::{Manifest, FORMAT, MANIFEST_NAME};
+use super::{Manifest, FORMAT, MANIFEST_NAME, SIGNATURE_NAME};
 use crate::digest::sha256_hex;
 use crate::limits::{thousands, MAX_PACK_INFLATED_BYTES, MAX_PACK_MEMBERS};
 use crate::pdf::file::PdfFile;
 use crate::seal;
+use crate::sign::{cms, tsa};
 use crate::verify::{self, Options, Outcome, Report};
 
 /// Whether `bytes` start like a zip (a local file header, or the end record of an empty
@@ -110,6 +113,17 @@ fn checked(bytes: &[u8], options: &Options) -> Report {
             manifest.fingerprint.get(..16).unwrap_or(&manifest.fingerprint)
         ),
     );
+    match members.get(SIGNATURE_NAME) {
+        Some(p7s) => check_manifest_signature(&members[MANIFEST_NAME], p7s, options, &mut report),
+        None if broken.contains_key(SIGNATURE_NAME) => report.push(
+            Outcome::Failed,
+            format!("member {SIGNATURE_NAME}: unreadable: {}", broken[SIGNATURE_NAME]),
+        ),
+        None => report.push(
+            Outcome::Skipped,
+            format!("member {SIGNATURE_NAME}: none (the manifest is not signed; a signed annex still vouches for itself and its attachments)"),
+        ),
+    }
     let mut listed = BTreeSet::new();
     for m in &manifest.members {
         if !listed.insert(m.name.as_str()) {
@@ -139,7 +153,7 @@ fn checked(bytes: &[u8], options: &Options) -> Report {
         });
     }
     for name in members.keys().chain(broken.keys()) {
-        if name != MANIFEST_NAME && !listed.contains(name.as_str()) {
+        if name != MANIFEST_NAME && name != SIGNATURE_NAME && !listed.contains(name.as_str()) {
             report.push(
                 Outcome::Failed,
                 format!("member {name}: not listed in {MANIFEST_NAME}"),
@@ -156,6 +170,107 @@ fn checked(bytes: &[u8], options: &Options) -> Report {
         ),
     }
     report
+}
+
+/// The detached signature of the manifest: over the manifest's very bytes, by a key its
+/// certificate holds, the certificate valid then (at the timestamp's time when it carries
+/// one, else now: it claims no time), and chained to `--trust` when given.
+fn check_manifest_signature(manifest: &[u8], p7s: &[u8], options: &Options, report: &mut Report) {
+    let label = format!("member {SIGNATURE_NAME}");
+    let digest: [u8; 32] =
+        sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(manifest)).into();
+    let checked = match cms::check(p7s, &digest) {
+        Ok(c) => c,
+        Err(e) => {
+            report.push(Outcome::Failed, format!("{label}: {e}"));
+            return;
+        }
+    };
+    report.result(
+        checked
+            .digest_ok
+            .clone()
+            .map(|_| format!("{label}: signs {MANIFEST_NAME} as it is"))
+            .map_err(|e| {
+                format!("{label}: {e}: {MANIFEST_NAME} changed after it was signed (or {SIGNATURE_NAME} is another manifest's)")
+            }),
+    );
+    report.result(
+        checked
+            .signature_ok
+            .clone()
+            .map(|_| format!("{label}: signature math verifies with the signer's certificate"))
+            .map_err(|e| format!("{label}: {e}")),
+    );
+    report.result(
+        checked
+            .cert_binding_ok
+            .clone()
+            .map(|_| format!("{label}: signing-certificate-v2 binds the signer's certificate"))
+            .map_err(|e| format!("{label}: {e}")),
+    );
+    let Some(cert) = &checked.signer else { return };
+    let stamped = checked.timestamp_token.as_ref().and_then(|token| {
+        let what: [u8; 32] = sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&checked.signature_value),
+        )
+        .into();
+        match tsa::check(token, &what) {
+            Ok(t) => {
+                report.push(
+                    Outcome::Ok,
+                    format!(
+                        "{label}: timestamp token by \"{}\" at {}: its imprint is the hash of the signature value, the TSA's signature verifies",
+                        t.tsa_name(),
+                        tsa::show_time(t.time)
+                    ),
+                );
+                if !options.trust.is_empty() {
+                    report.result(
+                        cms::chain_to(&t.tsa, &t.certificates, &options.trust, t.time)
+                            .map(|p| format!("{label}: the TSA's chain {} ends at a trusted CA", p.join(" → ")))
+                            .map_err(|e| format!("{label}: the TSA's certificate: {e}")),
+                    );
+                }
+                Some(t.time)
+            }
+            Err(e) => {
+                report.push(Outcome::Failed, format!("{label}: timestamp: {e}"));
+                None
+            }
+        }
+    });
+    let (time, when) = match stamped {
+        Some(t) => (t, "at the timestamp's time"),
+        None => (crate::sign::now(), "now (the signature claims no time)"),
+    };
+    report.result(
+        cms::valid_at(cert, time)
+            .map(|_| {
+                format!(
+                    "{label}: certificate of \"{}\" valid {when}",
+                    cms::common_name(cert)
+                )
+            })
+            .map_err(|e| format!("{label}: {when}, {e}")),
+    );
+    if options.trust.is_empty() {
+        report.push(
+            Outcome::Skipped,
+            format!("{label}: certificate chain not checked (give --trust ca.pem)"),
+        );
+    } else {
+        report.result(
+            cms::chain_to(cert, &checked.certificates, &options.trust, time)
+                .map(|p| {
+                    format!(
+                        "{label}: certificate chain {} ends at a trusted CA",
+                        p.join(" → ")
+                    )
+                })
+                .map_err(|e| format!("{label}: {e}")),
+        );
+    }
 }
 
 /// The annex's own verification, and its agreement with the pack.

@@ -53,7 +53,8 @@ pub struct SigField {
     pub doc_timestamp: bool,
 }
 
-fn text(bytes: &[u8]) -> String {
+/// A PDF text string's bytes as text.
+pub fn text(bytes: &[u8]) -> String {
     // PDF text strings: UTF-16BE with a BOM, else (near enough) Latin-1.
     if bytes.starts_with(&[0xfe, 0xff]) {
         let units: Vec<u16> = bytes[2..]

@@ -9,6 +9,9 @@
 //! visible appearance (signer, date, reason), and new versions of the catalog (with the
 //! `/AcroForm`) and of the page (with the widget in `/Annots`).
 //!
+//! The first signature also tags every field it lays out ([`tagging`]: a `Form` structure
+//! element per widget, with alternative text), so a signed annex stays PDF/UA-1.
+//!
 //! The first signature certifies the document (DocMDP, `P` = 2: later signatures only, in
 //! the signature dictionary's `/Reference` and the catalogue's `/Perms`), so that other
 //! readers enforce the policy `verify` enforces ([`revisions`]).
@@ -31,6 +34,7 @@ pub mod appearance;
 pub mod cms;
 pub mod keys;
 pub mod revisions;
+mod tagging;
 pub mod tsa;
 pub mod values;
 
@@ -98,6 +102,21 @@ impl Signer {
     /// The signer's name (certificate common name).
     pub fn name(&self) -> String {
         cms::common_name(&self.cert)
+    }
+
+    /// A detached CMS signature (DER `ContentInfo`) of `content`, made by [`cms::sign`] as
+    /// every signature here: no signing-time attribute, so the same content and key give the
+    /// same bytes (RSASSA-PSS and a token's ECDSA aside, whose signatures are randomised);
+    /// with a TSA, timestamped like a PDF signature (B-T), and then its token varies.
+    pub fn sign_detached(&self, content: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let digest: [u8; 32] = Sha256::digest(content).into();
+        let stamp = |value: &[u8; 32]| {
+            let url = self.tsa.as_deref().unwrap_or_default();
+            tsa::fetch(url, value).map(|(der, _)| der)
+        };
+        let timestamper: Option<cms::Timestamper<'_>> = self.tsa.as_ref().map(|_| &stamp as _);
+        cms::sign(&digest, &self.key, &self.cert, &self.chain, timestamper)
+            .map_err(|e| Invalid::input(format!("cannot sign: {e}")))
     }
 }
 
@@ -247,6 +266,15 @@ pub fn sign_pdf(
     let stream = appearance::content(&place, &lines, &day);
     objects.insert(ap_n, form_xobject(slot.width, slot.height, &stream));
     let value = format!("/V {sig_n} 0 R/AP<</N {ap_n} 0 R>>");
+    // The tooltip is the very text the template gave the place for assistive technology,
+    // which is how `tagging` finds where the place is read.
+    let tooltip = |i: usize| {
+        format!(
+            "{} {}",
+            labels.signature_purpose,
+            slots[i].signatory.as_deref().unwrap_or("—")
+        )
+    };
     // A widget (merged with its field) for a signature place.
     let widget = |i: usize, extra: &str| -> anyhow::Result<Vec<u8>> {
         let slot = &slots[i];
@@ -255,11 +283,7 @@ pub fn sign_pdf(
         Ok(format!(
             "<</Type/Annot/Subtype/Widget/FT/Sig/T {}/TU {}/F 132/P {} 0 R/Rect[{} {} {} {}]{extra}>>",
             text_string(&field(i)),
-            text_string(&format!(
-                "{} {}",
-                labels.signature_purpose,
-                slot.signatory.as_deref().unwrap_or("—")
-            )),
+            text_string(&tooltip(i)),
             page.obj_number,
             number(x1),
             number(y1),
@@ -287,20 +311,41 @@ pub fn sign_pdf(
         // Certifying: every signature place gets its field now, so that later signatures
         // only fill them in (a new visible field after certification is a change).
         let blank_n = trailer.size + 2;
+        let first_widget = trailer.size + 3;
         let mut blank = None;
-        for ((i, s), n) in slots.iter().enumerate().zip(trailer.size + 3..) {
-            let extra = if i == index {
+        // Tagged now, with the fields: a later signature then changes no structure.
+        let tagged = (0..slots.len())
+            .map(|i| {
+                Ok(tagging::Widget {
+                    number: first_widget + i as i64,
+                    page: place_of(&slots[i])?.0,
+                    alt: tooltip(i),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let tags =
+            tagging::plan(&doc, &tagged, first_widget + slots.len() as i64).map_err(|e| {
+                Invalid::input(format!("{label}: cannot tag the signature fields: {e}"))
+            })?;
+        for ((i, s), n) in slots.iter().enumerate().zip(first_widget..) {
+            let mut extra = if i == index {
                 value.clone()
             } else {
                 blank.get_or_insert((s.width, s.height));
                 format!("/AP<</N {blank_n} 0 R>>")
             };
+            if let Some(t) = &tags {
+                extra.push_str(&t.struct_parents[i]);
+            }
             objects.insert(n, widget(i, &extra)?);
             page_widgets.entry(s.page).or_default().push(n);
             new_fields.push(n);
         }
         if let Some((w, h)) = blank {
             objects.insert(blank_n, form_xobject(w, h, ""));
+        }
+        if let Some(t) = tags {
+            objects.extend(t.objects);
         }
     } else {
         // A file signed before places were laid out as fields: a new field, as then.
@@ -361,15 +406,23 @@ pub fn sign_pdf(
                 page: *page_no,
                 ..slot.clone()
             })?;
+            // PDF/UA-1 wants a page with annotations read in structure order; a later
+            // update must not change the page, so only the certifying one says it.
+            let tabs: &[&str] = if certify { &["Tabs"] } else { &[] };
             let (entries, mut annots) = doc
-                .dict_entries(page, &[], "Annots")
+                .dict_entries(page, tabs, "Annots")
                 .context("cannot read the signature page")?;
             annots.extend(ws.iter().map(|n| format!("{n} 0 R")));
             objects.insert(
                 page.obj_number as i64,
                 dict(
                     &entries,
-                    &format!("{}[{}]", name("Annots"), annots.join(" ")),
+                    &format!(
+                        "{}[{}]{}",
+                        name("Annots"),
+                        annots.join(" "),
+                        if certify { "/Tabs/S" } else { "" }
+                    ),
                 ),
             );
         }

@@ -12,14 +12,14 @@ use annex::sign::cms;
 use sha2::Digest as _;
 
 /// A loopback TSA with its own throw-away PKI, stopped when dropped.
-struct Tsa {
+pub(super) struct Tsa {
     child: Child,
     dir: tempfile::TempDir,
-    url: String,
+    pub(super) url: String,
 }
 
 impl Tsa {
-    fn start() -> Tsa {
+    pub(super) fn start() -> Tsa {
         let dir = tempfile::tempdir().unwrap();
         let child = Command::new("python3")
             .arg(repo("scripts/loopback_tsa.py"))
@@ -42,7 +42,7 @@ impl Tsa {
     }
 
     /// The TSA's CA certificate (PEM file).
-    fn ca(&self) -> String {
+    pub(super) fn ca(&self) -> String {
         self.dir.path().join("ca.pem").display().to_string()
     }
 }
