@@ -17,7 +17,13 @@
 #      with --use-pades; a B-T countersignature timestamped by a loopback TSA; `ltvfix`
 #      validation data; an `ltaupdate` document timestamp; `annex sign --tsa` (B-T), which
 #      pyHanko must find TIMESTAMP_TOKEN<INTACT:TRUSTED>. With pyhanko-cli next to PYTHON,
-#      the countersignature is also made by the command line the issue quotes.
+#      the countersignature is also made by the command line the issue quotes;
+#   6. (#24) B-LT and B-LTA made by annex (`annex ltv`, CRLs fetched from the loopback
+#      server; `annex timestamp`), then, the server stopped, judged offline by pyHanko's
+#      AdES validation (revocation data required, taken from the file only):
+#      INTACT:TRUSTED with TIMESTAMP_TOKEN<INTACT:TRUSTED>, the B-LTA file holding a document
+#      timestamp; annex verify agrees (B-LT, B-LTA). A certificate revoked before use:
+#      annex sign refuses it, naming the CRL.
 # Usage: scripts/pyhanko-check.sh PYTHON (a python with pyHanko installed). CI runs it with
 # the old pin (pyHanko 0.29) and the current release (pyHanko 0.38 + pyhanko-cli 0.6).
 # Prints one line per check; exits 1 if any check failed. Nothing is skipped.
@@ -181,5 +187,40 @@ if [ -x "$cli" ]; then
   grep -q ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" ||
     { echo "FAILED  pyhanko-cli: TIMESTAMP_TOKEN<INTACT:TRUSTED> for annex sign --tsa"; sed 's/^/        /' "$work/log"; failed=1; }
 fi
+
+# 6. (#24) B-LT and B-LTA by annex, judged offline.
+lt=$work/annex-lt.pdf
+lta=$work/annex-lta.pdf
+# Revocation data issued after the signature's timestamp, as a CA's would be (pyHanko's
+# AdES validation wants them fresher than what they vouch for).
+sleep 1.1
+check "annex ltv: B-LT, CRLs fetched from the certificates' distribution points" 0 \
+  "$annex" ltv "$work/annex-bt.pdf" -o "$lt"
+check "annex timestamp: B-LTA" 0 "$annex" timestamp "$lt" -o "$lta" --tsa "$tsa"
+cp "$work/unsigned.pdf" "$work/revoked.pdf"
+check "annex sign refuses a certificate revoked before use" 1 "$annex" sign "$work/revoked.pdf" \
+  --sign-key "$tsadir/revoked.key" --sign-cert "$tsadir/revoked.pem" --sign-chain "$tsadir/ca.pem" --tsa "$tsa"
+grep -q "\"Loopback TEST-ONLY Revoked\" was revoked on .* per the CRL of \"Loopback TEST-ONLY CA\"" "$work/log" ||
+  { echo "FAILED  annex sign names the CRL that revokes the certificate"; sed 's/^/        /' "$work/log"; failed=1; }
+kill "$tsapid" 2>/dev/null
+wait "$tsapid" 2>/dev/null
+tsapid=
+offline() { # name, file, level annex verify reports, document timestamps pyHanko finds
+  check "$1: pyHanko's AdES validation, offline, accepts it" 0 \
+    "$python" scripts/pyhanko_check.py adesverify "$tsadir/ca.pem" "$2"
+  grep -q ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" && grep -q "^document timestamps: $4$" "$work/log" ||
+    { echo "FAILED  $1: pyHanko finds INTACT:TRUSTED, TIMESTAMP_TOKEN<INTACT:TRUSTED> and $4 document timestamp(s)"; sed 's/^/        /' "$work/log"; failed=1; }
+  check "$1: annex verify accepts it, offline" 0 "$annex" verify "$2" --trust "$tsadir/ca.pem"
+  grep -Eq "^ok +signature 1: level $3 " "$work/log" ||
+    { echo "FAILED  $1: annex verify reports $3"; sed 's/^/        /' "$work/log"; failed=1; }
+  if [ -x "$cli" ]; then
+    check "$1: pyhanko-cli sign adesverify accepts it" 0 "$cli" sign adesverify \
+      --trust "$tsadir/ca.pem" --trust-replace "$2"
+    grep -q ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" ||
+      { echo "FAILED  $1: pyhanko-cli finds INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>"; sed 's/^/        /' "$work/log"; failed=1; }
+  fi
+}
+offline "annex ltv (B-LT)" "$lt" B-LT 0
+offline "annex timestamp (B-LTA)" "$lta" B-LTA 1
 
 exit $failed

@@ -28,6 +28,7 @@ mod shell;
 mod sign;
 mod sign_housekeeping;
 mod sign_levels;
+mod sign_ltv;
 mod tailor;
 mod translations;
 mod verify_tail;

@@ -12,14 +12,14 @@ use annex::sign::cms;
 use sha2::Digest as _;
 
 /// A loopback TSA with its own throw-away PKI, stopped when dropped.
-struct Tsa {
+pub(super) struct Tsa {
     child: Child,
-    dir: tempfile::TempDir,
-    url: String,
+    pub(super) dir: tempfile::TempDir,
+    pub(super) url: String,
 }
 
 impl Tsa {
-    fn start() -> Tsa {
+    pub(super) fn start() -> Tsa {
         let dir = tempfile::tempdir().unwrap();
         let child = Command::new("python3")
             .arg(repo("scripts/loopback_tsa.py"))
@@ -41,8 +41,14 @@ impl Tsa {
         }
     }
 
+    /// Stops the server; its files stay (for what is then checked offline).
+    pub(super) fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The TSA's CA certificate (PEM file).
-    fn ca(&self) -> String {
+    pub(super) fn ca(&self) -> String {
         self.dir.path().join("ca.pem").display().to_string()
     }
 }
@@ -54,7 +60,7 @@ impl Drop for Tsa {
     }
 }
 
-fn render(dir: &Path) -> PathBuf {
+pub(super) fn render(dir: &Path) -> PathBuf {
     let profile = repo("data/profiles/nordwind.toml").display().to_string();
     let out = annex(dir, &["render", "--profile", &profile, "--final"]);
     assert!(out.status.success(), "{}", show(&out));
