@@ -208,7 +208,7 @@ tsapid=
 offline() { # name, file, level annex verify reports, document timestamps pyHanko finds
   check "$1: pyHanko's AdES validation, offline, accepts it" 0 \
     "$python" scripts/pyhanko_check.py adesverify "$tsadir/ca.pem" "$2"
-  grep -q ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" && grep -q "^document timestamps: $4$" "$work/log" ||
+  grep -q "[: ]INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" && grep -q "^document timestamps: $4$" "$work/log" ||
     { echo "FAILED  $1: pyHanko finds INTACT:TRUSTED, TIMESTAMP_TOKEN<INTACT:TRUSTED> and $4 document timestamp(s)"; sed 's/^/        /' "$work/log"; failed=1; }
   check "$1: annex verify accepts it, offline" 0 "$annex" verify "$2" --trust "$tsadir/ca.pem"
   grep -Eq "^ok +signature 1: level $3 " "$work/log" ||

@@ -5,7 +5,9 @@
 //! against the manifest; the fingerprint recomputed from the attachments and found in the
 //! document's metadata; every signature ([`signatures`]: byte ranges, digest, signature
 //! math, signing-certificate binding, its level, B-B or B-T, certificate validity at the
-//! signing time, which a signature timestamp makes trusted, chain to `--trust`; PKCS#7
+//! signing time, which a signature timestamp makes trusted, chain to `--trust`, revocation
+//! from the file's `/DSS` ([`ltv`], offline), and with `--at` whether it would still validate
+//! at a later date; PKCS#7
 //! signatures of other tools alike; document timestamps as tokens, not signatures); SHA-256
 //! and RSA keys of at least 2048 bits; every incremental update after the first
 //! signature analysed object by object ([`crate::sign::revisions`]: only what a

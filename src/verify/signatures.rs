@@ -6,8 +6,10 @@
 //! as such), with its level (B-B, or B-T when it carries a signature timestamp, whose time
 //! then judges the certificate), or a document timestamp (`/Type /DocTimeStamp`), checked
 //! as an RFC 3161 token over its byte range and never as a signature. A B-T signature
-//! followed by validation data (a `/DSS` update the revision analysis cleared) is reported
-//! B-LT, and B-LTA when a verified document timestamp covers that.
+//! followed by validation data (a `/DSS` update the revision analysis cleared) that cover
+//! its certificates' revocation ([`super::ltv`], offline) is reported B-LT, and B-LTA when a
+//! verified document timestamp covers that; with `--at`, whether each would still validate
+//! then.
 //!
 //! Invariants: a format other tools use is never a failure by itself; an algorithm that
 //! proves nothing (SHA-1, RSA under 2048 bits) always is; a token that does not verify
