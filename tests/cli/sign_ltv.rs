@@ -181,6 +181,7 @@ fn ltv_offline_takes_crl_files_and_fetches_ocsp() {
     let pdf = render(d.path());
     let ocsp_pdf = d.path().join("ocsp.pdf");
     std::fs::copy(&pdf, &ocsp_pdf).unwrap();
+    std::fs::copy(&pdf, d.path().join("unsigned.pdf")).unwrap();
     let out = sign_as(d.path(), &pdf, &tsa, "signer");
     assert!(out.status.success(), "{}", show(&out));
     let out = sign_as(d.path(), &ocsp_pdf, &tsa, "ocsp-signer");
@@ -217,23 +218,44 @@ fn ltv_offline_takes_crl_files_and_fetches_ocsp() {
         show(&out)
     );
     assert_eq!(std::fs::read(&pdf).unwrap(), before, "nothing written");
+    // What is not a CRL is refused naming the file.
+    std::fs::write(d.path().join("bad.crl"), b"not a CRL").unwrap();
+    let out = annex(d.path(), &["ltv", &path, "--offline", "--crl", "bad.crl"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("bad.crl: not a CRL"),
+        "{}",
+        show(&out)
+    );
     drop(tsa_server_stopped(tsa, |tsa| {
-        let out = annex(
-            d.path(),
-            &[
-                "ltv",
-                &path,
-                "--offline",
-                "--crl",
-                &crl.display().to_string(),
-            ],
-        );
+        let crl = crl.display().to_string();
+        let ltv = |to: &str| {
+            annex(
+                d.path(),
+                &["ltv", &path, "--offline", "--crl", &crl, "-o", to],
+            )
+        };
+        let out = ltv("a.pdf");
         assert!(out.status.success(), "{}", show(&out));
         assert!(stderr(&out).contains("offline.crl)"), "{}", show(&out));
-        let out = verify_at(d.path(), &pdf, tsa, None);
+        // Same file, same data: same bytes.
+        let out = ltv("b.pdf");
+        assert!(out.status.success(), "{}", show(&out));
+        let a = std::fs::read(d.path().join("a.pdf")).unwrap();
+        assert_eq!(a, std::fs::read(d.path().join("b.pdf")).unwrap());
+        let out = verify_at(d.path(), &d.path().join("a.pdf"), tsa, None);
         assert!(out.status.success(), "{}", show(&out));
         assert_lines(&out, &["signature 1: level B-LT ("]);
     }));
+    // An unsigned annex has nothing to add validation data for, nor to timestamp.
+    for args in [
+        vec!["ltv", "unsigned.pdf"],
+        vec!["timestamp", "unsigned.pdf", "--tsa", "http://127.0.0.1:9/"],
+    ] {
+        let out = annex(d.path(), &args);
+        assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+        assert!(stderr(&out).contains("has no signature"), "{}", show(&out));
+    }
 }
 
 /// Runs `f` with the loopback server stopped (its files kept): what is checked then is
