@@ -23,7 +23,8 @@
 #      AdES validation (revocation data required, taken from the file only):
 #      INTACT:TRUSTED with TIMESTAMP_TOKEN<INTACT:TRUSTED>, the B-LTA file holding a document
 #      timestamp; annex verify agrees (B-LT, B-LTA). A certificate revoked before use:
-#      annex sign refuses it, naming the CRL.
+#      annex sign refuses it, naming the CRL; countersigned with it by pyHanko, pyHanko's
+#      ltvfix and annex ltv both refuse to add validation data.
 # Usage: scripts/pyhanko-check.sh PYTHON (a python with pyHanko installed). CI runs it with
 # the old pin (pyHanko 0.29) and the current release (pyHanko 0.38 + pyhanko-cli 0.6).
 # Prints one line per check; exits 1 if any check failed. Nothing is skipped.
@@ -202,6 +203,20 @@ check "annex sign refuses a certificate revoked before use" 1 "$annex" sign "$wo
   --sign-key "$tsadir/revoked.key" --sign-cert "$tsadir/revoked.pem" --sign-chain "$tsadir/ca.pem" --tsa "$tsa"
 grep -q "\"Loopback TEST-ONLY Revoked\" was revoked on .* per the CRL of \"Loopback TEST-ONLY CA\"" "$work/log" ||
   { echo "FAILED  annex sign names the CRL that revokes the certificate"; sed 's/^/        /' "$work/log"; failed=1; }
+# A countersignature by pyHanko with the revoked certificate: neither tool adds validation
+# data that would dress it up (pyHanko's ltvfix raises RevokedError; annex ltv names the CRL).
+check "revoked: pyHanko countersigns with the revoked certificate (B-T)" 0 \
+  "$python" scripts/pyhanko_check.py countersign "$work/once.pdf" "$work/revoked-ph.pdf" \
+  "$tsadir/revoked.key" "$tsadir/revoked.pem" "$tsadir/ca.pem" pades "$tsa"
+sleep 1.1
+cp "$work/revoked-ph.pdf" "$work/revoked-ph-ltv.pdf"
+check "revoked: pyHanko ltvfix refuses to add validation data" 1 \
+  "$python" scripts/pyhanko_check.py ltvfix "$work/revoked-ph-ltv.pdf" "$trust"
+grep -q "RevokedError" "$work/log" ||
+  { echo "FAILED  revoked: pyHanko refuses for the revocation"; sed 's/^/        /' "$work/log"; failed=1; }
+check "revoked: annex ltv refuses too, writing nothing" 1 "$annex" ltv "$work/revoked-ph.pdf" --trust "$trust"
+grep -q "\"Loopback TEST-ONLY Revoked\" was revoked on .* per the CRL of \"Loopback TEST-ONLY CA\"" "$work/log" ||
+  { echo "FAILED  revoked: annex ltv names the CRL"; sed 's/^/        /' "$work/log"; failed=1; }
 kill "$tsapid" 2>/dev/null
 wait "$tsapid" 2>/dev/null
 tsapid=
