@@ -24,7 +24,8 @@
 #      INTACT:TRUSTED with TIMESTAMP_TOKEN<INTACT:TRUSTED>, the B-LTA file holding a document
 #      timestamp; annex verify agrees (B-LT, B-LTA). A certificate revoked before use:
 #      annex sign refuses it, naming the CRL; countersigned with it by pyHanko, pyHanko's
-#      ltvfix and annex ltv both refuse to add validation data.
+#      ltvfix and annex ltv both refuse to add validation data. A red box drawn after the
+#      document timestamp: both reject the file.
 # Usage: scripts/pyhanko-check.sh PYTHON (a python with pyHanko installed). CI runs it with
 # the old pin (pyHanko 0.29) and the current release (pyHanko 0.38 + pyhanko-cli 0.6).
 # Prints one line per check; exits 1 if any check failed. Nothing is skipped.
@@ -237,5 +238,17 @@ offline() { # name, file, level annex verify reports, document timestamps pyHank
 }
 offline "annex ltv (B-LT)" "$lt" B-LT 0
 offline "annex timestamp (B-LTA)" "$lta" B-LTA 1
+# A change after the document timestamp (a red box over page 1): both reject it.
+red=$work/lta-red.pdf
+check "B-LTA, then a red box: pyHanko changes the file after the document timestamp" 0 \
+  "$python" scripts/pyhanko_check.py tamper-countersign red-box "$lta" "$red" \
+  "$pki/TEST-ONLY-customer.key.pem" "$pki/TEST-ONLY-customer.cert.pem" "$ca"
+check "B-LTA, then a red box: annex verify rejects it" 1 "$annex" verify "$red.tampered" --trust "$tsadir/ca.pem"
+grep -q "FAILED  revision [0-9]* (after signature [0-9]*) changes object [0-9]* 0 (page 1: /Contents)" "$work/log" ||
+  { echo "FAILED  B-LTA, then a red box: annex verify names the revision and the page"; sed 's/^/        /' "$work/log"; failed=1; }
+check "B-LTA, then a red box: pyHanko's AdES validation rejects it" 1 \
+  "$python" scripts/pyhanko_check.py adesverify "$tsadir/ca.pem" "$red.tampered"
+grep -q "ILLEGAL_MODIFICATIONS" "$work/log" ||
+  { echo "FAILED  B-LTA, then a red box: pyHanko rejects it for the modification"; sed 's/^/        /' "$work/log"; failed=1; }
 
 exit $failed
