@@ -20,6 +20,8 @@ guide={
  'check':[('Checking a matrix','../../how-to/check.md'),('Rules','../rules.md'),('Policy files','../policy.md'),('JSON report','../check-json.md')],
  'sign':[('Signing and verifying','../../how-to/sign.md'),('Keys','../../how-to/keys.md')],
  'verify':[('Signing and verifying','../../how-to/sign.md'),('Evidence packs','../../how-to/evidence.md')],
+ 'ltv':[('Signing and verifying','../../how-to/sign.md')],
+ 'timestamp':[('Signing and verifying','../../how-to/sign.md')],
  'diff':[('Change notices','../../how-to/changes.md'),('JSON change list','../diff-json.md')],
  'export':[('OSCAL export','../../how-to/oscal.md')],
  'pack':[('Evidence packs','../../how-to/evidence.md'),('Keys','../../how-to/keys.md')],

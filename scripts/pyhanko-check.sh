@@ -18,7 +18,15 @@
 #      with --use-pades; a B-T countersignature timestamped by a loopback TSA; `ltvfix`
 #      validation data; an `ltaupdate` document timestamp; `annex sign --tsa` (B-T), which
 #      pyHanko must find TIMESTAMP_TOKEN<INTACT:TRUSTED>. With pyhanko-cli next to PYTHON,
-#      the countersignature is also made by the command line the issue quotes.
+#      the countersignature is also made by the command line the issue quotes;
+#   6. (#24) B-LT and B-LTA made by annex (`annex ltv`, CRLs fetched from the loopback
+#      server; `annex timestamp`), then, the server stopped, judged offline by pyHanko's
+#      AdES validation (revocation data required, taken from the file only):
+#      INTACT:TRUSTED with TIMESTAMP_TOKEN<INTACT:TRUSTED>, the B-LTA file holding a document
+#      timestamp; annex verify agrees (B-LT, B-LTA). A certificate revoked before use:
+#      annex sign refuses it, naming the CRL; countersigned with it by pyHanko, pyHanko's
+#      ltvfix and annex ltv both refuse to add validation data. A red box drawn after the
+#      document timestamp: both reject the file.
 # Usage: scripts/pyhanko-check.sh PYTHON (a python with pyHanko installed). CI runs it with
 # the old pin (pyHanko 0.29) and the current release (pyHanko 0.38 + pyhanko-cli 0.6).
 # Prints one line per check; exits 1 if any check failed. Nothing is skipped.
@@ -191,5 +199,66 @@ if [ -x "$cli" ]; then
   grep -q ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" ||
     { echo "FAILED  pyhanko-cli: TIMESTAMP_TOKEN<INTACT:TRUSTED> for annex sign --tsa"; sed 's/^/        /' "$work/log"; failed=1; }
 fi
+
+# 6. (#24) B-LT and B-LTA by annex, judged offline.
+lt=$work/annex-lt.pdf
+lta=$work/annex-lta.pdf
+# Revocation data issued after the signature's timestamp, as a CA's would be (pyHanko's
+# AdES validation wants them fresher than what they vouch for).
+sleep 1.1
+check "annex ltv: B-LT, CRLs fetched from the certificates' distribution points" 0 \
+  "$annex" ltv "$work/annex-bt.pdf" -o "$lt"
+check "annex timestamp: B-LTA" 0 "$annex" timestamp "$lt" -o "$lta" --tsa "$tsa"
+cp "$work/unsigned.pdf" "$work/revoked.pdf"
+check "annex sign refuses a certificate revoked before use" 1 "$annex" sign "$work/revoked.pdf" \
+  --sign-key "$tsadir/revoked.key" --sign-cert "$tsadir/revoked.pem" --sign-chain "$tsadir/ca.pem" --tsa "$tsa"
+grep -q "\"Loopback TEST-ONLY Revoked\" was revoked on .* per the CRL of \"Loopback TEST-ONLY CA\"" "$work/log" ||
+  { echo "FAILED  annex sign names the CRL that revokes the certificate"; sed 's/^/        /' "$work/log"; failed=1; }
+# A countersignature by pyHanko with the revoked certificate: neither tool adds validation
+# data that would dress it up (pyHanko's ltvfix raises RevokedError; annex ltv names the CRL).
+check "revoked: pyHanko countersigns with the revoked certificate (B-T)" 0 \
+  "$python" scripts/pyhanko_check.py countersign "$work/once.pdf" "$work/revoked-ph.pdf" \
+  "$tsadir/revoked.key" "$tsadir/revoked.pem" "$tsadir/ca.pem" pades "$tsa"
+sleep 1.1
+cp "$work/revoked-ph.pdf" "$work/revoked-ph-ltv.pdf"
+check "revoked: pyHanko ltvfix refuses to add validation data" 1 \
+  "$python" scripts/pyhanko_check.py ltvfix "$work/revoked-ph-ltv.pdf" "$trust"
+grep -q "RevokedError" "$work/log" ||
+  { echo "FAILED  revoked: pyHanko refuses for the revocation"; sed 's/^/        /' "$work/log"; failed=1; }
+check "revoked: annex ltv refuses too, writing nothing" 1 "$annex" ltv "$work/revoked-ph.pdf" --trust "$trust"
+grep -q "\"Loopback TEST-ONLY Revoked\" was revoked on .* per the CRL of \"Loopback TEST-ONLY CA\"" "$work/log" ||
+  { echo "FAILED  revoked: annex ltv names the CRL"; sed 's/^/        /' "$work/log"; failed=1; }
+kill "$tsapid" 2>/dev/null
+wait "$tsapid" 2>/dev/null
+tsapid=
+offline() { # name, file, level annex verify reports, document timestamps pyHanko finds
+  check "$1: pyHanko's AdES validation, offline, accepts it" 0 \
+    "$python" scripts/pyhanko_check.py adesverify "$tsadir/ca.pem" "$2"
+  grep -q "[: ]INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" && grep -q "^document timestamps: $4$" "$work/log" ||
+    { echo "FAILED  $1: pyHanko finds INTACT:TRUSTED, TIMESTAMP_TOKEN<INTACT:TRUSTED> and $4 document timestamp(s)"; sed 's/^/        /' "$work/log"; failed=1; }
+  check "$1: annex verify accepts it, offline" 0 "$annex" verify "$2" --trust "$tsadir/ca.pem"
+  grep -Eq "^ok +signature 1: level $3 " "$work/log" ||
+    { echo "FAILED  $1: annex verify reports $3"; sed 's/^/        /' "$work/log"; failed=1; }
+  if [ -x "$cli" ]; then
+    check "$1: pyhanko-cli sign adesverify accepts it" 0 "$cli" sign adesverify \
+      --trust "$tsadir/ca.pem" --trust-replace "$2"
+    grep -q ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" "$work/log" ||
+      { echo "FAILED  $1: pyhanko-cli finds INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>"; sed 's/^/        /' "$work/log"; failed=1; }
+  fi
+}
+offline "annex ltv (B-LT)" "$lt" B-LT 0
+offline "annex timestamp (B-LTA)" "$lta" B-LTA 1
+# A change after the document timestamp (a red box over page 1): both reject it.
+red=$work/lta-red.pdf
+check "B-LTA, then a red box: pyHanko changes the file after the document timestamp" 0 \
+  "$python" scripts/pyhanko_check.py tamper-countersign red-box "$lta" "$red" \
+  "$pki/TEST-ONLY-customer.key.pem" "$pki/TEST-ONLY-customer.cert.pem" "$ca"
+check "B-LTA, then a red box: annex verify rejects it" 1 "$annex" verify "$red.tampered" --trust "$tsadir/ca.pem"
+grep -q "FAILED  revision [0-9]* (after signature [0-9]*) changes object [0-9]* 0 (page 1: /Contents)" "$work/log" ||
+  { echo "FAILED  B-LTA, then a red box: annex verify names the revision and the page"; sed 's/^/        /' "$work/log"; failed=1; }
+check "B-LTA, then a red box: pyHanko's AdES validation rejects it" 1 \
+  "$python" scripts/pyhanko_check.py adesverify "$tsadir/ca.pem" "$red.tampered"
+grep -q "ILLEGAL_MODIFICATIONS" "$work/log" ||
+  { echo "FAILED  B-LTA, then a red box: pyHanko rejects it for the modification"; sed 's/^/        /' "$work/log"; failed=1; }
 
 exit $failed

@@ -35,6 +35,13 @@ Usage:
       /ParentTreeNextKey; a widget's element is a Form reachable from the root (its /P
       chain), with /Alt or the field's /TU; a page with annotations has /Tabs /S. Prints
       one line per widget; exit code 1 at the first problem.
+  pyhanko_check.py adesverify CA.pem FILE.pdf
+      ETSI EN 319 102-1 validation (B-LTA rules, `ades_lta_validation`, as `pyhanko sign
+      adesverify --trust CA.pem --trust-replace` does), offline: revocation data are
+      required and taken from the file only (nothing fetched). Prints one line per
+      signature (pyHanko's summary, e.g. INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,…)
+      and the number of document timestamps; exit 0 when every signature's bottom line
+      holds.
 """
 
 import sys
@@ -143,6 +150,56 @@ def ltaupdate(path, ca, url) -> int:
     return 0
 
 
+def adesverify(ca, path) -> int:
+    import asyncio
+
+    from pyhanko.sign.validation.ades import ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import (
+        PdfSignatureValidationSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+    from pyhanko_certvalidator.policy_decl import (
+        REQUIRE_REVINFO,
+        CertRevTrustPolicy,
+        FreshnessReqType,
+    )
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    policy = CertValidationPolicySpec(
+        trust_manager=SimpleTrustManager.build(trust_roots=list(load_certs_from_pemder([ca]))),
+        revinfo_policy=CertRevTrustPolicy(
+            REQUIRE_REVINFO,
+            freshness=None,
+            freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION,
+        ),
+    )
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=policy,
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+            ),
+        )
+    )
+    all_ok = True
+    with open(path, "rb") as f:
+        reader = PdfFileReader(f, strict=False)
+        for sig in reader.embedded_regular_signatures:
+            result = asyncio.run(
+                ades_lta_validation(sig, spec, timing_info=ValidationTimingInfo.now())
+            )
+            status = result.api_status
+            ok = status is not None and status.bottom_line
+            all_ok = all_ok and ok
+            print(f"{sig.field_name}: {status.summary() if status else 'no status'}: {result.ades_subindic}")
+        print(f"document timestamps: {len(reader.embedded_timestamp_signatures)}")
+    return 0 if all_ok else 1
+
+
 def countersign(src, dst, key, cert, ca, kind="pades", tsa=None) -> int:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers, timestamps
@@ -249,6 +306,8 @@ def main() -> int:
         return countersign(*sys.argv[2:9])
     if sys.argv[1] == "ltvfix":
         return ltvfix(*sys.argv[2:4])
+    if sys.argv[1] == "adesverify":
+        return adesverify(*sys.argv[2:4])
     if sys.argv[1] == "ltaupdate":
         return ltaupdate(*sys.argv[2:5])
     if sys.argv[1] == "empty-field":

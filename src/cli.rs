@@ -74,6 +74,18 @@ pub enum Command {
         after_help = "Examples:\n  annex verify output/acme-annex.pdf\n  annex verify output/acme-annex.pdf --trust ca.pem\n  annex verify output/acme-annex.pdf --rebuild                 # re-render, compare every byte\n  annex verify output/acme-annex.pdf --rebuild --templates my-templates/\n  annex verify output/acme-evidence.zip --trust ca.pem         # an evidence pack, member by member\n\nExit codes: 0 every check passed, 1 a check failed (the report says which) or unreadable file, 2 tool failure."
     )]
     Verify(VerifyArgs),
+    /// Add long-term validation data (PAdES B-LT): every certificate, CRL and OCSP response
+    /// the file's signatures and timestamps need, in a `/DSS`, in one incremental update.
+    #[command(
+        after_help = "Examples:\n  annex ltv output/acme-annex.pdf                       # fetched from the certificates' CRL and OCSP URLs\n  annex ltv output/acme-annex.pdf --trust ca.pem -o acme-lt.pdf\n  annex ltv output/acme-annex.pdf --offline --crl ca.crl --crl tsa-ca.crl\n  annex ltv output/acme-annex.pdf && annex timestamp output/acme-annex.pdf --tsa http://tsa.example/   # B-LTA\n\nA certificate revoked before the time its signature counts from fails: nothing is written.\n\nExit codes: 0 written, 1 unreadable or unsigned file, revocation data not to be had, a revoked certificate, 2 tool failure."
+    )]
+    Ltv(LtvArgs),
+    /// Add a document timestamp over the whole file (PAdES B-LTA), after `annex ltv`; run it
+    /// again before the last timestamp's TSA certificate expires to keep the annex valid.
+    #[command(
+        after_help = "Examples:\n  annex timestamp output/acme-annex.pdf --tsa http://tsa.example/\n  annex timestamp acme-lt.pdf -o acme-lta.pdf --tsa http://tsa.example/\n  annex ltv acme.pdf && annex timestamp acme.pdf --tsa http://tsa.example/   # renewal, years later\n\nExit codes: 0 written, 1 unsigned file, changed after signing, TSA failed or answered wrongly, 2 tool failure."
+    )]
+    Timestamp(TimestampArgs),
     /// What changed between two versions of a matrix: reassignments first.
     #[command(
         after_help = "Examples:\n  annex diff old.md new.md\n  annex diff old.toml new.toml --format json\n  annex diff signed-annex.pdf new.md            # the old side from a sealed annex\n  annex diff old.md new.md --policy strict      # reassignments, additions, removals denied\n\nOLD and NEW may each be a Markdown page, a canonical TOML/JSON matrix or a sealed annex PDF.\n\nExit codes: 0 no change or only allowed ones, 1 changes denied by the policy, 2 tool failure."
@@ -769,7 +781,13 @@ impl SignerArgs {
     pub fn load(&self) -> anyhow::Result<Option<crate::sign::Signer>> {
         match self.options()? {
             Some(options) => {
-                crate::sign::Signer::load(&options).map(|s| Some(s.with_tsa(self.tsa.clone())))
+                let signer = crate::sign::Signer::load(&options)?.with_tsa(self.tsa.clone());
+                // A revoked certificate is refused before anything is signed with it; a
+                // status that cannot be had is said, and signing goes on.
+                if let Some(note) = signer.check_revocation(crate::sign::now())? {
+                    eprintln!("warning: {note}");
+                }
+                Ok(Some(signer))
             }
             None => Ok(None),
         }
@@ -884,6 +902,64 @@ pub struct VerifyArgs {
     /// With `--rebuild`: the template folder the annex was made with, if not the built-ins.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Also tell whether each signature would still validate at this date (YYYY-MM-DD, or
+    /// RFC 3339 with a time): when its certificates, or its timestamps', expire.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub at: Option<i64>,
+}
+
+/// `--at`: a date (midnight UTC) or an RFC 3339 date and time → seconds since the epoch.
+fn parse_date(s: &str) -> Result<i64, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp());
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+        .ok_or_else(|| format!("{s} is not a date (YYYY-MM-DD or RFC 3339)"))
+}
+
+/// `annex ltv`.
+#[derive(Debug, Args, Clone)]
+pub struct LtvArgs {
+    /// The signed annex.
+    pub pdf: PathBuf,
+    /// Write the annex with its validation data here instead of updating FILE in place.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing `--output` file.
+    #[arg(long)]
+    pub force: bool,
+    /// CA certificate(s) (PEM) that complete the certificate paths (a signature usually
+    /// carries its intermediates but not always its root). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub trust: Vec<PathBuf>,
+    /// A CRL (DER or PEM) to use instead of fetching one. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
+    /// An OCSP response (DER) to use instead of fetching one. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ocsp: Vec<PathBuf>,
+    /// Fetch nothing: every CRL or OCSP response needed must be given with --crl or --ocsp.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `annex timestamp`.
+#[derive(Debug, Args, Clone)]
+pub struct TimestampArgs {
+    /// The signed annex (with its validation data: `annex ltv`).
+    pub pdf: PathBuf,
+    /// The RFC 3161 time-stamping authority (http:// URL).
+    #[arg(long, value_name = "URL")]
+    pub tsa: String,
+    /// Write the timestamped annex here instead of updating FILE in place.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing `--output` file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod ltv;
 pub mod manpages;
 pub mod pack;
 pub mod register;
@@ -20,6 +21,7 @@ pub mod schema;
 pub mod serve;
 pub mod sign;
 pub mod templates;
+pub mod timestamp;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -36,6 +38,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(args) => check::run(&args),
         Command::Sign(args) => sign::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Ltv(args) => ltv::run(&args),
+        Command::Timestamp(args) => timestamp::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Init(args) => init::run(&args),

@@ -23,6 +23,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     let options = Options {
         trust,
         rebuild: args.rebuild.then(|| args.templates.clone()),
+        at: args.at,
     };
     let report = if pack::verify::is_zip(&bytes) {
         pack::verify::verify(&bytes, &options)

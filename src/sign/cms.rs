@@ -570,6 +570,17 @@ pub(crate) fn trim_der(blob: &[u8]) -> Option<&[u8]> {
     blob.get(..header + len)
 }
 
+/// Verifies `signature` over `data` with the public key of `cert` (also a CRL's or an OCSP
+/// response's signature, [`super::revocation`]).
+pub fn verify_signature(
+    cert: &Certificate,
+    alg: &Oid,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<(), String> {
+    verify_with(cert, alg, data, signature)
+}
+
 /// Verifies `signature` over `data` with the public key of `cert`.
 fn verify_with(cert: &Certificate, alg: &Oid, data: &[u8], signature: &[u8]) -> Result<(), String> {
     let spki = &cert.tbs_certificate.subject_public_key_info;

@@ -33,8 +33,10 @@
 pub mod appearance;
 pub mod cms;
 pub mod keys;
+pub mod ltv;
 pub mod revisions;
 mod tagging;
+pub mod revocation;
 pub mod tsa;
 pub mod values;
 
@@ -118,6 +120,57 @@ impl Signer {
         cms::sign(&digest, &self.key, &self.cert, &self.chain, timestamper)
             .map_err(|e| Invalid::input(format!("cannot sign: {e}")))
     }
+
+    /// Refuses (`Invalid`) a certificate revoked at `unix`, by what its CRL distribution
+    /// points or OCSP URL answer. A certificate that names none passes; one whose status
+    /// cannot be had passes with a note saying why (it cannot be known here; `annex ltv`
+    /// will need it). Once per run: a batch's signer is checked when loaded.
+    pub fn check_revocation(&self, unix: i64) -> anyhow::Result<Option<String>> {
+        if !revocation::has_sources(&self.cert) {
+            return Ok(None);
+        }
+        let who = self.name();
+        let Some(issuer) = revocation::issuer_of(&self.cert, &self.chain) else {
+            return Ok(Some(format!(
+                "the revocation of \"{who}\" was not checked: its issuer is not in --sign-chain"
+            )));
+        };
+        let (mut crls, mut responses, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+        for url in revocation::crl_urls(&self.cert) {
+            match revocation::fetch(&url, None).and_then(|b| revocation::Crl::parse(&b, &url)) {
+                Ok(c) => crls.push(c),
+                Err(e) => errors.push(e),
+            }
+        }
+        let mut status = revocation::status(&self.cert, issuer, &crls, &responses, unix);
+        if status == revocation::Status::Unknown {
+            for url in revocation::ocsp_urls(&self.cert) {
+                match revocation::ocsp::request(&self.cert, issuer)
+                    .and_then(|q| revocation::fetch(&url, Some(&q)))
+                    .and_then(|b| revocation::ocsp::Response::parse(&b, &url))
+                {
+                    Ok(r) => responses.push(r),
+                    Err(e) => errors.push(e),
+                }
+            }
+            status = revocation::status(&self.cert, issuer, &crls, &responses, unix);
+        }
+        match status {
+            revocation::Status::Revoked { .. } => Err(Invalid::input(format!(
+                "cannot sign: {}; nothing was signed",
+                status.describe(&self.cert)
+            ))),
+            revocation::Status::Good { .. } => Ok(None),
+            revocation::Status::Unknown => Ok(Some(format!(
+                "the revocation of \"{who}\" could not be checked ({})",
+                if errors.is_empty() {
+                    "no CRL or OCSP response signed by its issuer speaks of it".to_owned()
+                } else {
+                    errors.join("; ")
+                }
+            ))),
+        }
+    }
 }
 
 /// Where a signature goes, as the template measured it (points, from the page's top left).
@@ -171,6 +224,31 @@ fn pdf_date(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
         .map(|t| t.format("D:%Y%m%d%H%M%S+00'00'").to_string())
         .unwrap_or_default()
+}
+
+/// Seconds since the epoch of a PDF date (`D:YYYYMMDDHHmmSS…`, UTC offsets honoured).
+pub fn parse_pdf_date(s: &str) -> Option<i64> {
+    let d = s.strip_prefix("D:").unwrap_or(s);
+    let num = |a: usize, b: usize| d.get(a..b).and_then(|t| t.parse::<u32>().ok());
+    let date = chrono::NaiveDate::from_ymd_opt(
+        num(0, 4)? as i32,
+        num(4, 6).unwrap_or(1),
+        num(6, 8).unwrap_or(1),
+    )?;
+    let time = date.and_hms_opt(
+        num(8, 10).unwrap_or(0),
+        num(10, 12).unwrap_or(0),
+        num(12, 14).unwrap_or(0),
+    )?;
+    let mut secs = time.and_utc().timestamp();
+    let rest = d.get(14..).unwrap_or("");
+    if let Some(sign @ ('+' | '-')) = rest.chars().next() {
+        let h: i64 = rest.get(1..3).and_then(|t| t.parse().ok()).unwrap_or(0);
+        let m: i64 = rest.get(4..6).and_then(|t| t.parse().ok()).unwrap_or(0);
+        let off = h * 3600 + m * 60;
+        secs -= if sign == '+' { off } else { -off };
+    }
+    Some(secs)
 }
 
 /// Seconds since the epoch, now: the claimed signing time.
@@ -482,7 +560,7 @@ pub fn sign_pdf(
 
 /// Refuses a signed file changed since its first signature by anything a countersignature
 /// does not add ([`revisions::analyse`]), or with bytes after its last revision.
-fn refuse_unsigned_changes(
+pub(crate) fn refuse_unsigned_changes(
     bytes: &[u8],
     label: &str,
     existing: &[file::SigField],
@@ -539,16 +617,29 @@ fn refuse_unsigned_changes(
     Ok(())
 }
 
-/// Signs the file at `path` in place: under an exclusive lock on it, reads it, signs it
-/// and replaces it atomically, keeping its permissions; a symbolic link is followed and
-/// stays a link. `waiting` is called if another process holds the lock. Returns the
-/// description of the place used.
+/// Signs the file at `path` in place ([`update_in_place`]). Returns the description of the
+/// place used.
 pub fn sign_in_place(
     path: &Path,
     signer: &Signer,
     unix: i64,
     waiting: &dyn Fn(),
 ) -> anyhow::Result<String> {
+    update_in_place(path, waiting, |bytes, label| {
+        sign_pdf(bytes, label, signer, unix)
+    })
+}
+
+/// Updates the file at `path` in place with `update` (given its bytes and label, it returns
+/// the new bytes): under an exclusive lock on it, reads it, updates it and replaces it
+/// atomically, keeping its permissions; a symbolic link is followed and stays a link.
+/// `waiting` is called if another process holds the lock (another signer: `sign`, `ltv` and
+/// `timestamp` take turns on one file).
+pub fn update_in_place<T>(
+    path: &Path,
+    waiting: &dyn Fn(),
+    update: impl FnOnce(&[u8], &str) -> anyhow::Result<(Vec<u8>, T)>,
+) -> anyhow::Result<T> {
     use std::io::Read as _;
     let label = path.display().to_string();
     let cannot =
@@ -609,7 +700,7 @@ pub fn sign_in_place(
         }
         break (file, bytes);
     };
-    let (signed, place) = sign_pdf(&bytes, &label, signer, unix)?;
+    let (signed, place) = update(&bytes, &label)?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let mut tmp = crate::output::temp_file_in(dir)?;
     std::io::Write::write_all(&mut tmp, &signed)

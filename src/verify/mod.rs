@@ -5,7 +5,9 @@
 //! against the manifest; the fingerprint recomputed from the attachments and found in the
 //! document's metadata; every signature ([`signatures`]: byte ranges, digest, signature
 //! math, signing-certificate binding, its level, B-B or B-T, certificate validity at the
-//! signing time, which a signature timestamp makes trusted, chain to `--trust`; PKCS#7
+//! signing time, which a signature timestamp makes trusted, chain to `--trust`, revocation
+//! from the file's `/DSS` ([`ltv`], offline), and with `--at` whether it would still validate
+//! at a later date; PKCS#7
 //! signatures of other tools alike; document timestamps as tokens, not signatures); SHA-256
 //! and RSA keys of at least 2048 bits; every incremental update after the first
 //! signature analysed object by object ([`crate::sign::revisions`]: only what a
@@ -94,36 +96,16 @@ pub struct Options {
     pub trust: Vec<x509_cert::Certificate>,
     /// Rebuild from the attachments, with this template folder (`Some(None)`: built-ins).
     pub rebuild: Option<Option<PathBuf>>,
+    /// `--at`: also tell whether each signature would still validate at this time
+    /// (seconds since the epoch).
+    pub at: Option<i64>,
 }
 
 fn short(hex: &str) -> &str {
     hex.get(..16).unwrap_or(hex)
 }
 
-/// Seconds since the epoch of a PDF date (`D:YYYYMMDDHHmmSS…`, UTC offsets honoured).
-pub fn parse_pdf_date(s: &str) -> Option<i64> {
-    let d = s.strip_prefix("D:").unwrap_or(s);
-    let num = |a: usize, b: usize| d.get(a..b).and_then(|t| t.parse::<u32>().ok());
-    let date = chrono::NaiveDate::from_ymd_opt(
-        num(0, 4)? as i32,
-        num(4, 6).unwrap_or(1),
-        num(6, 8).unwrap_or(1),
-    )?;
-    let time = date.and_hms_opt(
-        num(8, 10).unwrap_or(0),
-        num(10, 12).unwrap_or(0),
-        num(12, 14).unwrap_or(0),
-    )?;
-    let mut secs = time.and_utc().timestamp();
-    let rest = d.get(14..).unwrap_or("");
-    if let Some(sign @ ('+' | '-')) = rest.chars().next() {
-        let h: i64 = rest.get(1..3).and_then(|t| t.parse().ok()).unwrap_or(0);
-        let m: i64 = rest.get(4..6).and_then(|t| t.parse().ok()).unwrap_or(0);
-        let off = h * 3600 + m * 60;
-        secs -= if sign == '+' { off } else { -off };
-    }
-    Some(secs)
-}
+pub use crate::sign::parse_pdf_date;
 
 /// Verifies the bytes of an annex.
 pub fn verify(bytes: &[u8], options: &Options) -> Report {
@@ -498,6 +480,7 @@ fn rebuild(
     }
 }
 
+mod ltv;
 mod signatures;
 use signatures::check_signatures;
 

@@ -6,15 +6,19 @@
 //! as such), with its level (B-B, or B-T when it carries a signature timestamp, whose time
 //! then judges the certificate), or a document timestamp (`/Type /DocTimeStamp`), checked
 //! as an RFC 3161 token over its byte range and never as a signature. A B-T signature
-//! followed by validation data (a `/DSS` update the revision analysis cleared) is reported
-//! B-LT, and B-LTA when a verified document timestamp covers that.
+//! followed by validation data (a `/DSS` update the revision analysis cleared) that cover
+//! its certificates' revocation ([`super::ltv`], offline) is reported B-LT, and B-LTA when a
+//! verified document timestamp covers that; with `--at`, whether each would still validate
+//! then.
 //!
 //! Invariants: a format other tools use is never a failure by itself; an algorithm that
 //! proves nothing (SHA-1, RSA under 2048 bits) always is; a token that does not verify
 //! fails, it is never ignored.
 
+use super::ltv::{self as long_term, at_date, expiry};
 use super::{parse_pdf_date, Options, Outcome, Report};
 use crate::pdf::file;
+use crate::sign::ltv::{read_dss, Dss};
 use crate::sign::{cms, revisions, tsa};
 
 /// Every signature, then whether any byte is covered by none.
@@ -30,6 +34,10 @@ pub(super) fn check_signatures(
     let (mut signatures, mut timestamps) = (0, 0);
     // What each field's value turned out to be, for the levels reported at the end.
     let mut seen: Vec<Seen> = Vec::new();
+    // Validation data are read from the last revision, as a validator years later would.
+    let dss = file::PdfFile::open(bytes)
+        .map(|d| read_dss(&d))
+        .unwrap_or_default();
     for sig in sigs {
         let failures = report.failures().len();
         let end = match sig.byte_range.as_slice() {
@@ -56,21 +64,22 @@ pub(super) fn check_signatures(
                     ))
             )
         };
-        check_signature(
+        let info = check_signature(
             bytes,
             sig,
             &label,
             revisions,
-            options,
+            (options, &dss),
             report,
             &mut last_signed_end,
         );
         if doc_timestamp {
             seen.push(Seen {
-                label: None,
+                label: Some(format!("document timestamp {timestamps}")),
                 end,
                 ok: report.failures().len() == failures,
                 kind: Kind::DocTimestamp,
+                info,
             });
             continue;
         }
@@ -85,6 +94,7 @@ pub(super) fn check_signatures(
                 _ if stamped => Kind::Timestamped,
                 _ => Kind::Plain,
             },
+            info,
         });
     }
     let mut analysed = Vec::new();
@@ -149,7 +159,7 @@ pub(super) fn check_signatures(
             }
         }
     }
-    report_levels(&seen, &analysed, report);
+    report_levels(&seen, &analysed, options.at, report);
     // Bytes no signature covers: an appended update (allowed only as validation data that
     // the analysis cleared), or a signature made unreadable.
     match last_signed_end {
@@ -200,44 +210,91 @@ struct Seen {
     end: Option<usize>,
     ok: bool,
     kind: Kind,
+    info: Option<Info>,
+}
+
+/// What a field's checks found for its level and its future.
+#[derive(Debug, Clone, Default)]
+struct Info {
+    /// Every certificate of its paths that names a revocation source has revocation data
+    /// in the file.
+    covered: bool,
+    /// What protects it later, and until when: a signature timestamp's (or document
+    /// timestamp's) TSA certificate path; else the signer's certificate path.
+    protector: Option<(String, i64)>,
 }
 
 /// The PAdES level of each signature whose checks all passed (ETSI EN 319 142-1): B-B; B-T
 /// with a verified signature timestamp; B-LT when a later revision adds validation data
-/// (`/DSS`, cleared by the revision analysis); B-LTA when a verified document timestamp
-/// follows that. A failed signature gets no level: its failures say what it is.
-fn report_levels(seen: &[Seen], updates: &[revisions::Update], report: &mut Report) {
+/// (`/DSS`, cleared by the revision analysis) that cover its certificates' revocation; B-LTA
+/// when a verified document timestamp follows that. A failed signature gets no level: its
+/// failures say what it is. With `at`, whether each would still validate then.
+fn report_levels(
+    seen: &[Seen],
+    updates: &[revisions::Update],
+    at: Option<i64>,
+    report: &mut Report,
+) {
     for s in seen {
         let (Some(label), Some(end), true) = (&s.label, s.end, s.ok) else {
             continue;
         };
-        let text = match s.kind {
+        let covered = s.info.as_ref().is_some_and(|i| i.covered);
+        let own = s.info.as_ref().and_then(|i| i.protector.clone());
+        let (level, text, protector) = match s.kind {
             Kind::DocTimestamp => continue,
-            Kind::Pkcs7 => "no PAdES level (PKCS#7, adbe.pkcs7.detached)".to_owned(),
-            Kind::Plain => "level B-B".to_owned(),
+            Kind::Pkcs7 => (
+                "PKCS#7",
+                "no PAdES level (PKCS#7, adbe.pkcs7.detached)".to_owned(),
+                own,
+            ),
+            Kind::Plain => ("B-B", "level B-B".to_owned(), own),
             Kind::Timestamped => {
                 let dss = updates
                     .iter()
                     .find(|u| u.end > end && u.dss && u.violations.is_empty());
                 match dss {
-                    None => "level B-T".to_owned(),
-                    Some(u) => {
-                        let lta = seen.iter().any(|t| {
-                            t.kind == Kind::DocTimestamp
-                                && t.ok
-                                && t.end.is_some_and(|e| e >= u.end)
-                        });
+                    None => ("B-T", "level B-T".to_owned(), own),
+                    Some(u) if !covered => (
+                        "B-T",
                         format!(
-                            "level {} (validation data added in revision {}; annex verify does not check the revocation data itself{})",
-                            if lta { "B-LTA" } else { "B-LT" },
+                            "level B-T (validation data added in revision {}, but without the revocation data of every certificate: annex ltv adds them)",
+                            u.revision
+                        ),
+                        own,
+                    ),
+                    Some(u) => {
+                        // The newest verified document timestamp after the validation data.
+                        let lta = seen
+                            .iter()
+                            .filter(|t| {
+                                t.kind == Kind::DocTimestamp
+                                    && t.ok
+                                    && t.end.is_some_and(|e| e >= u.end)
+                            })
+                            .max_by_key(|t| t.end);
+                        let text = format!(
+                            "level {} (validation data added in revision {}, revocation data checked offline{})",
+                            if lta.is_some() { "B-LTA" } else { "B-LT" },
                             u.revision,
-                            if lta { "; a document timestamp covers it" } else { "" }
-                        )
+                            if lta.is_some() { "; a document timestamp covers it" } else { "" }
+                        );
+                        match lta {
+                            Some(t) => (
+                                "B-LTA",
+                                text,
+                                t.info.as_ref().and_then(|i| i.protector.clone()),
+                            ),
+                            None => ("B-LT", text, own),
+                        }
                     }
                 }
             }
         };
         report.push(Outcome::Ok, format!("{label}: {text}"));
+        if let (Some(date), Some((who, until))) = (at, protector) {
+            at_date(label, level, date, (&who, until), report);
+        }
     }
 }
 
@@ -256,10 +313,10 @@ fn check_signature(
     sig: &file::SigField,
     label: &str,
     revisions: &[usize],
-    options: &Options,
+    (options, dss): (&Options, &Dss),
     report: &mut Report,
     last_signed_end: &mut Option<usize>,
-) {
+) -> Option<Info> {
     let r = &sig.byte_range;
     let ranges_ok = r.len() == 4
         && r[0] == 0
@@ -278,7 +335,7 @@ fn check_signature(
                 "{label}: its byte range {r:?} does not cover the file except the signature itself"
             ),
         );
-        return;
+        return None;
     }
     let end = (r[2] + r[3]) as usize;
     *last_signed_end = Some(last_signed_end.map_or(end, |e: usize| e.max(end)));
@@ -297,14 +354,13 @@ fn check_signature(
     sha2::Digest::update(&mut hasher, &bytes[r[2] as usize..end]);
     let digest: [u8; 32] = sha2::Digest::finalize(hasher).into();
     if is_doc_timestamp(sig) {
-        check_doc_timestamp(sig, &digest, label, options, report);
-        return;
+        return check_doc_timestamp(sig, &digest, label, (options, dss), report);
     }
     let checked = match cms::check(&sig.contents, &digest) {
         Ok(c) => c,
         Err(e) => {
             report.push(Outcome::Failed, format!("{label}: {e}"));
-            return;
+            return None;
         }
     };
     // PAdES (`ETSI.CAdES.detached`) is what `annex sign` makes; PKCS#7
@@ -362,7 +418,9 @@ fn check_signature(
                 .map_err(|e| format!("{label}: {e}")),
         );
     }
-    let Some(cert) = &checked.signer else { return };
+    let Some(cert) = &checked.signer else {
+        return None;
+    };
     let claimed = sig.time.as_deref().and_then(parse_pdf_date);
     // B-T: the signature timestamp's time is one the signer could not choose; the
     // certificate is judged then. Without one (B-B), at the time the signer claims.
@@ -383,7 +441,7 @@ fn check_signature(
                     ),
                 );
                 check_tsa_chain(&t, label, options, report);
-                Some(t.time)
+                Some(t)
             }
             Err(e) => {
                 report.push(Outcome::Failed, format!("{label}: signature timestamp: {e}"));
@@ -397,6 +455,8 @@ fn check_signature(
             format!("{label}: PAdES B-B (no signature timestamp: the signing time is the signer's claim)"),
         );
     }
+    let token = stamped;
+    let stamped = token.as_ref().map(|t| t.time);
     let time = stamped.or(claimed);
     match (stamped, time) {
         (Some(t), _) => report.result(
@@ -443,6 +503,50 @@ fn check_signature(
             .map_err(|e| format!("{label}: {e}")),
         );
     }
+    // Revocation, offline from the file's DSS: the signer's at the time that counts, the
+    // TSA's at its token's time.
+    let mut covered = long_term::revocation(
+        label,
+        "signer",
+        cert,
+        &checked.certificates,
+        time.unwrap_or(0),
+        options,
+        dss,
+        report,
+    );
+    if let Some(t) = &token {
+        covered &= long_term::revocation(
+            label,
+            "the signature timestamp's TSA",
+            &t.tsa,
+            &t.certificates,
+            t.time,
+            options,
+            dss,
+            report,
+        );
+    }
+    let protector = match &token {
+        Some(t) => (
+            format!(
+                "the signature timestamp's TSA certificate \"{}\" (and its issuers)",
+                t.tsa_name()
+            ),
+            expiry(&t.tsa, &t.certificates, options, dss),
+        ),
+        None => (
+            format!(
+                "the signer's certificate \"{}\" (and its issuers)",
+                cms::common_name(cert)
+            ),
+            expiry(cert, &checked.certificates, options, dss),
+        ),
+    };
+    Some(Info {
+        covered,
+        protector: Some(protector),
+    })
 }
 
 /// Whether a signature field's value is a document timestamp (B-LTA), not a signature.
@@ -458,9 +562,9 @@ fn check_doc_timestamp(
     sig: &file::SigField,
     digest: &[u8; 32],
     label: &str,
-    options: &Options,
+    (options, dss): (&Options, &Dss),
     report: &mut Report,
-) {
+) -> Option<Info> {
     if sig.sub_filter.as_deref() != Some("ETSI.RFC3161") || !sig.doc_timestamp {
         report.push(
             Outcome::Failed,
@@ -486,8 +590,31 @@ fn check_doc_timestamp(
                     .map_err(|e| format!("{label}: the TSA's certificate: {e}")),
             );
             check_tsa_chain(&t, label, options, report);
+            let covered = long_term::revocation(
+                label,
+                "its TSA",
+                &t.tsa,
+                &t.certificates,
+                t.time,
+                options,
+                dss,
+                report,
+            );
+            Some(Info {
+                covered,
+                protector: Some((
+                    format!(
+                        "{label}'s TSA certificate \"{}\" (and its issuers)",
+                        t.tsa_name()
+                    ),
+                    expiry(&t.tsa, &t.certificates, options, dss),
+                )),
+            })
         }
-        Err(e) => report.push(Outcome::Failed, format!("{label}: {e}")),
+        Err(e) => {
+            report.push(Outcome::Failed, format!("{label}: {e}"));
+            None
+        }
     }
 }
 

@@ -32,6 +32,7 @@ mod sign;
 mod sign_accessible;
 mod sign_housekeeping;
 mod sign_levels;
+mod sign_ltv;
 mod tailor;
 mod translations;
 mod verify_tail;

@@ -469,6 +469,7 @@ fn verify_bytes(bytes: &[u8], trust: &[Certificate]) -> Vec<(Outcome, String)> {
         &Options {
             trust: trust.to_vec(),
             rebuild: None,
+            at: None,
         },
     )
     .checks

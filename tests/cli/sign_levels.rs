@@ -14,7 +14,7 @@ use sha2::Digest as _;
 /// A loopback TSA with its own throw-away PKI, stopped when dropped.
 pub(super) struct Tsa {
     child: Child,
-    dir: tempfile::TempDir,
+    pub(super) dir: tempfile::TempDir,
     pub(super) url: String,
 }
 
@@ -41,6 +41,12 @@ impl Tsa {
         }
     }
 
+    /// Stops the server; its files stay (for what is then checked offline).
+    pub(super) fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The TSA's CA certificate (PEM file).
     pub(super) fn ca(&self) -> String {
         self.dir.path().join("ca.pem").display().to_string()
@@ -54,7 +60,7 @@ impl Drop for Tsa {
     }
 }
 
-fn render(dir: &Path) -> PathBuf {
+pub(super) fn render(dir: &Path) -> PathBuf {
     let profile = repo("data/profiles/nordwind.toml").display().to_string();
     let out = annex(dir, &["render", "--profile", &profile, "--final"]);
     assert!(out.status.success(), "{}", show(&out));
