@@ -240,7 +240,21 @@ impl Store {
             migrations: Cow::Owned(migrations),
             ..Migrator::DEFAULT
         };
-        self.run(migrator.run(&self.pool)).map_err(|e| match e {
+        // Two processes opening a new SQLite register at once both see no migration
+        // applied; the second then waits for the first's transaction and finds its tables
+        // made. Once the first has committed, running again sees version 1 applied.
+        // (PostgreSQL's migrations take an advisory lock and never race.)
+        let mut result = self.run(migrator.run(&self.pool));
+        for _ in 0..3 {
+            if matches!(
+                result,
+                Err(MigrateError::Execute(_) | MigrateError::ExecuteMigration(..))
+            ) {
+                std::thread::sleep(Duration::from_millis(200));
+                result = self.run(migrator.run(&self.pool));
+            }
+        }
+        result.map_err(|e| match e {
             MigrateError::VersionMissing(v) => Invalid::input(format!(
                 "the register {} has schema version {v}, newer than this annex knows ({SCHEMA_VERSION}): use a newer annex",
                 self.shown

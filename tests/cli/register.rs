@@ -555,3 +555,101 @@ fn serve_records_what_it_makes_and_answers_from_the_register() {
     let bare = super::serve::Server::start(&[]);
     assert_eq!(bare.get("/v1/annexes").status, 404);
 }
+
+#[test]
+fn two_shards_and_their_workers_write_one_sqlite_register_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("profiles")).unwrap();
+    for n in 1..=16 {
+        std::fs::write(d.join("profiles").join(format!("c{n:02}.toml")), profile(n)).unwrap();
+    }
+    let db = d.join("shared.db").display().to_string();
+    let shards: Vec<std::process::Child> = ["0/2", "1/2"]
+        .iter()
+        .map(|shard| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_annex"))
+                .args([
+                    "batch", "profiles", "--out", "out", "--quiet", "--jobs", "2",
+                ])
+                .args(["--shard", shard, "--register", &db])
+                .current_dir(d)
+                .env_remove("ANNEX_REGISTER")
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for shard in shards {
+        let out = shard.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let list = json(
+        d,
+        &["register", "list", "--format", "json", "--register", &db],
+    );
+    assert_eq!(list.as_array().unwrap().len(), 16, "{list}");
+    let ok = run_ok(d, &["register", "verify", "--register", &db]);
+    assert!(ok.contains("(16 events"), "{ok}");
+    // A rerun skips every file and records nothing twice.
+    run_ok(
+        d,
+        &[
+            "batch",
+            "profiles",
+            "--out",
+            "out",
+            "--quiet",
+            "--register",
+            &db,
+        ],
+    );
+    let list = json(
+        d,
+        &["register", "list", "--format", "json", "--register", &db],
+    );
+    assert_eq!(list.as_array().unwrap().len(), 16);
+}
+
+#[test]
+fn a_register_from_a_newer_annex_is_refused_before_any_document() {
+    if !tools(&["sqlite3"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = d.join("r.db").display().to_string();
+    run_ok(d, &["register", "list", "--register", &db]);
+    let future = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (2, 'from the future', 1, x'00', 0)")
+        .output()
+        .unwrap();
+    assert!(future.status.success(), "{future:?}");
+    let alpha = fixture("pack-customers/alpha.toml").display().to_string();
+    let out = annex(
+        d,
+        &[
+            "render",
+            "--final",
+            "--profile",
+            &alpha,
+            "--out",
+            "out",
+            "--register",
+            &db,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("has schema version 2, newer than this annex knows (1)"),
+        "{}",
+        show(&out)
+    );
+    assert!(!d.join("out").exists());
+}
