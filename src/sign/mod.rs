@@ -35,8 +35,8 @@ pub mod cms;
 pub mod keys;
 pub mod ltv;
 pub mod revisions;
-mod tagging;
 pub mod revocation;
+mod tagging;
 pub mod tsa;
 pub mod values;
 
