@@ -4,7 +4,8 @@
 # finding appear beside the wrong field, fixes it, sees the preview, downloads the PDF and
 # reads the customer's name in it with pdftotext; then makes it final and sees the Register
 # section list it (the server runs with --register on a fresh SQLite file), with its details
-# and filters, and a server without a register say so (#26). Loopback only; installs what it
+# and filters; a server without a register says so, one with a token lists it once the
+# token is typed (#26). Loopback only; installs what it
 # needs (idempotent). Usage: scripts/browser-check.sh [ANNEX_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."

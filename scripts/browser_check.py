@@ -22,6 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CUSTOMER = "Globex Corporation Ltd"
+TOKEN = "browser-check-token"
 # A bound on each wait, so the check stops by itself; the page answers in well under it.
 WAIT_S = 120
 
@@ -193,6 +194,18 @@ def run(driver, url, downloads):
     driver.save_screenshot("target/browser-check.png")
 
 
+def run_with_token(driver, url):
+    wait = WebDriverWait(driver, WAIT_S)
+    driver.get(url + "/")
+    status = driver.find_element(By.ID, "register-status")
+    wait.until(lambda d: "once the page can reach the API" in status.text)
+    token = driver.find_element(By.ID, "token")
+    token.send_keys(TOKEN)
+    driver.find_element(By.ID, "customer.legal-name").click()  # the token field's change
+    wait.until(lambda d: status.text == "The register holds no annex yet.")
+    step(f"with a token, the register is asked with the page's token: {status.text!r}")
+
+
 def run_without_register(driver, url):
     wait = WebDriverWait(driver, WAIT_S)
     driver.get(url + "/")
@@ -207,7 +220,7 @@ def main():
     Path("target").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="annex-browser-"))
     server, url = start_server(binary, "--register", str(work / "register.db"))
-    bare = None
+    bare = guarded = None
     downloads = work / "downloads"
     downloads.mkdir()
     driver = None
@@ -216,6 +229,10 @@ def main():
         run(driver, url, downloads)
         bare, bare_url = start_server(binary)
         run_without_register(driver, bare_url)
+        guarded, guarded_url = start_server(
+            binary, "--register", str(work / "guarded.db"), "--token", TOKEN
+        )
+        run_with_token(driver, guarded_url)
     except (AssertionError, TimeoutException) as e:
         if driver:
             driver.save_screenshot("target/browser-check.png")
@@ -225,7 +242,7 @@ def main():
     finally:
         if driver:
             driver.quit()
-        for running in (server, bare):
+        for running in (server, bare, guarded):
             if running:
                 running.terminate()
                 running.wait(timeout=30)
