@@ -5,8 +5,7 @@
 # reads the customer's name in it with pdftotext; then makes it final and sees the Register
 # section list it (the server runs with --register on a fresh SQLite file), with its details
 # and filters; a server without a register says so, one with a token lists it once the
-# token is typed (#26). Loopback only; installs what it
-# needs (idempotent). Usage: scripts/browser-check.sh [ANNEX_BINARY]
+# token is typed (#26). Loopback only; installs what it needs (idempotent). Usage: scripts/browser-check.sh [ANNEX_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
