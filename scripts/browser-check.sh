@@ -2,8 +2,10 @@
 # The page of `annex serve` in a real browser (#16): headless Chromium from Debian, driven
 # over WebDriver by Python selenium (pinned, in its own venv). Fills the form, sees a
 # finding appear beside the wrong field, fixes it, sees the preview, downloads the PDF and
-# reads the customer's name in it with pdftotext. Loopback only; installs what it needs
-# (idempotent). Usage: scripts/browser-check.sh [ANNEX_BINARY]
+# reads the customer's name in it with pdftotext; then makes it final and sees the Register
+# section list it (the server runs with --register on a fresh SQLite file), with its details
+# and filters; a server without a register says so, one with a token lists it once the
+# token is typed (#26). Loopback only; installs what it needs (idempotent). Usage: scripts/browser-check.sh [ANNEX_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

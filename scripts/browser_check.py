@@ -1,5 +1,8 @@
 """Drives the page of `annex serve` in headless Chromium (see browser-check.sh).
 
+Starts the server with a register (a fresh SQLite file), so the Register section lists
+the final annex the page makes; then checks a server without one says so.
+
 Prints one line per step and `1 passed, 0 failed` at the end; exits non-zero on the
 first failure, with a screenshot in target/browser-check.png.
 """
@@ -19,13 +22,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CUSTOMER = "Globex Corporation Ltd"
+TOKEN = "browser-check-token"
 # A bound on each wait, so the check stops by itself; the page answers in well under it.
 WAIT_S = 120
 
 
-def start_server(binary):
+def start_server(binary, *extra):
     server = subprocess.Popen(
-        [binary, "serve", "--listen", "127.0.0.1:0", "--workers", "2"],
+        [binary, "serve", "--listen", "127.0.0.1:0", "--workers", "2", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -89,6 +93,9 @@ def run(driver, url, downloads):
     driver.get(url + "/")
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#location\\.region option")) > 1)
     step("the page loaded the catalogue and the matrices")
+    register_status = driver.find_element(By.ID, "register-status")
+    wait.until(lambda d: register_status.text == "The register holds no annex yet.")
+    step(f"the register section is shown, empty: {register_status.text!r}")
 
     # No region chosen yet: the page asks for one in its own words, with no CLI hint (#28).
     driver.find_element(By.ID, "customer.short-name").send_keys("Globex")
@@ -145,18 +152,87 @@ def run(driver, url, downloads):
     assert "DRAFT" in text or "Draft" in text or "draft" in text.lower(), "a draft annex"
     step(f"downloaded {pdf.name} ({pdf.stat().st_size} bytes); its text holds {CUSTOMER!r}")
 
+    # A final annex is recorded by the server's register, and the page lists it (#26).
+    Select(driver.find_element(By.ID, "contract.status")).select_by_value("final")
+    wait.until(lambda d: ", sealed," in d.find_element(By.ID, "status").text)
+    fingerprint = link.get_attribute("data-fingerprint")
+    row_css = f'#register-rows tr[data-fingerprint="{fingerprint}"]'
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_css))
+    row = driver.find_element(By.CSS_SELECTOR, row_css)
+    cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[:5] == [CUSTOMER, "CTR-2026-0099", "1", "awaiting signature", "0/2"], cells
+    assert cells[7] == "globex-annex.pdf", cells
+    step(f"the register lists the final annex: {cells!r}")
+
+    row.find_element(By.CSS_SELECTOR, "button.link").click()
+    detail = driver.find_element(By.ID, "register-detail")
+    wait.until(lambda d: detail.is_displayed()
+               and d.find_element(By.CSS_SELECTOR, "#register-facts .fingerprint").text == fingerprint)
+    sha256 = driver.find_element(By.CSS_SELECTOR, "#register-facts .sha256").text
+    made = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-256', b))"
+        ".then(h => done(Array.from(new Uint8Array(h), x => x.toString(16).padStart(2, '0')).join('')))"
+        ".catch(e => done(String(e)));",
+        driver.find_element(By.ID, "preview").get_attribute("src"),
+    )
+    assert sha256 == made, (sha256, made)
+    signatures = driver.find_element(By.CSS_SELECTOR, "#register-signatures tbody").text
+    assert signatures.startswith("Not signed yet: 0 of 2"), signatures
+    step(f"its details: fingerprint {fingerprint[:12]}…, SHA-256 of the preview's bytes, {signatures!r}")
+
+    contract = driver.find_element(By.ID, "filter.contract")
+    contract.send_keys("CTR-NONE")
+    wait.until(lambda d: register_status.text.startswith("No annex of the register matches"))
+    assert not driver.find_elements(By.CSS_SELECTOR, "#register-rows tr")
+    contract.clear()
+    contract.send_keys("CTR-2026-0099")
+    Select(driver.find_element(By.ID, "filter.state")).select_by_value("awaiting signature")
+    wait.until(lambda d: register_status.text == "1 annex matches these filters."
+               and d.find_elements(By.CSS_SELECTOR, row_css))
+    step(f"the filters ask the register: {register_status.text!r}")
+    driver.save_screenshot("target/browser-check.png")
+
+
+def run_with_token(driver, url):
+    wait = WebDriverWait(driver, WAIT_S)
+    driver.get(url + "/")
+    status = driver.find_element(By.ID, "register-status")
+    wait.until(lambda d: "once the page can reach the API" in status.text)
+    token = driver.find_element(By.ID, "token")
+    token.send_keys(TOKEN)
+    driver.find_element(By.ID, "customer.legal-name").click()  # the token field's change
+    wait.until(lambda d: status.text == "The register holds no annex yet.")
+    step(f"with a token, the register is asked with the page's token: {status.text!r}")
+
+
+def run_without_register(driver, url):
+    wait = WebDriverWait(driver, WAIT_S)
+    driver.get(url + "/")
+    status = driver.find_element(By.ID, "register-status")
+    wait.until(lambda d: "keeps no register" in status.text)
+    assert not driver.find_element(By.ID, "register-body").is_displayed()
+    step(f"without --register the section says so: {status.text!r}")
+
 
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "target/debug/annex"
     Path("target").mkdir(exist_ok=True)
-    server, url = start_server(binary)
     work = Path(tempfile.mkdtemp(prefix="annex-browser-"))
+    server, url = start_server(binary, "--register", str(work / "register.db"))
+    bare = guarded = None
     downloads = work / "downloads"
     downloads.mkdir()
     driver = None
     try:
         driver = browser(downloads, work / "chromium-profile")
         run(driver, url, downloads)
+        bare, bare_url = start_server(binary)
+        run_without_register(driver, bare_url)
+        guarded, guarded_url = start_server(
+            binary, "--register", str(work / "guarded.db"), "--token", TOKEN
+        )
+        run_with_token(driver, guarded_url)
     except (AssertionError, TimeoutException) as e:
         if driver:
             driver.save_screenshot("target/browser-check.png")
@@ -166,8 +242,10 @@ def main():
     finally:
         if driver:
             driver.quit()
-        server.terminate()
-        server.wait(timeout=30)
+        for running in (server, bare, guarded):
+            if running:
+                running.terminate()
+                running.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     print("1 passed, 0 failed")
 

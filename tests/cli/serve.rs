@@ -255,6 +255,20 @@ fn every_endpoint_answers_and_a_render_is_the_cli_s_document() {
             "{path} names another site"
         );
     }
+    // The page shows the register (#26): a section with a table and labelled filters, filled
+    // from /v1/annexes with text only (profile and customer text is untrusted).
+    let html = String::from_utf8(server.get("/").body).unwrap();
+    for part in [
+        "<section id=\"register\"",
+        "<th scope=\"col\">Customer</th>",
+        "<label>State",
+        "id=\"filter.customer\"",
+    ] {
+        assert!(html.contains(part), "the page lacks {part}");
+    }
+    let script = String::from_utf8(server.get("/page.js").body).unwrap();
+    assert!(script.contains("'/v1/annexes'") && script.contains("'/v1/annexes/'"));
+    assert!(!script.contains("innerHTML") && !script.contains("insertAdjacentHTML"));
 
     // A draft annex: the same bytes `annex render` writes, and its fingerprint.
     let acme = profile("data/profiles/acme.toml");

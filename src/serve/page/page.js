@@ -1,7 +1,10 @@
 // The page of `annex serve`: builds the profile's TOML text from the form, asks
 // /v1/check as the user types and shows each finding beside the field whose line it
 // points at, then asks /v1/render for the preview and the download. No framework, no
-// build step, nothing fetched but this server's API.
+// build step, nothing fetched but this server's API. With a register (`--register`), the
+// Register section lists /v1/annexes (filtered, refreshed after each final annex) and shows
+// one document's signatures from /v1/annexes/{fingerprint}; every value from the server is
+// set as text, never as markup.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -11,6 +14,9 @@ let matrices = [];
 let seq = 0;
 let timer = null;
 let pdfUrl = null;
+let registerSeq = 0;
+let registerTimer = null;
+let detailSeq = 0;
 
 function apiHeaders(json) {
   const h = {};
@@ -199,6 +205,159 @@ async function update() {
     (r.headers.get('X-Annex-Sealed') === 'true' ? ', sealed' : '') +
     ', fingerprint ' + fingerprint.slice(0, 12) + '…');
   if (previous) setTimeout(() => URL.revokeObjectURL(previous), 60000);
+  // A final annex is recorded before it is answered: the register now lists it.
+  if (value('contract.status') === 'final') refreshRegister();
+}
+
+// --- The register ---
+
+function registerStatus(text) {
+  $('register-status').textContent = text;
+}
+
+function cell(row, text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  row.append(td);
+  return td;
+}
+
+// An RFC 3339 time as the page shows it: to the second, UTC.
+function shownTime(rfc3339) {
+  return String(rfc3339).replace('T', ' ').replace(/\.\d+/, '').replace(/Z$|\+00:00$/, ' UTC');
+}
+
+function fillList(list, values) {
+  list.replaceChildren();
+  for (const v of [...new Set(values)].sort()) option(list, v, v);
+}
+
+// Asks /v1/annexes with the filters given and lists what it answers, newest first.
+async function refreshRegister() {
+  const mine = ++registerSeq;
+  const query = new URLSearchParams();
+  for (const key of ['customer', 'contract', 'state']) {
+    const v = value('filter.' + key).trim();
+    if (v !== '') query.set(key, v);
+  }
+  const filtered = query.toString() !== '';
+  let r;
+  let answer;
+  try {
+    r = await fetch('/v1/annexes' + (filtered ? '?' + query : ''), { headers: apiHeaders(false) });
+    answer = await r.json();
+  } catch (e) {
+    if (mine === registerSeq) registerStatus('The register cannot be read: ' + e);
+    return;
+  }
+  if (mine !== registerSeq) return;
+  if (!r.ok) {
+    const noRegister = answer && answer.type === 'urn:annex:problem:no-register';
+    $('register-body').hidden = true;
+    $('register').classList.toggle('absent', noRegister);
+    registerStatus(noRegister
+      ? 'This server keeps no register (start it with --register to list the final annexes it makes).'
+      : (answer.title || r.statusText) + (answer.detail ? ': ' + answer.detail : ''));
+    return;
+  }
+  $('register').classList.remove('absent');
+  $('register-body').hidden = false;
+  const entries = (answer.annexes || []).slice().reverse();
+  if (!filtered) {
+    fillList($('register-customers'), entries.map((e) => e.customer));
+    fillList($('register-contracts'), entries.map((e) => e.contract));
+  }
+  const rows = $('register-rows');
+  rows.replaceChildren();
+  for (const e of entries) {
+    const row = document.createElement('tr');
+    row.dataset.fingerprint = e.fingerprint;
+    cell(row, e.customer);
+    cell(row, e.contract);
+    cell(row, e.annex);
+    cell(row, e.state).className = 'state';
+    cell(row, e.kind === 'annex' ? e.signatures + '/' + e.signature_places : '—');
+    cell(row, e.matrix);
+    cell(row, shownTime(e.recorded));
+    const file = document.createElement('button');
+    file.type = 'button';
+    file.className = 'link';
+    file.textContent = e.file;
+    file.setAttribute('aria-label', 'Details of ' + e.file + ', ' + e.customer + ', recorded ' + shownTime(e.recorded));
+    file.addEventListener('click', (ev) => { ev.stopPropagation(); showAnnex(e.fingerprint, row); });
+    cell(row, '').append(file);
+    row.addEventListener('click', () => showAnnex(e.fingerprint, row));
+    rows.append(row);
+  }
+  const n = entries.length;
+  registerStatus(n === 0
+    ? (filtered ? 'No annex of the register matches these filters.' : 'The register holds no annex yet.')
+    : n + (n === 1 ? ' annex' : ' annexes') +
+      (filtered ? (n === 1 ? ' matches' : ' match') + ' these filters.' : ' in the register.'));
+}
+
+function fact(list, term, text) {
+  const dt = document.createElement('dt');
+  dt.textContent = term;
+  const dd = document.createElement('dd');
+  dd.textContent = text;
+  list.append(dt, dd);
+  return dd;
+}
+
+// One document of the register, from /v1/annexes/{fingerprint}: its digests and signatures.
+async function showAnnex(fingerprint, row) {
+  const mine = ++detailSeq;
+  for (const r of document.querySelectorAll('#register-rows tr.chosen')) {
+    r.classList.remove('chosen');
+    r.removeAttribute('aria-current');
+  }
+  if (row) {
+    row.classList.add('chosen');
+    row.setAttribute('aria-current', 'true');
+  }
+  const detail = $('register-detail');
+  let r;
+  let answer;
+  try {
+    r = await fetch('/v1/annexes/' + encodeURIComponent(fingerprint), { headers: apiHeaders(false) });
+    answer = await r.json();
+  } catch (e) {
+    if (mine === detailSeq) registerStatus('The register cannot be read: ' + e);
+    return;
+  }
+  if (mine !== detailSeq) return;
+  if (!r.ok) {
+    registerStatus((answer.title || r.statusText) + (answer.detail ? ': ' + answer.detail : ''));
+    return;
+  }
+  const e = (answer.annexes || []).find((x) => x.fingerprint === fingerprint) || (answer.annexes || [])[0];
+  if (!e) return;
+  $('register-detail-title').textContent = e.file + ' — ' + e.customer;
+  const facts = $('register-facts');
+  facts.replaceChildren();
+  fact(facts, 'Contract', e.contract + ', annex ' + e.annex + ' (' + e.kind + ')');
+  fact(facts, 'State', e.state);
+  fact(facts, 'Matrix', e.matrix);
+  fact(facts, 'Recorded', shownTime(e.recorded));
+  fact(facts, 'Fingerprint', e.fingerprint).className = 'digest fingerprint';
+  fact(facts, 'SHA-256', e.sha256).className = 'digest sha256';
+  fact(facts, 'Matrix digest', e.matrix_digest).className = 'digest';
+  const body = $('register-signatures').querySelector('tbody');
+  body.replaceChildren();
+  for (const s of e.signed_by || []) {
+    const tr = document.createElement('tr');
+    cell(tr, s.signer);
+    cell(tr, s.level);
+    cell(tr, s.time == null ? '—' : shownTime(new Date(s.time * 1000).toISOString()));
+    body.append(tr);
+  }
+  if (!(e.signed_by || []).length) {
+    const tr = document.createElement('tr');
+    cell(tr, 'Not signed yet: ' + e.signatures + ' of ' + e.signature_places + ' signatures.').colSpan = 3;
+    body.append(tr);
+  }
+  detail.hidden = false;
 }
 
 function option(select, v, label) {
@@ -283,6 +442,7 @@ async function start() {
   } catch (problem) {
     setStatus((problem.status === 401 ? 'This server needs its API token: enter it below. ' : '') +
       (problem.title || problem));
+    registerStatus('The register is shown once the page can reach the API.');
     return false;
   }
   const m = $('matrix');
@@ -303,6 +463,7 @@ async function start() {
   addSignatory('customer', '', '');
   addSignatory('provider', '', '');
   schedule();
+  refreshRegister();
   return true;
 }
 
@@ -314,7 +475,16 @@ document.addEventListener('DOMContentLoaded', () => {
     if (e.target.id !== 'token') schedule();
   });
   form.addEventListener('submit', (e) => e.preventDefault());
-  $('token').addEventListener('change', () => { if (!catalogue) start(); else schedule(); });
+  $('token').addEventListener('change', () => {
+    if (!catalogue) start();
+    else { schedule(); refreshRegister(); }
+  });
+  const filters = $('register-filters');
+  filters.addEventListener('input', () => {
+    clearTimeout(registerTimer);
+    registerTimer = setTimeout(refreshRegister, DEBOUNCE_MS);
+  });
+  filters.addEventListener('submit', (e) => { e.preventDefault(); refreshRegister(); });
   $('add-signatory').addEventListener('click', () => { addSignatory('customer', '', ''); schedule(); });
   start();
 });
