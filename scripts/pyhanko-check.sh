@@ -7,7 +7,8 @@
 #      sign` refuses to): both reject each, annex naming the revision and the object;
 #   3. the annex signed once by `annex sign`, then countersigned honestly by pyHanko (which
 #      also updates /Info ModDate and Producer, the XMP metadata and /Extensions): both
-#      accept, annex reporting the housekeeping;
+#      accept, annex reporting the housekeeping; `annex register import` records both
+#      signatures of the file (#26);
 #   4. the /Info title changed after signature 1, then countersigned by pyHanko: annex
 #      verify rejects it, pyHanko accepts it. An expected, documented disagreement (annex
 #      allows only ModDate and Producer in /Info: the title is what readers show); it is
@@ -61,7 +62,10 @@ sign() { # pdf, who, more flags
     --sign-cert "$pki/TEST-ONLY-$2.cert.pem" --sign-chain "$ca" "${@:3}"
 }
 
-(cd "$work" && "$annex" render --profile "$OLDPWD/data/profiles/nordwind.toml" --final) >/dev/null 2>&1 ||
+# Recorded in a register (#26), so that a countersignature made elsewhere can be imported.
+register=$work/register.db
+(cd "$work" && "$annex" render --profile "$OLDPWD/data/profiles/nordwind.toml" --final \
+  --register "$register") >/dev/null 2>&1 ||
   { echo "FAILED  render the final annex"; exit 1; }
 pdf=$work/output/nordwind-annex.pdf
 cp "$pdf" "$work/unsigned.pdf"
@@ -107,6 +111,14 @@ check "pyHanko accepts its own countersignature" 0 \
 check "annex verify accepts pyHanko's countersignature" 0 "$annex" verify "$ph" --trust "$ca"
 grep -q "ok      revision 3 also updates .*/Info ModDate, Producer.*the XMP metadata (housekeeping a signer may do)" "$work/log" ||
   { echo "FAILED  annex verify reports pyHanko's housekeeping"; sed 's/^/        /' "$work/log"; failed=1; }
+# #26: the file comes back countersigned by another tool; `annex register import` records
+# both signatures (annex's, which the register had not seen, and pyHanko's).
+check "register import: pyHanko's countersigned annex" 0 "$annex" register import "$ph" --register "$register"
+grep -q "2 signature(s), 2 new" "$work/log" ||
+  { echo "FAILED  register import records both signatures"; sed 's/^/        /' "$work/log"; failed=1; }
+check "register: the annex is signed by both signatories" 0 "$annex" register status --format json --register "$register"
+[ "$(jq -r '.[0].state + " " + (.[0].signatures|tostring)' "$work/log")" = "signed 2" ] ||
+  { echo "FAILED  register status says signed, 2 signatures"; sed 's/^/        /' "$work/log"; failed=1; }
 check "PDF/UA: pyHanko's countersignature leaves the widgets tagged" 0 \
   "$python" scripts/pyhanko_check.py tagged "$ph"
 
