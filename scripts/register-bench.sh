@@ -97,7 +97,21 @@ for ((r = 1; r <= ROUNDS; r++)); do
   hyperfine -N --runs "$PER_ROUND" --prepare "$PREP" --style basic \
     --export-json "$R/batch-$r.json" "${CMDS[@]}" | grep -E '^Benchmark|Time \(mean'
 done
-echo "recorded: $(sqlite3 batch.db 'SELECT count(*) FROM annex_events' 2>/dev/null || echo '?') events (expect $N_BATCH)"
+eval "$PREP"; $BATCH --register batch.db >/dev/null 2>&1
+echo "recorded: $(sqlite3 batch.db "SELECT count(*) FROM annex_events WHERE event = 'document'" 2>/dev/null || echo '?') documents (expect $N_BATCH)"
+# Instructions (user space, all threads) do not move with the machine's load as wall time
+# does: one count of each, alternated, three times.
+# (Skipped where the CPU counters are not exposed, as on this VM.)
+if command -v perf >/dev/null 2>&1 && perf stat -x, -e instructions:u true 2>&1 | grep -q '^[0-9]'; then
+  for ((r = 1; r <= 3; r++)); do
+    for reg in "" "--register batch.db"; do
+      eval "$PREP"
+      n=$(perf stat -x, -e instructions:u $BATCH $reg 2>&1 >/dev/null | awk -F, '/instructions/{print $1}')
+      echo "instructions $([ -n "$reg" ] && echo with || echo without) --register: $n"
+    done
+  done | tee "$R/batch-instructions.txt"
+  awk '/without/{a+=$NF; na++} /with --register/{b+=$NF; nb++} END{if (na && nb) printf "instructions with/without: %.3f (mean of %d each)\n", (b/nb)/(a/na), na}' "$R/batch-instructions.txt" | tee -a "$R/batch-ratio.txt"
+fi
 python3 - "$R" "$ROUNDS" <<'PY' | tee "$R/batch-ratio.txt"
 import json, statistics, sys
 times = {"batch": [], "batch --register": []}
@@ -107,10 +121,15 @@ for r in range(1, int(sys.argv[2]) + 1):
     for k in times:
         times[k] += res[k]
     ratios.append(statistics.mean(res["batch --register"]) / statistics.mean(res["batch"]))
+cpu = {"batch": [], "batch --register": []}
+for r in range(1, int(sys.argv[2]) + 1):
+    for x in json.load(open(f"{sys.argv[1]}/batch-{r}.json"))["results"]:
+        cpu[x["command"]].append(x["user"] + x["system"])
 a, b = times["batch"], times["batch --register"]
 for name, t in (("without --register", a), ("with --register", b)):
     print(f"batch {name}: {len(t)} runs, mean {statistics.mean(t):.3f} s ± {statistics.stdev(t):.3f}, median {statistics.median(t):.3f} s, min {min(t):.3f} s")
 print(f"ratio with/without: of means {statistics.mean(b) / statistics.mean(a):.3f}, of medians {statistics.median(b) / statistics.median(a):.3f}, of minima {min(b) / min(a):.3f}")
+print(f"CPU (user + system, mean of the rounds' means): without {statistics.mean(cpu['batch']):.3f} s, with {statistics.mean(cpu['batch --register']):.3f} s, ratio {statistics.mean(cpu['batch --register']) / statistics.mean(cpu['batch']):.3f}")
 print("ratio per round: " + ", ".join(f"{x:.3f}" for x in ratios) + f" (median {statistics.median(ratios):.3f})")
 PY
 
