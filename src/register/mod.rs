@@ -655,7 +655,7 @@ impl Register {
 /// signed: [`crate::sign::is_signed`] finds a signature through the catalogue's
 /// `/AcroForm`, or annex's own `/Type/Sig/Filter`, and annex writes both names plainly, so a
 /// file with neither is unsigned without being parsed. The parse (`PdfFile::open` and its
-/// guards) was 25 M instructions per unsigned annex in a dev build, 15 % of a batch
+/// guards) was 25 M instructions per unsigned annex in a dev build, 10 % of a batch
 /// (BENCHMARKS.md, the register's bench).
 fn may_be_signed(bytes: &[u8]) -> bool {
     let mut rest = bytes;
