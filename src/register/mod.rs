@@ -270,10 +270,10 @@ impl Register {
             "SELECT body FROM annex_events WHERE event = 'document' AND fingerprint = $1 ORDER BY seq DESC LIMIT 1",
             &[fingerprint],
         )?;
-        Ok(rows.first().and_then(|r| match parse_body(&r[0].text()) {
-            Ok(Event::Document(d)) => Some(*d),
-            _ => None,
-        }))
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|mut r| parse_document(&r[0].take_text())))
     }
 
     /// Every document, in the order recorded, with its signatures and state.
@@ -285,14 +285,14 @@ impl Register {
         let sigs = self.signatures(None)?;
         let mut latest: HashMap<(String, String), i64> = HashMap::new();
         let mut out = Vec::new();
-        for r in docs {
-            let Ok(Event::Document(d)) = parse_body(&r[2].text()) else {
+        for mut r in docs {
+            let Some(d) = parse_document(&r[2].take_text()) else {
                 continue;
             };
             if d.kind == "annex" {
                 latest.insert((d.contract.clone(), d.annex.clone()), r[0].int());
             }
-            out.push(entry(r[0].int(), r[1].int(), *d, &sigs));
+            out.push(entry(r[0].int(), r[1].int(), d, &sigs));
         }
         for e in &mut out {
             if e.kind == "annex"
@@ -315,9 +315,8 @@ impl Register {
         )?;
         Ok(rows
             .into_iter()
-            .filter_map(|r| match parse_body(&r[2].text()) {
-                Ok(Event::Document(d)) => Some((r[0].int(), r[1].int(), *d)),
-                _ => None,
+            .filter_map(|mut r| {
+                parse_document(&r[2].take_text()).map(|d| (r[0].int(), r[1].int(), d))
             })
             .collect())
     }
@@ -375,8 +374,10 @@ impl Register {
             )?,
         };
         let mut out: HashMap<String, Vec<SignatureEvent>> = HashMap::new();
-        for r in rows {
-            if let Ok(b) = serde_json::from_str::<StoredSignature>(&r[0].text()) {
+        for mut r in rows {
+            // Only the signature is read: its copy of the document is skipped, not parsed
+            // (`status` over 100,000 documents, BENCHMARKS.md).
+            if let Ok(b) = serde_json::from_str::<StoredSignatureOnly>(&r[0].take_text()) {
                 out.entry(b.signature.fingerprint.clone())
                     .or_default()
                     .push(b.signature);
@@ -462,6 +463,21 @@ struct SignatureBody<'a> {
 struct StoredSignature {
     signature: SignatureEvent,
     document: DocumentEvent,
+}
+
+/// A signature event as stored, its document's copy required but not read.
+#[derive(Deserialize)]
+struct StoredSignatureOnly {
+    signature: SignatureEvent,
+    #[allow(dead_code)]
+    document: serde::de::IgnoredAny,
+}
+
+/// A document event's body read back, straight into the struct (its `event` tag is
+/// skipped: the rows are selected by their `event` column, which `verify` checks against
+/// the body), without the intermediate JSON tree of [`parse_body`].
+fn parse_document(body: &str) -> Option<DocumentEvent> {
+    serde_json::from_str::<DocumentEvent>(body).ok()
 }
 
 /// A body read back: a document event, or a signature event (its copy of the document's
@@ -623,12 +639,33 @@ impl Register {
         }
         let (event, inputs) = document_event(prepared, kind, file, &sha256_hex(bytes), made_by);
         self.record_document(&event, &inputs)?;
-        if kind == Kind::Annex && prepared.since.is_none() && crate::sign::is_signed(bytes) {
+        if kind == Kind::Annex
+            && prepared.since.is_none()
+            && may_be_signed(bytes)
+            && crate::sign::is_signed(bytes)
+        {
             let sigs = signature_events(bytes, file, made_by)?;
             self.record_signatures(&sigs, file)?;
         }
         Ok(())
     }
+}
+
+/// Whether `bytes`, a PDF annex just wrote (or one a batch manifest says it wrote), may be
+/// signed: [`crate::sign::is_signed`] finds a signature through the catalogue's
+/// `/AcroForm`, or annex's own `/Type/Sig/Filter`, and annex writes both names plainly, so a
+/// file with neither is unsigned without being parsed. The parse (`PdfFile::open` and its
+/// guards) was 25 M instructions per unsigned annex in a dev build, 10 % of a batch
+/// (BENCHMARKS.md, the register's bench).
+fn may_be_signed(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    while let Some(i) = rest.iter().position(|&b| b == b'/') {
+        rest = &rest[i + 1..];
+        if rest.starts_with(b"AcroForm") || rest.starts_with(b"Type/Sig/Filt") {
+            return true;
+        }
+    }
+    false
 }
 
 /// The entries of `prepared`'s contract as JSON (what an evidence pack holds as

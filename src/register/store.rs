@@ -410,6 +410,14 @@ impl Value {
         }
     }
 
+    /// Moves the text out (an integer in decimal), leaving an empty text.
+    pub fn take_text(&mut self) -> String {
+        match self {
+            Value::Text(s) => std::mem::take(s),
+            Value::Int(i) => i.to_string(),
+        }
+    }
+
     /// As an integer (0 for text that is not one).
     pub fn int(&self) -> i64 {
         match self {
@@ -421,9 +429,13 @@ impl Value {
 
 fn values(row: &AnyRow) -> Vec<Value> {
     (0..row.len())
-        .map(|i| match row.try_get::<i64, _>(i) {
-            Ok(n) => Value::Int(n),
-            Err(_) => Value::Text(row.try_get::<String, _>(i).unwrap_or_default()),
+        // Text first: most columns are text, and a failed `try_get` formats an error.
+        .map(|i| match row.try_get::<String, _>(i) {
+            Ok(s) => Value::Text(s),
+            Err(_) => match row.try_get::<i64, _>(i) {
+                Ok(n) => Value::Int(n),
+                Err(_) => Value::Text(String::new()),
+            },
         })
         .collect()
 }
