@@ -88,6 +88,10 @@ def finding_beside(driver, field, code):
     )
 
 
+def d_status(driver):
+    return driver.find_element(By.ID, "status").text
+
+
 def run(driver, url, downloads):
     wait = WebDriverWait(driver, WAIT_S)
     driver.get(url + "/")
@@ -152,12 +156,24 @@ def run(driver, url, downloads):
     assert "DRAFT" in text or "Draft" in text or "draft" in text.lower(), "a draft annex"
     step(f"downloaded {pdf.name} ({pdf.stat().st_size} bytes); its text holds {CUSTOMER!r}")
 
-    # A final annex is recorded by the server's register, and the page lists it (#26).
+    # A final annex is recorded by the server's register when it is downloaded (a preview
+    # is not), and the page lists it (#26).
     Select(driver.find_element(By.ID, "contract.status")).select_by_value("final")
-    wait.until(lambda d: ", sealed," in d.find_element(By.ID, "status").text)
+    try:
+        wait.until(lambda d: ", sealed," in d.find_element(By.ID, "status").text)
+    except Exception:
+        raise AssertionError(f"no sealed preview: {d_status(driver)!r} "
+                             f"{driver.get_log('browser') if hasattr(driver, 'get_log') else ''}")
     fingerprint = link.get_attribute("data-fingerprint")
     row_css = f'#register-rows tr[data-fingerprint="{fingerprint}"]'
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_css))
+    assert not driver.find_elements(By.CSS_SELECTOR, row_css), "a preview was recorded"
+    link.click()
+    try:
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_css))
+    except Exception:
+        raise AssertionError(f"no register row after the download: {d_status(driver)!r}, "
+                             f"{driver.find_element(By.ID, 'register-status').text!r}")
+    step(f"the final annex, downloaded, is recorded: {d_status(driver)!r}")
     row = driver.find_element(By.CSS_SELECTOR, row_css)
     cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
     assert cells[:5] == [CUSTOMER, "CTR-2026-0099", "1", "awaiting signature", "0/2"], cells

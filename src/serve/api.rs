@@ -395,26 +395,45 @@ fn to_toml(tables: &serde_json::Map<String, Value>) -> Result<String, Problem> {
     })
 }
 
-fn kind_of(query: Option<&str>) -> Result<Kind, Problem> {
-    let mut kind = Kind::Annex;
+/// What `/v1/render`'s query asks: the kind, and whether a final document is recorded in
+/// the register (`record=false`: a preview, such as the page's as the user types; the
+/// page records the annex when it is downloaded).
+fn render_query(query: Option<&str>) -> Result<(Kind, bool), Problem> {
+    let (mut kind, mut record) = (Kind::Annex, true);
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if key != "kind" {
-            return Err(Problem::bad_request(format!(
-                "unknown query parameter `{}`: /v1/render takes `kind`",
-                diag::cut(key)
-            )));
+        match key {
+            "kind" => {
+                kind = Kind::from_name(value).ok_or_else(|| {
+                    let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                    Problem::bad_request(format!(
+                        "unknown kind `{}`: one of {}",
+                        diag::cut(value),
+                        names.join(", ")
+                    ))
+                })?;
+            }
+            "record" => {
+                record = match value {
+                    "true" => true,
+                    "false" => false,
+                    other => {
+                        return Err(Problem::bad_request(format!(
+                            "record is `true` or `false`, not `{}`",
+                            diag::cut(other)
+                        )))
+                    }
+                };
+            }
+            _ => {
+                return Err(Problem::bad_request(format!(
+                    "unknown query parameter `{}`: /v1/render takes `kind` and `record`",
+                    diag::cut(key)
+                )))
+            }
         }
-        kind = Kind::from_name(value).ok_or_else(|| {
-            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-            Problem::bad_request(format!(
-                "unknown kind `{}`: one of {}",
-                diag::cut(value),
-                names.join(", ")
-            ))
-        })?;
     }
-    Ok(kind)
+    Ok((kind, record))
 }
 
 /// A made document and what its answer says about it.
@@ -428,7 +447,7 @@ struct Made {
     warnings: usize,
 }
 
-fn make(state: &State, body: &[u8], kind: Kind) -> Result<Made, Problem> {
+fn make(state: &State, body: &[u8], kind: Kind, record: bool) -> Result<Made, Problem> {
     let input = Input::parse(state, body)?;
     let loaded = input.loaded()?;
     let fail = |e: anyhow::Error| input.problem(&e);
@@ -442,7 +461,7 @@ fn make(state: &State, body: &[u8], kind: Kind) -> Result<Made, Problem> {
         seal::check_attached(&document.compiled.pdf).map_err(fail)?;
     }
     // Recorded before it is answered: a document the register lacks is not handed out.
-    if let Some(register) = &state.register {
+    if let (Some(register), true) = (&state.register, record) {
         register
             .record_made(
                 &prepared,
@@ -479,15 +498,15 @@ async fn render(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let kind = match kind_of(query.as_deref()) {
-        Ok(kind) => kind,
+    let (kind, record) = match render_query(query.as_deref()) {
+        Ok(asked) => asked,
         Err(p) => return p.into_response(),
     };
     let body = match read_body(&headers, body).await {
         Ok(b) => b,
         Err(p) => return p.into_response(),
     };
-    match on_worker(&state, move |s| make(s, &body, kind)).await {
+    match on_worker(&state, move |s| make(s, &body, kind, record)).await {
         Ok(made) => {
             let mut response = made.pdf.into_response();
             let h = response.headers_mut();
@@ -699,10 +718,18 @@ mod tests {
 
     #[test]
     fn kinds_come_from_the_query() {
-        assert_eq!(kind_of(None).ok(), Some(Kind::Annex));
-        assert_eq!(kind_of(Some("kind=audit")).ok(), Some(Kind::Audit));
-        assert!(kind_of(Some("kind=nope")).is_err());
-        assert!(kind_of(Some("path=/etc/passwd")).is_err());
+        assert_eq!(render_query(None).ok(), Some((Kind::Annex, true)));
+        assert_eq!(
+            render_query(Some("kind=audit")).ok(),
+            Some((Kind::Audit, true))
+        );
+        assert_eq!(
+            render_query(Some("kind=annex&record=false")).ok(),
+            Some((Kind::Annex, false))
+        );
+        assert!(render_query(Some("record=maybe")).is_err());
+        assert!(render_query(Some("kind=nope")).is_err());
+        assert!(render_query(Some("path=/etc/passwd")).is_err());
     }
 
     #[test]

@@ -517,6 +517,17 @@ fn serve_records_what_it_makes_and_answers_from_the_register() {
     let server = super::serve::Server::start(&["--register", &db]);
     let profile = std::fs::read_to_string(fixture("pack-customers/alpha.toml")).unwrap();
     let body = serde_json::json!({ "matrix": "ovhcloud-data-processing", "profile": profile });
+    // A preview is not recorded.
+    let preview = server.send(
+        "POST",
+        "/v1/render?kind=annex&record=false",
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(preview.status, 200);
+    let listed: serde_json::Value =
+        serde_json::from_slice(&server.get("/v1/annexes").body).unwrap();
+    assert_eq!(listed["annexes"].as_array().unwrap().len(), 0, "{listed}");
     let made = server.send(
         "POST",
         "/v1/render",

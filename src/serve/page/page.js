@@ -175,7 +175,8 @@ async function update() {
   setStatus('Typesetting…');
   let r;
   try {
-    r = await fetch('/v1/render?kind=annex', { method: 'POST', headers: apiHeaders(true), body });
+    // A preview is not recorded in the register: the annex is recorded when downloaded.
+    r = await fetch('/v1/render?kind=annex&record=false', { method: 'POST', headers: apiHeaders(true), body });
   } catch (e) {
     if (mine === seq) setStatus('The server cannot be reached: ' + e);
     return;
@@ -200,13 +201,40 @@ async function update() {
   link.classList.remove('disabled');
   link.setAttribute('aria-disabled', 'false');
   link.dataset.fingerprint = fingerprint;
+  link.dataset.body = body;
+  link.dataset.recorded = value('contract.status') === 'final' ? 'no' : 'not-final';
   const pages = r.headers.get('X-Annex-Pages');
   setStatus('Preview of ' + name + ': ' + pages + (pages === '1' ? ' page' : ' pages') +
     (r.headers.get('X-Annex-Sealed') === 'true' ? ', sealed' : '') +
     ', fingerprint ' + fingerprint.slice(0, 12) + '…');
   if (previous) setTimeout(() => URL.revokeObjectURL(previous), 60000);
-  // A final annex is recorded before it is answered: the register now lists it.
-  if (value('contract.status') === 'final') refreshRegister();
+}
+
+// Downloading a final annex issues it: the browser saves the preview's bytes, and the
+// server makes the same document again (same inputs, same bytes) with record=true, so the
+// register holds what was downloaded, not every preview.
+async function download(ev) {
+  const link = ev.currentTarget;
+  if (link.dataset.recorded !== 'no') return;
+  link.dataset.recorded = 'pending';
+  let r;
+  try {
+    r = await fetch('/v1/render?kind=annex', { method: 'POST', headers: apiHeaders(true), body: link.dataset.body });
+  } catch (e) {
+    link.dataset.recorded = 'no';
+    setStatus(link.download + ' was downloaded but NOT recorded in the register: the server cannot be reached (' + e + ')');
+    return;
+  }
+  if (!r.ok) {
+    link.dataset.recorded = 'no';
+    const problem = await r.json();
+    setStatus(link.download + ' was downloaded but NOT recorded in the register: ' + problem.title + ': ' + problem.detail);
+    return;
+  }
+  link.dataset.recorded = 'yes';
+  setStatus('Downloaded ' + link.download + '; recorded in the register (fingerprint ' +
+    (r.headers.get('X-Annex-Fingerprint') || '').slice(0, 12) + '…)');
+  refreshRegister();
 }
 
 // --- The register ---
@@ -485,6 +513,7 @@ document.addEventListener('DOMContentLoaded', () => {
     registerTimer = setTimeout(refreshRegister, DEBOUNCE_MS);
   });
   filters.addEventListener('submit', (e) => { e.preventDefault(); refreshRegister(); });
+  $('download').addEventListener('click', download);
   $('add-signatory').addEventListener('click', () => { addSignatory('customer', '', ''); schedule(); });
   start();
 });
