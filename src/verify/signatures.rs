@@ -349,10 +349,8 @@ fn check_signature(
             "{label}: its byte range does not end at a revision boundary"
         )),
     });
-    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-    sha2::Digest::update(&mut hasher, &bytes[..r[1] as usize]);
-    sha2::Digest::update(&mut hasher, &bytes[r[2] as usize..end]);
-    let digest: [u8; 32] = sha2::Digest::finalize(hasher).into();
+    // The range was checked above: within the file, around its own /Contents.
+    let digest = crate::sign::range_digest(bytes, r)?;
     if is_doc_timestamp(sig) {
         return check_doc_timestamp(sig, &digest, label, (options, dss), report);
     }

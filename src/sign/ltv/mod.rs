@@ -139,27 +139,13 @@ struct Subject {
     contents: Vec<u8>,
 }
 
-/// SHA-256 of a signature's byte range, if the range is within the file.
-pub fn range_digest(bytes: &[u8], r: &[i64]) -> Option<[u8; 32]> {
-    let [0, a, b, c] = *r else { return None };
-    let (a, b, c) = (
-        usize::try_from(a).ok()?,
-        usize::try_from(b).ok()?,
-        usize::try_from(c).ok()?,
-    );
-    let mut h = Sha256::new();
-    h.update(bytes.get(..a)?);
-    h.update(bytes.get(b..b.checked_add(c)?)?);
-    Some(h.finalize().into())
-}
-
 fn subjects(bytes: &[u8], doc: &PdfFile, label: &str) -> anyhow::Result<Vec<Subject>> {
     let (mut n_sig, mut n_ts) = (0, 0);
     let mut out = Vec::new();
     let unreadable =
         |what: &str, e: String| Invalid::input(format!("{label}: {what} cannot be read: {e}"));
     for sig in doc.signatures() {
-        let digest = range_digest(bytes, &sig.byte_range)
+        let digest = super::range_digest(bytes, &sig.byte_range)
             .ok_or_else(|| unreadable(&sig.name, "its /ByteRange is not in the file".into()))?;
         if sig.doc_timestamp || sig.sub_filter.as_deref() == Some("ETSI.RFC3161") {
             n_ts += 1;

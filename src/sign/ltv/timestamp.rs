@@ -18,12 +18,9 @@ use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 
-use super::super::tsa;
+use super::super::{tsa, CONTENTS_BYTES};
 use crate::error::Invalid;
 use crate::pdf::file::{self, name, text_string, PdfFile};
-
-/// Bytes reserved for the token (hex-encoded in the file, so twice as many).
-const CONTENTS_BYTES: usize = 16384;
 
 /// What [`add`] made.
 #[derive(Debug)]
@@ -138,38 +135,10 @@ pub fn add(bytes: &[u8], label: &str, url: &str) -> anyhow::Result<Stamped> {
     objects.insert(page.obj_number as i64, p.into_bytes());
 
     let mut out = file::append_update(bytes, &objects, &trailer);
-    let start = bytes.len();
-    let find = |hay: &[u8], needle: &[u8], from: usize| {
-        hay[from..]
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
-    let br = find(&out, b"/ByteRange[0 ", start).context("timestamp placeholder")? + 13;
-    let contents = find(&out, b"/Contents <", br).context("timestamp placeholder")? + 10;
-    let contents_end = contents + CONTENTS_BYTES * 2 + 2;
-    let ranges = format!("{} {} {}", contents, contents_end, out.len() - contents_end);
-    out[br..br + 32].copy_from_slice(format!("{ranges:<32}").as_bytes());
-    let digest = super::range_digest(
-        &out,
-        &[
-            0,
-            contents as i64,
-            contents_end as i64,
-            (out.len() - contents_end) as i64,
-        ],
-    )
-    .context("timestamp byte range")?;
+    let (contents, digest) = super::super::fill_byte_range(&mut out, bytes.len(), "timestamp")?;
     let (der, token) = tsa::fetch(url, &digest)
         .map_err(|e| Invalid::input(format!("cannot timestamp {label}: {e}")))?;
-    if der.len() > CONTENTS_BYTES {
-        anyhow::bail!(
-            "the timestamp token ({} bytes) is larger than the space reserved for it",
-            der.len()
-        );
-    }
-    let hex = crate::digest::hex(&der);
-    out[contents + 1..contents + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    super::super::fill_contents(&mut out, contents, &der, "timestamp token")?;
     Ok(Stamped {
         bytes: out,
         field,
