@@ -26,7 +26,7 @@ use crate::digest::sha256_hex;
 use crate::limits::{thousands, MAX_PACK_INFLATED_BYTES, MAX_PACK_MEMBERS};
 use crate::pdf::file::PdfFile;
 use crate::seal;
-use crate::sign::{cms, tsa};
+use crate::sign::cms;
 use crate::verify::{self, Options, Outcome, Report};
 
 /// Whether `bytes` start like a zip (a local file header, or the end record of an empty
@@ -210,36 +210,8 @@ fn check_manifest_signature(manifest: &[u8], p7s: &[u8], options: &Options, repo
             .map_err(|e| format!("{label}: {e}")),
     );
     let Some(cert) = &checked.signer else { return };
-    let stamped = checked.timestamp_token.as_ref().and_then(|token| {
-        let what: [u8; 32] = sha2::Digest::finalize(
-            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&checked.signature_value),
-        )
-        .into();
-        match tsa::check(token, &what) {
-            Ok(t) => {
-                report.push(
-                    Outcome::Ok,
-                    format!(
-                        "{label}: timestamp token by \"{}\" at {}: its imprint is the hash of the signature value, the TSA's signature verifies",
-                        t.tsa_name(),
-                        tsa::show_time(t.time)
-                    ),
-                );
-                if !options.trust.is_empty() {
-                    report.result(
-                        cms::chain_to(&t.tsa, &t.certificates, &options.trust, t.time)
-                            .map(|p| format!("{label}: the TSA's chain {} ends at a trusted CA", p.join(" → ")))
-                            .map_err(|e| format!("{label}: the TSA's certificate: {e}")),
-                    );
-                }
-                Some(t.time)
-            }
-            Err(e) => {
-                report.push(Outcome::Failed, format!("{label}: timestamp: {e}"));
-                None
-            }
-        }
-    });
+    let stamped =
+        verify::signature_timestamp(&checked, &label, "", options, report).map(|t| t.time);
     let (time, when) = match stamped {
         Some(t) => (t, "at the timestamp's time"),
         None => (crate::sign::now(), "now (the signature claims no time)"),
@@ -254,23 +226,7 @@ fn check_manifest_signature(manifest: &[u8], p7s: &[u8], options: &Options, repo
             })
             .map_err(|e| format!("{label}: {when}, {e}")),
     );
-    if options.trust.is_empty() {
-        report.push(
-            Outcome::Skipped,
-            format!("{label}: certificate chain not checked (give --trust ca.pem)"),
-        );
-    } else {
-        report.result(
-            cms::chain_to(cert, &checked.certificates, &options.trust, time)
-                .map(|p| {
-                    format!(
-                        "{label}: certificate chain {} ends at a trusted CA",
-                        p.join(" → ")
-                    )
-                })
-                .map_err(|e| format!("{label}: {e}")),
-        );
-    }
+    verify::signer_chain(cert, &checked.certificates, time, &label, options, report);
 }
 
 /// The annex's own verification, and its agreement with the pack.

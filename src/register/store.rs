@@ -204,8 +204,11 @@ impl Store {
             .iter()
             .filter_map(|r| r.try_get::<String, _>(0).ok())
             .collect();
-        let ours = names.iter().any(|n| n == "annex_events");
-        if !names.is_empty() && !ours {
+        // A register, or one being made by another process right now (its migration
+        // table is made first, the register's tables in the migration's transaction).
+        let ours = names.iter().any(|n| n == "annex_events")
+            || names.iter().all(|n| n == "_sqlx_migrations");
+        if !ours {
             let mut shown: Vec<&str> = names.iter().map(String::as_str).take(5).collect();
             shown.sort_unstable();
             return Err(Invalid::input(format!(

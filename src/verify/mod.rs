@@ -483,6 +483,7 @@ fn rebuild(
 mod ltv;
 mod signatures;
 use signatures::check_signatures;
+pub(crate) use signatures::{signature_timestamp, signer_chain};
 
 #[cfg(test)]
 mod tests;

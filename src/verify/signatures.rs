@@ -422,31 +422,17 @@ fn check_signature(
     let claimed = sig.time.as_deref().and_then(parse_pdf_date);
     // B-T: the signature timestamp's time is one the signer could not choose; the
     // certificate is judged then. Without one (B-B), at the time the signer claims.
-    let stamped = checked.timestamp_token.as_ref().and_then(|token| {
-        let what: [u8; 32] = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
-            &checked.signature_value,
-        ))
-        .into();
-        match tsa::check(token, &what) {
-            Ok(t) => {
-                report.push(
-                    Outcome::Ok,
-                    format!(
-                        "{label}: {} timestamp token by \"{}\" at {}: its imprint is the hash of the signature value, the TSA's signature verifies, its certificate is for time-stamping",
-                        if pkcs7 { "PKCS#7 with a" } else { "PAdES B-T:" },
-                        t.tsa_name(),
-                        tsa::show_time(t.time)
-                    ),
-                );
-                check_tsa_chain(&t, label, options, report);
-                Some(t)
-            }
-            Err(e) => {
-                report.push(Outcome::Failed, format!("{label}: signature timestamp: {e}"));
-                None
-            }
-        }
-    });
+    let stamped = signature_timestamp(
+        &checked,
+        label,
+        if pkcs7 {
+            "PKCS#7 with a "
+        } else {
+            "PAdES B-T: "
+        },
+        options,
+        report,
+    );
     if checked.timestamp_token.is_none() && !pkcs7 {
         report.push(
             Outcome::Ok,
@@ -479,28 +465,14 @@ fn check_signature(
         ),
         (None, None) => report.push(Outcome::Failed, format!("{label}: no signing time (/M)")),
     }
-    if options.trust.is_empty() {
-        report.push(
-            Outcome::Skipped,
-            format!("{label}: certificate chain not checked (give --trust ca.pem)"),
-        );
-    } else {
-        report.result(
-            cms::chain_to(
-                cert,
-                &checked.certificates,
-                &options.trust,
-                time.unwrap_or(0),
-            )
-            .map(|p| {
-                format!(
-                    "{label}: certificate chain {} ends at a trusted CA",
-                    p.join(" → ")
-                )
-            })
-            .map_err(|e| format!("{label}: {e}")),
-        );
-    }
+    signer_chain(
+        cert,
+        &checked.certificates,
+        time.unwrap_or(0),
+        label,
+        options,
+        report,
+    );
     // Revocation, offline from the file's DSS: the signer's at the time that counts, the
     // TSA's at its token's time.
     let mut covered = long_term::revocation(
@@ -617,6 +589,75 @@ fn check_doc_timestamp(
 }
 
 /// The chain of a token's TSA certificate to `--trust`, at the token's time.
+/// The signature timestamp a CMS signature (`checked`) carries, if any, checked: its
+/// imprint is the hash of the signature value, the TSA's signature verifies, its
+/// certificate is for time-stamping (and, with `--trust`, chains to an anchor). `kind`
+/// opens the report line ("PAdES B-T: "). One check for PDF signatures and a pack's
+/// manifest signature.
+pub(crate) fn signature_timestamp(
+    checked: &cms::Checked,
+    label: &str,
+    kind: &str,
+    options: &Options,
+    report: &mut Report,
+) -> Option<tsa::Token> {
+    let token = checked.timestamp_token.as_ref()?;
+    let what: [u8; 32] = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
+        &checked.signature_value,
+    ))
+    .into();
+    match tsa::check(token, &what) {
+        Ok(t) => {
+            report.push(
+                Outcome::Ok,
+                format!(
+                    "{label}: {kind}timestamp token by \"{}\" at {}: its imprint is the hash of the signature value, the TSA's signature verifies, its certificate is for time-stamping",
+                    t.tsa_name(),
+                    tsa::show_time(t.time)
+                ),
+            );
+            check_tsa_chain(&t, label, options, report);
+            Some(t)
+        }
+        Err(e) => {
+            report.push(
+                Outcome::Failed,
+                format!("{label}: signature timestamp: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// The signer's certificate chain to a trust anchor at `time` (`--trust`), or a line
+/// saying it was not checked. One check for PDF signatures and a pack's manifest signature.
+pub(crate) fn signer_chain(
+    cert: &x509_cert::Certificate,
+    certificates: &[x509_cert::Certificate],
+    time: i64,
+    label: &str,
+    options: &Options,
+    report: &mut Report,
+) {
+    if options.trust.is_empty() {
+        report.push(
+            Outcome::Skipped,
+            format!("{label}: certificate chain not checked (give --trust ca.pem)"),
+        );
+        return;
+    }
+    report.result(
+        cms::chain_to(cert, certificates, &options.trust, time)
+            .map(|p| {
+                format!(
+                    "{label}: certificate chain {} ends at a trusted CA",
+                    p.join(" → ")
+                )
+            })
+            .map_err(|e| format!("{label}: {e}")),
+    );
+}
+
 fn check_tsa_chain(t: &tsa::Token, label: &str, options: &Options, report: &mut Report) {
     if options.trust.is_empty() {
         report.push(
