@@ -213,7 +213,7 @@ impl Register {
             ),
             event: "document",
             recorded_at: crate::sign::now(),
-            columns: columns(&Event::Document(Box::new(event.clone()))),
+            columns: document_columns(event),
             body,
         };
         Ok(self.store.append(&new, &inputs.blobs)?.1)
@@ -235,16 +235,7 @@ impl Register {
                     s.fingerprint
                 )));
             };
-            let event = Event::Signature(s.clone());
-            let mut cols = columns(&event);
-            // A signature is found under its document's customer, contract, annex and
-            // matrix: copied from the document event.
-            cols[2] = doc.customer.clone();
-            cols[3] = doc.contract.clone();
-            cols[4] = doc.annex.clone();
-            cols[5] = doc.kind.clone();
-            cols[6] = doc.matrix.service.clone();
-            cols[7] = doc.matrix.digest.clone();
+            let cols = signature_columns(s, &doc);
             let body = serde_json::to_string(&SignatureBody {
                 event: "signature",
                 signature: s,
@@ -414,17 +405,10 @@ impl Register {
     pub fn verify(&self) -> anyhow::Result<(Vec<String>, usize)> {
         let links = self.store.links()?;
         let mut problems = chain::problems(&links, &|body| {
-            parse_body(body).map(|e| {
-                let mut cols = vec![(
-                    "event",
-                    match e {
-                        Event::Document(_) => "document".to_owned(),
-                        Event::Signature(_) => "signature".to_owned(),
-                    },
-                )];
-                let values = columns_of_body(body, &e);
-                cols.extend(store::COLUMNS.iter().copied().zip(values));
-                cols
+            body_columns(body).map(|(event, values)| {
+                std::iter::once(("event", event.to_owned()))
+                    .chain(store::COLUMNS.iter().copied().zip(values))
+                    .collect()
             })
         });
         for digest in self.store.bad_blobs()? {
@@ -475,65 +459,48 @@ struct StoredSignatureOnly {
 
 /// A document event's body read back, straight into the struct (its `event` tag is
 /// skipped: the rows are selected by their `event` column, which `verify` checks against
-/// the body), without the intermediate JSON tree of [`parse_body`].
+/// the body), without the intermediate JSON tree of [`body_columns`].
 fn parse_document(body: &str) -> Option<DocumentEvent> {
     serde_json::from_str::<DocumentEvent>(body).ok()
 }
 
-/// A body read back: a document event, or a signature event (its copy of the document's
-/// event gives the columns it was filed under).
-fn parse_body(body: &str) -> Result<Event, String> {
+/// The query columns (in [`store::COLUMNS`] order) of a document event.
+fn document_columns(d: &DocumentEvent) -> [String; 9] {
+    [
+        d.fingerprint.clone(),
+        d.sha256.clone(),
+        d.customer.clone(),
+        d.contract.clone(),
+        d.annex.clone(),
+        d.kind.clone(),
+        d.matrix.service.clone(),
+        d.matrix.digest.clone(),
+        String::new(),
+    ]
+}
+
+/// The query columns of a signature event: it is filed under its document's customer,
+/// contract, annex, kind and matrix (from the copy of the document's event it carries).
+fn signature_columns(s: &SignatureEvent, doc: &DocumentEvent) -> [String; 9] {
+    let mut cols = document_columns(doc);
+    cols[0].clone_from(&s.fingerprint);
+    cols[1].clone_from(&s.sha256);
+    cols[8].clone_from(&s.certificate);
+    cols
+}
+
+/// What a stored body says its row's `event` and query columns are, read once.
+fn body_columns(body: &str) -> Result<(&'static str, [String; 9]), String> {
     let value: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
     match value.get("event").and_then(|v| v.as_str()) {
-        Some("document") => serde_json::from_value(value).map_err(|e| e.to_string()),
+        Some("document") => serde_json::from_value::<DocumentEvent>(value)
+            .map(|d| ("document", document_columns(&d)))
+            .map_err(|e| e.to_string()),
         Some("signature") => serde_json::from_value::<StoredSignature>(value)
-            .map(|s| Event::Signature(s.signature))
+            .map(|s| ("signature", signature_columns(&s.signature, &s.document)))
             .map_err(|e| e.to_string()),
         other => Err(format!("unknown event {other:?}")),
     }
-}
-
-/// The query columns (in [`store::COLUMNS`] order) an event implies.
-fn columns(event: &Event) -> [String; 9] {
-    match event {
-        Event::Document(d) => [
-            d.fingerprint.clone(),
-            d.sha256.clone(),
-            d.customer.clone(),
-            d.contract.clone(),
-            d.annex.clone(),
-            d.kind.clone(),
-            d.matrix.service.clone(),
-            d.matrix.digest.clone(),
-            String::new(),
-        ],
-        Event::Signature(s) => [
-            s.fingerprint.clone(),
-            s.sha256.clone(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            s.certificate.clone(),
-        ],
-    }
-}
-
-/// The columns a stored body implies (a signature's document fields from its copy).
-fn columns_of_body(body: &str, event: &Event) -> Vec<String> {
-    let mut cols = columns(event);
-    if let Ok(s) = serde_json::from_str::<StoredSignature>(body) {
-        let d = &s.document;
-        cols[2] = d.customer.clone();
-        cols[3] = d.contract.clone();
-        cols[4] = d.annex.clone();
-        cols[5] = d.kind.clone();
-        cols[6] = d.matrix.service.clone();
-        cols[7] = d.matrix.digest.clone();
-    }
-    cols.to_vec()
 }
 
 fn rfc3339(unix: i64) -> String {
