@@ -225,8 +225,10 @@ pub enum RegisterCommand {
     /// Check the hash chain and the kept inputs: name any event changed, inserted or
     /// deleted (exit 1).
     Verify,
-    /// Record the signatures of annexes signed elsewhere (each file must pass `annex
-    /// verify`, and its document be recorded already).
+    /// Record final annexes as they stand: their signatures (made here or elsewhere) at the
+    /// level they have now, and the document itself when the register did not see it made
+    /// (read from its own attachments). Each file must pass `annex verify`; one that does
+    /// not records nothing of any.
     Import {
         /// Signed annexes.
         #[arg(required = true)]
@@ -944,6 +946,9 @@ pub struct LtvArgs {
     /// Fetch nothing: every CRL or OCSP response needed must be given with --crl or --ocsp.
     #[arg(long)]
     pub offline: bool,
+    /// `--register`: the signatures' new level is recorded.
+    #[command(flatten)]
+    pub record: RegisterArg,
 }
 
 /// `annex timestamp`.
@@ -960,6 +965,9 @@ pub struct TimestampArgs {
     /// Replace an existing `--output` file.
     #[arg(long)]
     pub force: bool,
+    /// `--register`: the signatures' new level (B-LTA) is recorded.
+    #[command(flatten)]
+    pub record: RegisterArg,
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use crate::{load, output};
 
 /// Runs `annex ltv`.
 pub fn run(args: &LtvArgs) -> anyhow::Result<u8> {
+    // Opened first: a register that cannot be used stops the command before any change.
+    let register = args.record.open()?;
     let mut options = Options {
         fetch: !args.offline,
         ..Options::default()
@@ -81,6 +83,7 @@ pub fn run(args: &LtvArgs) -> anyhow::Result<u8> {
     }
     let (c, r, o) = added.added;
     eprintln!("validation data added: {c} certificate(s), {r} CRL(s), {o} OCSP response(s)");
+    super::record_written(register.as_ref(), written, "annex ltv")?;
     println!("{}", written.display());
     Ok(EXIT_OK)
 }

@@ -59,3 +59,22 @@ fn print_findings(prepared: &crate::prepare::Prepared) {
         eprint!("{}", sources.render(&findings, false));
     }
 }
+
+/// Records in `register` (if any) the final annex just written at `path` by `by` (`annex
+/// sign`, `annex ltv`, `annex timestamp`): its signatures at the level they have now, and
+/// its document if the register did not see it made. Says on stderr what was new.
+fn record_written(
+    register: Option<&crate::register::Register>,
+    path: &std::path::Path,
+    by: &str,
+) -> anyhow::Result<()> {
+    let Some(register) = register else {
+        return Ok(());
+    };
+    let bytes = crate::load::read_bytes(path, crate::load::PDF_LIMIT)?;
+    let label = path.display().to_string();
+    let file = crate::diag::shown_name(&label);
+    let done = register.record_file(&bytes, &file, &label, by)?;
+    eprintln!("register {}: {}", register.shown(), done.describe());
+    Ok(())
+}

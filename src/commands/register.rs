@@ -76,18 +76,18 @@ pub fn run(args: &RegisterArgs) -> anyhow::Result<u8> {
             Ok(EXIT_INVALID)
         }
         RegisterCommand::Import { files } => {
-            // Every file is read and verified before anything is recorded: one bad file
-            // records nothing.
+            // Every file is read, verified and (if new to the register) prepared from its
+            // attachments before anything is recorded: one bad file records nothing.
             let mut all = Vec::new();
             for f in files {
                 let bytes = crate::load::read_bytes(f, crate::load::PDF_LIMIT)?;
                 let label = f.display().to_string();
-                let events = register::signature_events(&bytes, &label, "import")?;
-                all.push((label, events));
+                let read = register::read_annex(&bytes, &label, "import")?;
+                all.push(reg.pending(read, &crate::diag::shown_name(&label))?);
             }
-            for (label, events) in &all {
-                let added = reg.record_signatures(events, label)?;
-                println!("{label}: {} signature(s), {added} new", events.len());
+            for (f, pending) in files.iter().zip(&all) {
+                let done = reg.commit(pending)?;
+                println!("{}: {}", f.display(), done.describe());
             }
             Ok(EXIT_OK)
         }

@@ -13,15 +13,8 @@ pub fn run(args: &SignArgs) -> anyhow::Result<u8> {
     let register = args.record.open()?;
     // The signed file's signatures go to the register (each once: those recorded before
     // add nothing).
-    let record = |path: &std::path::Path| -> anyhow::Result<()> {
-        if let Some(register) = &register {
-            let bytes = load::read_bytes(path, load::PDF_LIMIT)?;
-            let label = path.display().to_string();
-            let events = crate::register::signature_events(&bytes, &label, "annex sign")?;
-            register.record_signatures(&events, &label)?;
-        }
-        Ok(())
-    };
+    let record =
+        |path: &std::path::Path| super::record_written(register.as_ref(), path, "annex sign");
     let Some(out) = &args.output else {
         // In place, under a lock: a second signer waits and signs on top.
         let waiting = || {

@@ -8,6 +8,8 @@ use crate::{load, output};
 
 /// Runs `annex timestamp`.
 pub fn run(args: &TimestampArgs) -> anyhow::Result<u8> {
+    // Opened first: a register that cannot be used stops the command before any change.
+    let register = args.record.open()?;
     let update = |bytes: &[u8], label: &str| -> anyhow::Result<(Vec<u8>, Stamped)> {
         let stamped = timestamp::add(bytes, label, &args.tsa)?;
         Ok((stamped.bytes.clone(), stamped))
@@ -48,6 +50,7 @@ pub fn run(args: &TimestampArgs) -> anyhow::Result<u8> {
         tsa::show_time(stamped.token.time),
         tsa::show_time(expires)
     );
+    super::record_written(register.as_ref(), written, "annex timestamp")?;
     println!("{}", written.display());
     Ok(EXIT_OK)
 }

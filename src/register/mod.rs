@@ -10,7 +10,13 @@
 //!   kept by digest, so a later matrix can be compared with what was signed ([`outdated`]);
 //! - a **signature** for every signature found in a signed annex (`annex sign`, or a file
 //!   signed elsewhere: `annex register import`): signer, certificate fingerprint, time and
-//!   level, as `annex verify` judges them — a file that does not verify is not recorded.
+//!   level, as `annex verify` judges them — a file that does not verify is not recorded;
+//!   the same signature at a new level (`annex ltv`, `annex timestamp`) is a new event.
+//!
+//! A final annex the register did not see made (made before it, or without `--register`)
+//! is recorded when it comes back (`import`, `sign`, `ltv`, `timestamp` with the register):
+//! its document event from its own attachments, with the facts recording it when made
+//! would have given ([`ReadAnnex::document`]).
 //!
 //! Invariants: one event per fact (recording the same document or signature again adds
 //! nothing, so reruns and retries are safe); nothing is updated or deleted (triggers
@@ -32,7 +38,7 @@ use crate::kind::Kind;
 use crate::prepare::Prepared;
 use store::{NewEvent, Store};
 
-pub use record::{document_event, records, scope_digest, signature_events};
+pub use record::{document_event, read_annex, records, scope_digest, ReadAnnex};
 pub use store::Backend;
 
 /// The environment variable naming the register when `--register` is not given.
@@ -171,7 +177,8 @@ pub struct Entry {
     pub fingerprint: String,
     /// The file.
     pub file: String,
-    /// SHA-256 of the file as it stands now: after its last recorded signature, else as made.
+    /// SHA-256 of the file as it stands now: as last recorded with its signatures (the last
+    /// signature, validation data or document timestamp), else as made.
     pub sha256: String,
     /// Distinct signers recorded.
     pub signatures: usize,
@@ -219,7 +226,7 @@ impl Register {
         Ok(self.store.append(&new, &inputs.blobs)?.1)
     }
 
-    /// Records the signatures of a signed annex (see [`signature_events`]); returns how many
+    /// Records the signatures of a signed annex (see [`read_annex`]); returns how many
     /// were new. A file whose document the register does not know is refused.
     pub fn record_signatures(
         &self,
@@ -230,7 +237,7 @@ impl Register {
         for s in events {
             let Some(doc) = self.latest_document(&s.fingerprint)? else {
                 return Err(Invalid::input(format!(
-                    "{label}: the register {} holds no document with fingerprint {}: record it first (render, batch or pack with --register)",
+                    "{label}: the register {} holds no document with fingerprint {}: record it first (with --register when it is made, or annex register import FILE, which reads it from its attachments)",
                     self.shown(),
                     s.fingerprint
                 )));
@@ -242,7 +249,9 @@ impl Register {
                 document: &doc,
             })?;
             let new = NewEvent {
-                fact: format!("signature:{}", s.value),
+                // The same signature at a new level (validation data, a document
+                // timestamp added since) is a new fact: the register follows it.
+                fact: format!("signature:{}:{}", s.value, s.level),
                 event: "signature",
                 recorded_at: crate::sign::now(),
                 columns: cols,
@@ -253,6 +262,52 @@ impl Register {
             }
         }
         Ok(added)
+    }
+
+    /// What recording a final annex file, read by [`read_annex`] and written as `file`,
+    /// adds: its document, from its own attachments if the register did not see it made
+    /// (an annex made before the register, or without `--register`), and each of its
+    /// signatures at the level it has now. Nothing is written yet ([`Register::commit`]):
+    /// `import` reads every file first, so one bad file records nothing.
+    pub fn pending(&self, read: ReadAnnex, file: &str) -> anyhow::Result<Pending> {
+        let document = match self.latest_document(&read.manifest.fingerprint)? {
+            Some(_) => None,
+            None => Some(read.document(file, &read.recorded_by)?),
+        };
+        Ok(Pending {
+            label: read.label.clone(),
+            document,
+            signatures: read.signatures,
+        })
+    }
+
+    /// Records what [`Register::pending`] found.
+    pub fn commit(&self, pending: &Pending) -> anyhow::Result<FileRecorded> {
+        // Known by now if an earlier file of the same import (the annex before and after a
+        // countersignature, say) recorded it: once is enough.
+        let document = match &pending.document {
+            Some((event, inputs)) if self.latest_document(&event.fingerprint)?.is_none() => {
+                self.record_document(event, inputs)?
+            }
+            _ => false,
+        };
+        Ok(FileRecorded {
+            document,
+            signatures: pending.signatures.len(),
+            new_signatures: self.record_signatures(&pending.signatures, &pending.label)?,
+        })
+    }
+
+    /// Reads and records a final annex file at once (see [`Register::pending`]).
+    pub fn record_file(
+        &self,
+        bytes: &[u8],
+        file: &str,
+        label: &str,
+        by: &str,
+    ) -> anyhow::Result<FileRecorded> {
+        let pending = self.pending(read_annex(bytes, label, by)?, file)?;
+        self.commit(&pending)
     }
 
     /// The latest document event with `fingerprint`.
@@ -434,6 +489,41 @@ impl Register {
     }
 }
 
+impl FileRecorded {
+    /// What was recorded, as a clause: "document recorded from its attachments; 2
+    /// signature(s), 1 new".
+    pub fn describe(&self) -> String {
+        format!(
+            "{}{} signature(s), {} new or at a new level",
+            if self.document {
+                "document recorded from its attachments; "
+            } else {
+                ""
+            },
+            self.signatures,
+            self.new_signatures
+        )
+    }
+}
+
+/// What recording a file will add.
+pub struct Pending {
+    label: String,
+    document: Option<(DocumentEvent, Inputs)>,
+    signatures: Vec<SignatureEvent>,
+}
+
+/// What [`Register::commit`] recorded of a file.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FileRecorded {
+    /// Its document was not in the register and was recorded from its attachments.
+    pub document: bool,
+    /// Signatures found in it.
+    pub signatures: usize,
+    /// Of those, how many were new (or at a new level).
+    pub new_signatures: usize,
+}
+
 /// A signature event as stored: the signature and a copy of its document's event, so the
 /// body alone says what was signed.
 #[derive(Serialize)]
@@ -518,7 +608,20 @@ fn entry(
     // Signatures belong to the file they were found in: those of this document's file
     // lineage are the ones whose fingerprint matches (a re-render with the same inputs has
     // the same fingerprint, and the same signatories).
-    let signed_by: Vec<SignatureEvent> = sigs.get(&d.fingerprint).cloned().unwrap_or_default();
+    // A signature recorded again at a later level (validation data or a document timestamp
+    // added since) is listed once, in the order signed, at the level it has now.
+    let events = sigs.get(&d.fingerprint).map_or(&[][..], Vec::as_slice);
+    let mut signed_by: Vec<SignatureEvent> = Vec::new();
+    let mut place: HashMap<&str, usize> = HashMap::new();
+    for s in events {
+        match place.get(s.value.as_str()) {
+            Some(&i) => signed_by[i] = s.clone(),
+            None => {
+                place.insert(&s.value, signed_by.len());
+                signed_by.push(s.clone());
+            }
+        }
+    }
     let mut signers: Vec<&str> = signed_by.iter().map(|s| s.certificate.as_str()).collect();
     signers.sort_unstable();
     signers.dedup();
@@ -547,7 +650,7 @@ fn entry(
         matrix_digest: d.matrix.digest,
         fingerprint: d.fingerprint,
         file: d.file,
-        sha256: signed_by.last().map_or(d.sha256, |s| s.sha256.clone()),
+        sha256: events.last().map_or(d.sha256, |s| s.sha256.clone()),
         signatures: n,
         signature_places: d.signature_places,
         state: state.to_owned(),
@@ -611,7 +714,7 @@ impl Register {
             && may_be_signed(bytes)
             && crate::sign::is_signed(bytes)
         {
-            let sigs = signature_events(bytes, file, made_by)?;
+            let sigs = read_annex(bytes, file, made_by)?.signatures;
             self.record_signatures(&sigs, file)?;
         }
         Ok(())

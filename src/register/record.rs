@@ -1,9 +1,10 @@
 //! Register events from what the pipeline made (part of [`super`]): a document event from
-//! a prepared profile and its file, signature events from a signed annex as `annex verify`
+//! a prepared profile and its file, or from a final annex's own attachments when the
+//! register did not see it made; signature events from a signed annex as `annex verify`
 //! judges it.
 //!
 //! Invariants: a document's event names its inputs by digest and its file by name only;
-//! a signature is an event only if the whole file verifies.
+//! nothing of a file is an event unless the whole file verifies.
 
 use super::{DocumentEvent, Inputs, MatrixRef, SignatureEvent};
 use crate::digest::sha256_hex;
@@ -96,19 +97,32 @@ pub fn records(prepared: &Prepared) -> bool {
     prepared.profile.contract.status == crate::profile::Status::Final
 }
 
-/// Every signature of a signed annex as events: the file must pass `annex verify` (a
-/// signature that does not verify is not a fact to record).
-pub fn signature_events(
-    pdf: &[u8],
-    label: &str,
-    recorded_by: &str,
-) -> anyhow::Result<Vec<SignatureEvent>> {
-    use crate::pdf::file::PdfFile;
+/// A final annex file as the register reads it: verified as `annex verify` does, with its
+/// manifest, attachments and signatures.
+pub struct ReadAnnex {
+    /// Its manifest.
+    pub manifest: crate::seal::Manifest,
+    /// Every signature (document timestamps are not signatures), at the level it has now.
+    pub signatures: Vec<SignatureEvent>,
+    attachments: std::collections::BTreeMap<String, Vec<u8>>,
+    /// SHA-256 of its first revision: the annex as it was made.
+    first_sha256: String,
+    /// The file as messages name it.
+    pub(super) label: String,
+    /// The command that read it.
+    pub(super) recorded_by: String,
+}
+
+/// Reads `pdf` (`label` names it in messages) for the register: the file must pass `annex
+/// verify` (a signature that does not verify is not a fact to record) and be a final annex
+/// (a manifest attached). `recorded_by` names the command in its signature events.
+pub fn read_annex(pdf: &[u8], label: &str, recorded_by: &str) -> anyhow::Result<ReadAnnex> {
+    use crate::pdf::file::{self, PdfFile};
     let report = crate::verify::verify(pdf, &crate::verify::Options::default());
     let failures = report.failures();
     if !failures.is_empty() {
         return Err(Invalid::input(format!(
-            "{label} does not verify, so its signatures are not recorded: {}",
+            "{label} does not verify, so it is not recorded: {}",
             failures.join("; ")
         )));
     }
@@ -124,6 +138,10 @@ pub fn signature_events(
                 "{label} is not a final annex (no manifest attached)"
             ))
         })?;
+    let first_end = file::revision_ends(pdf)
+        .ok()
+        .and_then(|r| r.first().copied())
+        .unwrap_or(pdf.len());
     let sha256 = sha256_hex(pdf);
     let levels: Vec<(String, String)> = report
         .checks
@@ -140,7 +158,7 @@ pub fn signature_events(
             Some((label.to_owned(), level))
         })
         .collect();
-    let mut out = Vec::new();
+    let mut signatures = Vec::new();
     let mut n = 0;
     for sig in doc.signatures() {
         if sig.doc_timestamp {
@@ -160,7 +178,7 @@ pub fn signature_events(
             .or(sig.signer.clone())
             .unwrap_or_else(|| "unnamed".to_owned());
         let key = format!("signature {n}");
-        out.push(SignatureEvent {
+        signatures.push(SignatureEvent {
             fingerprint: manifest.fingerprint.clone(),
             sha256: sha256.clone(),
             field: sig.name.clone(),
@@ -175,5 +193,63 @@ pub fn signature_events(
             recorded_by: recorded_by.to_owned(),
         });
     }
-    Ok(out)
+    Ok(ReadAnnex {
+        manifest,
+        signatures,
+        first_sha256: sha256_hex(as_made(&pdf[..first_end])),
+        attachments,
+        label: label.to_owned(),
+        recorded_by: recorded_by.to_owned(),
+    })
+}
+
+/// A final annex's first revision as annex wrote it: Typst ends a PDF at `%%EOF` with no
+/// end-of-line, which the first incremental update adds (`pdf::file::append_update`).
+fn as_made(first: &[u8]) -> &[u8] {
+    let eol = first
+        .iter()
+        .rev()
+        .take_while(|c| **c == b'\n' || **c == b'\r')
+        .count();
+    &first[..first.len() - eol]
+}
+
+impl ReadAnnex {
+    /// Its document event, for an annex the register does not know (made before the
+    /// register, or without `--register`): its inputs are prepared again from its own
+    /// attachments, and what only the making knew is taken from its manifest (fingerprint,
+    /// template set, tool, the names its inputs were given by). Its file is `file`, its
+    /// SHA-256 that of its first revision (the annex as made, before any signature).
+    pub fn document(&self, file: &str, made_by: &str) -> anyhow::Result<(DocumentEvent, Inputs)> {
+        let m = &self.manifest;
+        let (prepared, kind) = crate::verify::prepare_attached(&self.attachments, m, None)
+            .map_err(|e| {
+                Invalid::input(format!(
+                    "{}: its inputs cannot be read back from its attachments ({e}), so it is not recorded",
+                    self.label
+                ))
+            })?;
+        if !records(&prepared) {
+            return Err(Invalid::input(format!(
+                "{}: a draft is not recorded (the profile's contract status is not final)",
+                self.label
+            )));
+        }
+        let (mut event, mut inputs) =
+            document_event(&prepared, kind, file, &self.first_sha256, made_by);
+        let name = |i: &crate::seal::Input| crate::diag::shown_name(&i.name);
+        event.fingerprint.clone_from(&m.fingerprint);
+        event.template_digest.clone_from(&m.inputs.templates.digest);
+        // This annex's own words when it made the annex; else what the manifest says.
+        if m.tool.version != env!("CARGO_PKG_VERSION") || m.typst_version != crate::TYPST_VERSION {
+            event.tool = format!("annex {} (typst {})", m.tool.version, m.typst_version);
+        }
+        event.matrix.source = name(&m.inputs.matrix);
+        inputs.blobs[0].1.clone_from(&event.matrix.source);
+        if let (Some(t), Some(given)) = (&mut event.translation, &m.inputs.translation) {
+            t.source = name(given);
+        }
+        inputs.blobs[1].1 = name(&m.inputs.profile);
+        Ok((event, inputs))
+    }
 }

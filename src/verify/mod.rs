@@ -376,44 +376,35 @@ fn xmp_value(xmp: &str, key: &str) -> Option<String> {
     (!v.is_empty()).then_some(v)
 }
 
-/// Re-renders the annex from its attachments and compares it with `first`, the
-/// document's first revision.
-fn rebuild(
+/// The annex's inputs prepared again from its attachments (the canonical matrices, the
+/// profile and catalogue as written, the translation) and the kind its manifest records,
+/// with `templates` (`None`: the built-ins): what a rebuild renders, and what the register
+/// records of an annex made before it kept one (`annex register import`). The profile's
+/// own `matrices` paths are replaced by the attached canonical matrices, as `--matrix`
+/// would.
+pub fn prepare_attached(
     attachments: &BTreeMap<String, Vec<u8>>,
     m: &Manifest,
     templates: Option<&Path>,
-    first: &[u8],
-) -> Result<String, String> {
-    let fail = |e: String| format!("rebuild: {e}");
-    if m.tool.version != env!("CARGO_PKG_VERSION") || m.typst_version != crate::TYPST_VERSION {
-        return Err(fail(format!(
-            "made by annex {} (typst {}), this is annex {} (typst {}): use that version to rebuild",
-            m.tool.version,
-            m.typst_version,
-            env!("CARGO_PKG_VERSION"),
-            crate::TYPST_VERSION
-        )));
-    }
-    let dir = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+) -> Result<(crate::prepare::Prepared, Kind), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = |name: &str| -> Result<PathBuf, String> {
         let bytes = attachments
             .get(name)
-            .ok_or_else(|| fail(format!("{name} is not attached")))?;
+            .ok_or_else(|| format!("{name} is not attached"))?;
         let p = dir.path().join(name);
-        std::fs::write(&p, bytes).map_err(|e| fail(e.to_string()))?;
+        std::fs::write(&p, bytes).map_err(|e| e.to_string())?;
         Ok(p)
     };
     let kind = match Kind::from_name(&m.parameters.kind) {
         Some(kind) if kind.sealable() => kind,
         _ => {
-            return Err(fail(format!(
+            return Err(format!(
                 "cannot rebuild a document of kind {}",
                 m.parameters.kind
-            )))
+            ))
         }
     };
-    // Every part's canonical matrix, in order: the profile's own `matrices` paths are
-    // replaced by them, as `--matrix` would.
     let matrices = (0..=m.inputs.parts.len())
         .map(|i| path(&seal::matrix_attachment(i)))
         .collect::<Result<Vec<_>, _>>()?;
@@ -432,7 +423,29 @@ fn rebuild(
     let profile = path("profile.toml")?;
     let prepared = Shared::load(&options)
         .and_then(|shared| shared.prepare_file(Some(&profile)))
-        .map_err(|e| fail(format!("{e:#}")))?;
+        .map_err(|e| format!("{e:#}"))?;
+    Ok((prepared, kind))
+}
+
+/// Re-renders the annex from its attachments and compares it with `first`, the
+/// document's first revision.
+fn rebuild(
+    attachments: &BTreeMap<String, Vec<u8>>,
+    m: &Manifest,
+    templates: Option<&Path>,
+    first: &[u8],
+) -> Result<String, String> {
+    let fail = |e: String| format!("rebuild: {e}");
+    if m.tool.version != env!("CARGO_PKG_VERSION") || m.typst_version != crate::TYPST_VERSION {
+        return Err(fail(format!(
+            "made by annex {} (typst {}), this is annex {} (typst {}): use that version to rebuild",
+            m.tool.version,
+            m.typst_version,
+            env!("CARGO_PKG_VERSION"),
+            crate::TYPST_VERSION
+        )));
+    }
+    let (prepared, kind) = prepare_attached(attachments, m, templates).map_err(fail)?;
     let digest = crate::digest::hex(&prepared.templates.digest());
     if digest != m.inputs.templates.digest {
         return Err(fail(format!(

@@ -332,3 +332,112 @@ fn a_revoked_certificate_is_refused_and_fails_verification() {
         "{report}"
     );
 }
+
+/// An annex made and signed before the register existed (#26): `register import` records
+/// its document from its own attachments, with the facts the register would have recorded
+/// when it was made, and its signature; the signature's level then follows `annex ltv` and
+/// `annex timestamp` given the register (B-T, B-LT, B-LTA), listed once, with the file's
+/// SHA-256 as it stands.
+#[test]
+fn an_annex_made_before_the_register_is_imported_and_its_level_followed() {
+    if !crate::tools(&["python3", "openssl"]) {
+        return;
+    }
+    let tsa = Tsa::start();
+    let d = tempfile::tempdir().unwrap();
+    let pdf = render(d.path());
+    let out = sign_as(d.path(), &pdf, &tsa, "signer");
+    assert!(out.status.success(), "{}", show(&out));
+    let path = pdf.display().to_string();
+    let reg = d.path().join("reg.db").display().to_string();
+    let listed = |d: &Path| -> serde_json::Value {
+        let out = annex(
+            d,
+            &["register", "list", "--format", "json", "--register", &reg],
+        );
+        assert!(out.status.success(), "{}", show(&out));
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        list[0].clone()
+    };
+
+    let out = annex(d.path(), &["register", "import", &path, "--register", &reg]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        stdout(&out).contains(
+            "document recorded from its attachments; 1 signature(s), 1 new or at a new level"
+        ),
+        "{}",
+        show(&out)
+    );
+    let entry = listed(d.path());
+    assert_eq!(
+        entry["customer"], "Nordwind Logistics Sp. z o.o.",
+        "{entry}"
+    );
+    assert_eq!(entry["state"], "partly signed", "{entry}");
+    assert_eq!(entry["signed_by"][0]["level"], "B-T", "{entry}");
+    let sha = |p: &Path| annex::digest::sha256_hex(&std::fs::read(p).unwrap());
+    assert_eq!(entry["sha256"], sha(&pdf));
+
+    // What the register would have recorded had it seen the annex made: the same facts.
+    let made = d.path().join("made");
+    std::fs::create_dir_all(&made).unwrap();
+    let seen = made.join("reg.db").display().to_string();
+    let profile = repo("data/profiles/nordwind.toml").display().to_string();
+    let out = annex(
+        &made,
+        &[
+            "render",
+            "--profile",
+            &profile,
+            "--final",
+            "--register",
+            &seen,
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let document = |register: &str| -> serde_json::Value {
+        let out = annex(d.path(), &["register", "export", "--register", register]);
+        assert!(out.status.success(), "{}", show(&out));
+        let export: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut event = export["events"][0]["event"].clone();
+        // Only the command that recorded it differs (`render`, `import`).
+        event.as_object_mut().unwrap().remove("made_by");
+        event
+    };
+    assert_eq!(document(&reg), document(&seen));
+
+    // Validation data, then a document timestamp: the same signature at a new level.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = annex(d.path(), &["ltv", &path, "--register", &reg]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("1 signature(s), 1 new or at a new level"),
+        "{}",
+        show(&out)
+    );
+    let entry = listed(d.path());
+    assert_eq!(entry["signed_by"].as_array().unwrap().len(), 1, "{entry}");
+    assert_eq!(entry["signed_by"][0]["level"], "B-LT", "{entry}");
+    assert_eq!(entry["signatures"], 1);
+    assert_eq!(entry["sha256"], sha(&pdf));
+    let out = annex(
+        d.path(),
+        &["timestamp", &path, "--tsa", &tsa.url, "--register", &reg],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let entry = listed(d.path());
+    assert_eq!(entry["signed_by"].as_array().unwrap().len(), 1, "{entry}");
+    assert_eq!(entry["signed_by"][0]["level"], "B-LTA", "{entry}");
+    assert_eq!(entry["sha256"], sha(&pdf));
+    // Importing the file again adds nothing; the chain holds.
+    let out = annex(d.path(), &["register", "import", &path, "--register", &reg]);
+    assert!(
+        stdout(&out).contains(": 1 signature(s), 0 new"),
+        "{}",
+        show(&out)
+    );
+    let out = annex(d.path(), &["register", "verify", "--register", &reg]);
+    assert!(out.status.success(), "{}", show(&out));
+}
