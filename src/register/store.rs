@@ -104,6 +104,26 @@ pub fn redacted(location: &str) -> String {
     }
 }
 
+/// The files a PostgreSQL URL names for TLS (`sslrootcert`, `sslcert`, `sslkey`), each
+/// readable, or an error naming the parameter and the file (the driver would only say "No
+/// such file or directory"). Relative paths are read from the working folder.
+fn check_tls_files(location: &str, shown: &str) -> anyhow::Result<()> {
+    let Ok(parsed) = url::Url::parse(location) else {
+        // The driver names what is wrong with the URL itself.
+        return Ok(());
+    };
+    for (key, value) in parsed.query_pairs() {
+        if matches!(&*key, "sslrootcert" | "sslcert" | "sslkey") {
+            if let Err(e) = std::fs::File::open(&*value) {
+                return Err(Invalid::input(format!(
+                    "cannot open the register {shown}: {key} {value}: {e}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// SQLite's URL for a file path: `?`, `#` and `%` would be read as URL syntax.
 fn sqlite_url(path: &str) -> String {
     let mut out = String::from("sqlite:");
@@ -132,7 +152,10 @@ impl Store {
         };
         let shown = redacted(location);
         let url = match backend {
-            Backend::Postgres => location.to_owned(),
+            Backend::Postgres => {
+                check_tls_files(location, &shown)?;
+                location.to_owned()
+            }
             Backend::Sqlite => {
                 check_sqlite_file(location)?;
                 sqlite_url(location)

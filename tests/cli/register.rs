@@ -357,12 +357,16 @@ fn a_portfolio_on_sqlite_and_a_row_changed_behind_its_back() {
 }
 
 /// A PostgreSQL database of its own for one test, on the server whose socket folder
-/// `ANNEX_TEST_PG_HOST` names (created with psql), as a URL.
-fn postgres_database(name: &str) -> Option<String> {
+/// `ANNEX_TEST_PG_HOST` names (and port `ANNEX_TEST_PG_PORT`, else 5432), created with
+/// psql: its name and its URL over the socket.
+fn postgres_database(name: &str) -> Option<(String, String)> {
     let host = std::env::var("ANNEX_TEST_PG_HOST").ok()?;
+    let port = std::env::var("ANNEX_TEST_PG_PORT").unwrap_or_else(|_| "5432".to_owned());
     let db = format!("annex_{name}_{}", std::process::id());
     let made = std::process::Command::new("psql")
-        .args(["-h", &host, "-U", "annex", "-d", "postgres", "-qc"])
+        .args([
+            "-h", &host, "-p", &port, "-U", "annex", "-d", "postgres", "-qc",
+        ])
         .arg(format!("CREATE DATABASE {db}"))
         .output()
         .expect("psql runs");
@@ -374,21 +378,100 @@ fn postgres_database(name: &str) -> Option<String> {
             b => (b as char).to_string(),
         })
         .collect();
-    Some(format!("postgres://annex@{socket}/{db}"))
+    Some((db.clone(), format!("postgres://annex@{socket}:{port}/{db}")))
+}
+
+fn no_postgres() {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "ANNEX_TEST_PG_HOST is not set: .ci/run starts PostgreSQL"
+    );
+    eprintln!("skipped here: no PostgreSQL (ANNEX_TEST_PG_HOST unset; CI starts one)");
 }
 
 #[test]
 fn a_portfolio_on_postgresql() {
-    let Some(url) = postgres_database("portfolio") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "ANNEX_TEST_PG_HOST is not set: .ci/run starts PostgreSQL"
-        );
-        eprintln!("skipped here: no PostgreSQL (ANNEX_TEST_PG_HOST unset; CI starts one)");
-        return;
+    let Some((_, url)) = postgres_database("portfolio") else {
+        return no_postgres();
     };
     let dir = tempfile::tempdir().unwrap();
     portfolio(dir.path(), &url);
+}
+
+/// A register on a PostgreSQL reached over the network is reached over TLS: `sslmode` and
+/// `sslrootcert` in the URL, as libpq reads them. The CI server takes TCP connections with
+/// TLS only, with a certificate from a test CA: `verify-full` with that CA records and
+/// reads; without it (the system's roots only) the certificate is refused, without TLS the
+/// server refuses, and a CA file that is not there is named; each is exit 1 before any
+/// document, naming the host, never the password.
+#[test]
+fn a_register_on_postgresql_over_verified_tls() {
+    let Some((db, _)) = postgres_database("tls") else {
+        return no_postgres();
+    };
+    let (Ok(port), Ok(ca)) = (
+        std::env::var("ANNEX_TEST_PG_PORT"),
+        std::env::var("ANNEX_TEST_PG_CA"),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ANNEX_TEST_PG_PORT and ANNEX_TEST_PG_CA are not set: .ci/run sets them"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let alpha = fixture("pack-customers/alpha.toml").display().to_string();
+    let url = |query: &str| format!("postgres://annex:s3cret-pw@localhost:{port}/{db}?{query}");
+    let render = |register: &str| {
+        annex(
+            d,
+            &[
+                "render",
+                "--final",
+                "--profile",
+                &alpha,
+                "--out",
+                "out",
+                "--register",
+                register,
+            ],
+        )
+    };
+    for (query, says) in [
+        (
+            "sslmode=verify-full",
+            "cannot open the register postgres://annex:****@localhost:",
+        ),
+        ("sslmode=disable", "no encryption"),
+        (
+            "sslmode=verify-full&sslrootcert=missing-ca.pem",
+            "sslrootcert missing-ca.pem: No such file",
+        ),
+    ] {
+        let out = render(&url(query));
+        assert_eq!(out.status.code(), Some(1), "{query}: {}", show(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{query}: {err}");
+        assert!(!err.contains("s3cret-pw"), "{err}");
+        assert!(!d.join("out").exists(), "{query}: nothing is made");
+    }
+    let verified = url(&format!("sslmode=verify-full&sslrootcert={ca}"));
+    let out = render(&verified);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let list = json(
+        d,
+        &[
+            "register",
+            "list",
+            "--format",
+            "json",
+            "--register",
+            &verified,
+        ],
+    );
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["contract"], "CTR-PACK-ALPHA", "{list}");
 }
 
 #[test]
