@@ -752,8 +752,9 @@ pub struct SignerArgs {
     #[arg(long, requires = "sign_key")]
     pub sign_rsa_pss: bool,
     /// Timestamp the signature (PAdES B-T) at this RFC 3161 time-stamping authority
-    /// (http:// URL; the token is signed by the TSA, so it needs no TLS).
-    #[arg(long, value_name = "URL", requires = "sign_key")]
+    /// (http:// URL; the token is signed by the TSA, so it needs no TLS). ANNEX_TSA keeps it
+    /// as a default: used whenever a key signs.
+    #[arg(long, value_name = "URL", env = "ANNEX_TSA")]
     pub tsa: Option<String>,
 }
 
@@ -791,7 +792,16 @@ impl SignerArgs {
                 }
                 Ok(Some(signer))
             }
-            None => Ok(None),
+            None => {
+                // ANNEX_TSA is a default for whenever a key signs; `--tsa` given on the
+                // command line without a key is a mistake worth saying.
+                if self.tsa.is_some() && std::env::var("ANNEX_TSA").ok() != self.tsa {
+                    return Err(crate::error::Invalid::input(
+                        "--tsa timestamps a signature: give --sign-key too",
+                    ));
+                }
+                Ok(None)
+            }
         }
     }
 }
@@ -956,8 +966,8 @@ pub struct LtvArgs {
 pub struct TimestampArgs {
     /// The signed annex (with its validation data: `annex ltv`).
     pub pdf: PathBuf,
-    /// The RFC 3161 time-stamping authority (http:// URL).
-    #[arg(long, value_name = "URL")]
+    /// The RFC 3161 time-stamping authority (http:// URL; default: ANNEX_TSA).
+    #[arg(long, value_name = "URL", env = "ANNEX_TSA")]
     pub tsa: String,
     /// Write the timestamped annex here instead of updating FILE in place.
     #[arg(long, short = 'o', value_name = "FILE")]

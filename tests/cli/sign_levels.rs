@@ -231,3 +231,72 @@ fn a_pkcs7_countersignature_is_verified_not_failed_for_its_format() {
         show(&out)
     );
 }
+
+/// ANNEX_TSA keeps the TSA as a default (#24: "where you keep defaults"): a key signs B-T
+/// without `--tsa`; a command that signs nothing is not bothered by it; `--tsa` on the
+/// command line without a key is still an error.
+#[test]
+fn annex_tsa_is_the_default_time_stamping_authority() {
+    if !crate::tools(&["python3", "openssl"]) {
+        return;
+    }
+    let tsa = Tsa::start();
+    let d = tempfile::tempdir().unwrap();
+    let with_default = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_annex"))
+            .args(args)
+            .current_dir(d.path())
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("ANNEX_REGISTER")
+            .env("ANNEX_TSA", &tsa.url)
+            .output()
+            .unwrap()
+    };
+    let profile = repo("data/profiles/nordwind.toml").display().to_string();
+    let out = with_default(&["render", "--profile", &profile, "--final"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let pdf = d
+        .path()
+        .join("output/nordwind-annex.pdf")
+        .display()
+        .to_string();
+    let pki = fixture("seal-test-pki");
+    let f = |n: &str| pki.join(n).display().to_string();
+    let out = with_default(&[
+        "sign",
+        &pdf,
+        "--sign-key",
+        &f("TEST-ONLY-provider.key.pem"),
+        "--sign-cert",
+        &f("TEST-ONLY-provider.cert.pem"),
+    ]);
+    assert!(out.status.success(), "{}", show(&out));
+    let out = annex(
+        d.path(),
+        &["verify", &pdf, "--trust", &ca(), "--trust", &tsa.ca()],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("signature 1: level B-T\n"),
+        "{}",
+        show(&out)
+    );
+    let out = annex(
+        d.path(),
+        &[
+            "render",
+            "--profile",
+            &profile,
+            "--force",
+            "--tsa",
+            &tsa.url,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--tsa timestamps a signature: give --sign-key too"),
+        "{}",
+        show(&out)
+    );
+}
