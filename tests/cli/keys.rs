@@ -26,18 +26,6 @@ fn run(dir: &Path, program: &str, args: &[&str]) {
     assert!(out.status.success(), "{program} {args:?}\n{}", show(&out));
 }
 
-/// Runs `annex` with `args` in `dir` and extra environment variables.
-fn annex_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_annex"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("SOURCE_DATE_EPOCH");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the annex binary runs")
-}
-
 /// One final annex (nordwind), rendered once for the whole file; each test copies it.
 fn final_annex(dir: &Path, name: &str) -> PathBuf {
     static MADE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();

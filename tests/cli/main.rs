@@ -40,14 +40,28 @@ mod verify_tail;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs `annex` with `args` in `dir`, with a clean environment for reproducibility.
-pub fn annex(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_annex"))
-        .args(args)
+/// The `annex` command with `args` in `dir`, with a clean environment for reproducibility
+/// (none of the variables annex reads as defaults), to run, spawn or add to: the one way
+/// the tests run the CLI.
+pub fn annex_command(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_annex"));
+    cmd.args(args)
         .current_dir(dir)
         .env_remove("SOURCE_DATE_EPOCH")
         .env_remove("ANNEX_REGISTER")
-        .env_remove("ANNEX_TSA")
+        .env_remove("ANNEX_TSA");
+    cmd
+}
+
+/// Runs `annex` with `args` in `dir` (see [`annex_command`]).
+pub fn annex(dir: &Path, args: &[&str]) -> Output {
+    annex_env(dir, args, &[])
+}
+
+/// Runs `annex` with `args` in `dir` and extra environment variables.
+pub fn annex_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    annex_command(dir, args)
+        .envs(env.iter().copied())
         .output()
         .expect("the annex binary runs")
 }

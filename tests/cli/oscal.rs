@@ -154,12 +154,11 @@ fn a_tailored_profile_keeps_every_activity_and_records_each_decision() {
 fn source_date_epoch_sets_last_modified_and_markup_is_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let page = repo("data/matrices/ovhcloud-data-processing-responsibility-model.md");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_annex"))
-        .args(["export", "--format", "oscal", &page.display().to_string()])
-        .current_dir(dir.path())
-        .env("SOURCE_DATE_EPOCH", "1767225600")
-        .output()
-        .unwrap();
+    let out = crate::annex_env(
+        dir.path(),
+        &["export", "--format", "oscal", &page.display().to_string()],
+        &[("SOURCE_DATE_EPOCH", "1767225600")],
+    );
     assert!(out.status.success(), "{}", show(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(

@@ -662,16 +662,25 @@ fn two_shards_and_their_workers_write_one_sqlite_register_at_once() {
     let shards: Vec<std::process::Child> = ["0/2", "1/2"]
         .iter()
         .map(|shard| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_annex"))
-                .args([
-                    "batch", "profiles", "--out", "out", "--quiet", "--jobs", "2",
-                ])
-                .args(["--shard", shard, "--register", &db])
-                .current_dir(d)
-                .env_remove("ANNEX_REGISTER")
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+            crate::annex_command(
+                d,
+                &[
+                    "batch",
+                    "profiles",
+                    "--out",
+                    "out",
+                    "--quiet",
+                    "--jobs",
+                    "2",
+                    "--shard",
+                    shard,
+                    "--register",
+                    &db,
+                ],
+            )
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
         })
         .collect();
     for shard in shards {

@@ -242,16 +242,7 @@ fn annex_tsa_is_the_default_time_stamping_authority() {
     }
     let tsa = Tsa::start();
     let d = tempfile::tempdir().unwrap();
-    let with_default = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_annex"))
-            .args(args)
-            .current_dir(d.path())
-            .env_remove("SOURCE_DATE_EPOCH")
-            .env_remove("ANNEX_REGISTER")
-            .env("ANNEX_TSA", &tsa.url)
-            .output()
-            .unwrap()
-    };
+    let with_default = |args: &[&str]| annex_env(d.path(), args, &[("ANNEX_TSA", &tsa.url)]);
     let profile = repo("data/profiles/nordwind.toml").display().to_string();
     let out = with_default(&["render", "--profile", &profile, "--final"]);
     assert!(out.status.success(), "{}", show(&out));
