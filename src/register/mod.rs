@@ -24,11 +24,12 @@
 //! a caller reports a document as done only after its event is written.
 
 pub mod chain;
+mod entry;
 pub mod outdated;
 mod record;
 pub mod store;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,7 @@ use crate::kind::Kind;
 use crate::prepare::Prepared;
 use store::{NewEvent, Store};
 
+pub use entry::{by_contract, Entry};
 pub use record::{document_event, read_annex, records, scope_digest, ReadAnnex};
 pub use store::Backend;
 
@@ -152,43 +154,6 @@ pub enum Event {
 pub struct Inputs {
     /// (digest, name, content) of each.
     pub blobs: Vec<(String, String, String)>,
-}
-
-/// A document as `list` and `status` show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Entry {
-    /// Its event's `seq`.
-    pub seq: i64,
-    /// When it was recorded (RFC 3339, UTC).
-    pub recorded: String,
-    /// Customer legal name.
-    pub customer: String,
-    /// Contract reference.
-    pub contract: String,
-    /// Annex number.
-    pub annex: String,
-    /// Kind.
-    pub kind: String,
-    /// `service@version` of its matrix.
-    pub matrix: String,
-    /// Its matrix's canonical digest.
-    pub matrix_digest: String,
-    /// The fingerprint.
-    pub fingerprint: String,
-    /// The file.
-    pub file: String,
-    /// SHA-256 of the file as it stands now: as last recorded with its signatures (the last
-    /// signature, validation data or document timestamp), else as made.
-    pub sha256: String,
-    /// Distinct signers recorded.
-    pub signatures: usize,
-    /// Signatures it is made for.
-    pub signature_places: usize,
-    /// `awaiting signature`, `partly signed`, `signed`, `superseded` (a later document of
-    /// the same annex exists), or `issued` (a kind that is not signed).
-    pub state: String,
-    /// The signatures, in order.
-    pub signed_by: Vec<SignatureEvent>,
 }
 
 impl Register {
@@ -338,7 +303,7 @@ impl Register {
             if d.kind == "annex" {
                 latest.insert((d.contract.clone(), d.annex.clone()), r[0].int());
             }
-            out.push(entry(r[0].int(), r[1].int(), d, &sigs));
+            out.push(entry::entry(r[0].int(), r[1].int(), d, &sigs));
         }
         for e in &mut out {
             if e.kind == "annex"
@@ -378,7 +343,7 @@ impl Register {
         Ok(self
             .latest()?
             .into_iter()
-            .map(|(seq, at, d)| entry(seq, at, d, &sigs))
+            .map(|(seq, at, d)| entry::entry(seq, at, d, &sigs))
             .collect())
     }
 
@@ -593,71 +558,6 @@ fn body_columns(body: &str) -> Result<(&'static str, [String; 9]), String> {
     }
 }
 
-fn rfc3339(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
-
-fn entry(
-    seq: i64,
-    recorded_at: i64,
-    d: DocumentEvent,
-    sigs: &HashMap<String, Vec<SignatureEvent>>,
-) -> Entry {
-    // Signatures belong to the file they were found in: those of this document's file
-    // lineage are the ones whose fingerprint matches (a re-render with the same inputs has
-    // the same fingerprint, and the same signatories).
-    // A signature recorded again at a later level (validation data or a document timestamp
-    // added since) is listed once, in the order signed, at the level it has now.
-    let events = sigs.get(&d.fingerprint).map_or(&[][..], Vec::as_slice);
-    let mut signed_by: Vec<SignatureEvent> = Vec::new();
-    let mut place: HashMap<&str, usize> = HashMap::new();
-    for s in events {
-        match place.get(s.value.as_str()) {
-            Some(&i) => signed_by[i] = s.clone(),
-            None => {
-                place.insert(&s.value, signed_by.len());
-                signed_by.push(s.clone());
-            }
-        }
-    }
-    let mut signers: Vec<&str> = signed_by.iter().map(|s| s.certificate.as_str()).collect();
-    signers.sort_unstable();
-    signers.dedup();
-    let n = signers.len();
-    let state = if d.kind != "annex" {
-        "issued"
-    } else if n == 0 {
-        "awaiting signature"
-    } else if n < d.signature_places.max(1) {
-        "partly signed"
-    } else {
-        "signed"
-    };
-    Entry {
-        seq,
-        recorded: rfc3339(recorded_at),
-        customer: d.customer,
-        contract: d.contract,
-        annex: d.annex,
-        kind: d.kind,
-        matrix: format!(
-            "{}@{}",
-            d.matrix.service,
-            d.matrix.version.as_deref().unwrap_or("-")
-        ),
-        matrix_digest: d.matrix.digest,
-        fingerprint: d.fingerprint,
-        file: d.file,
-        sha256: events.last().map_or(d.sha256, |s| s.sha256.clone()),
-        signatures: n,
-        signature_places: d.signature_places,
-        state: state.to_owned(),
-        signed_by,
-    }
-}
-
 /// `annex register export`.
 #[derive(Debug, Serialize)]
 pub struct Export {
@@ -681,15 +581,6 @@ pub struct ExportedEvent {
     pub hash: String,
     /// The event as recorded.
     pub event: serde_json::Value,
-}
-
-/// Groups entries by contract (for packs and the page).
-pub fn by_contract(entries: Vec<Entry>) -> BTreeMap<String, Vec<Entry>> {
-    let mut out: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
-    for e in entries {
-        out.entry(e.contract.clone()).or_default().push(e);
-    }
-    out
 }
 
 impl Register {
