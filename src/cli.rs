@@ -754,7 +754,7 @@ pub struct SignerArgs {
     /// Timestamp the signature (PAdES B-T) at this RFC 3161 time-stamping authority
     /// (http:// URL; the token is signed by the TSA, so it needs no TLS). ANNEX_TSA keeps it
     /// as a default: used whenever a key signs.
-    #[arg(long, value_name = "URL", env = "ANNEX_TSA")]
+    #[arg(long, value_name = "URL", env = "ANNEX_TSA", hide_env_values = true)]
     pub tsa: Option<String>,
 }
 
@@ -967,7 +967,7 @@ pub struct TimestampArgs {
     /// The signed annex (with its validation data: `annex ltv`).
     pub pdf: PathBuf,
     /// The RFC 3161 time-stamping authority (http:// URL; default: ANNEX_TSA).
-    #[arg(long, value_name = "URL", env = "ANNEX_TSA")]
+    #[arg(long, value_name = "URL", env = "ANNEX_TSA", hide_env_values = true)]
     pub tsa: String,
     /// Write the timestamped annex here instead of updating FILE in place.
     #[arg(long, short = 'o', value_name = "FILE")]
