@@ -17,7 +17,9 @@
 #      countersignature with pyHanko's default /SubFilter (adbe.pkcs7.detached), by an RSA
 #      and by an ECDSA key (pyHanko 0.38 then raises the catalogue's /Version to 2.0), and
 #      with --use-pades; a B-T countersignature timestamped by a loopback TSA; `ltvfix`
-#      validation data; an `ltaupdate` document timestamp; `annex sign --tsa` (B-T), which
+#      validation data; an `ltaupdate` document timestamp (and (#26) those three files
+#      imported into a register that never saw the annex made: recorded from its
+#      attachments, pyHanko's signature listed once at B-LTA); `annex sign --tsa` (B-T), which
 #      pyHanko must find TIMESTAMP_TOKEN<INTACT:TRUSTED>. With pyhanko-cli next to PYTHON,
 #      the countersignature is also made by the command line the issue quotes;
 #   6. (#24) B-LT and B-LTA made by annex (`annex ltv`, CRLs fetched from the loopback
@@ -190,6 +192,18 @@ check "ltaupdate: pyHanko adds a document timestamp" 0 \
   "$python" scripts/pyhanko_check.py ltaupdate "$work/lta.pdf" "$trust" "$tsa"
 both_accept ltaupdate "$work/lta.pdf" "^ok +document timestamp 1 .*RFC 3161 token by \"Loopback TEST-ONLY TSA\"" \
   "^ok +signature 2: level B-LTA "
+# #26: pyHanko's B-T, B-LT and B-LTA files brought into a register that never saw the annex
+# made: its document is recorded from its attachments, and pyHanko's signature once, at the
+# level pyHanko raised it to, with the B-LTA file as the file as it stands.
+levels=$work/levels.db
+check "register import: pyHanko's B-T, B-LT and B-LTA files, the annex unseen" 0 \
+  "$annex" register import "$work/bt.pdf" "$work/ltv.pdf" "$work/lta.pdf" --register "$levels"
+grep -q "bt.pdf: document recorded from its attachments; 2 signature(s), 2 new" "$work/log" ||
+  { echo "FAILED  register import records the unseen annex from its attachments"; sed 's/^/        /' "$work/log"; failed=1; }
+check "register list: pyHanko's signature at B-LTA" 0 "$annex" register list --format json --register "$levels"
+[ "$(jq -r '[length, (.[0].signed_by | length), .[0].signed_by[1].level, .[0].sha256] | join(" ")' "$work/log")" = \
+  "1 2 B-LTA $(sha256sum "$work/lta.pdf" | cut -d' ' -f1)" ] ||
+  { echo "FAILED  register lists one annex, pyHanko's signature at B-LTA, the B-LTA file's SHA-256"; sed 's/^/        /' "$work/log"; failed=1; }
 # Signed by the loopback PKI's signer: its certificate has the key usage (nonRepudiation)
 # pyhanko-cli's default policy requires, which the fixture certificates lack.
 cp "$work/unsigned.pdf" "$work/annex-bt.pdf"
