@@ -629,6 +629,27 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A location as messages show it: a URL's password replaced by `****`, its query (which
+/// may carry `password=`) left out; anything else as given. For the register's PostgreSQL
+/// URL and a TSA's (`http://user:password@tsa…`, which HTTP basic authentication reads).
+pub fn shown_url(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_owned();
+    };
+    let rest = rest.split('?').next().unwrap_or("");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = match user.split_once(':') {
+                Some((name, _)) => format!("{name}:****"),
+                None => user.to_owned(),
+            };
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => format!("{scheme}://{rest}"),
+    }
+}
+
 /// How a document names an input: its file's own name, never a directory (a document is
 /// sent to others, and where the user keeps files is nobody's business); a URL stays whole,
 /// and a sealed annex read as a matrix (`<file>#matrix.json`) keeps its `#matrix.json`.
@@ -752,5 +773,19 @@ mod tests {
         let text = "one\ntwo\r\nthree";
         assert_eq!(&text[line_span(text, 2)], "two");
         assert_eq!(&text[line_span(text, 3)], "three");
+    }
+
+    #[test]
+    fn passwords_are_never_shown() {
+        assert_eq!(
+            shown_url("postgres://annex:s3cret@db.example:5432/annex"),
+            "postgres://annex:****@db.example:5432/annex"
+        );
+        assert_eq!(
+            shown_url("postgres://annex@host/db"),
+            "postgres://annex@host/db"
+        );
+        assert_eq!(shown_url("register.db"), "register.db");
+        assert!(!shown_url("postgresql://u:p%40ss@h/db").contains("p%40ss"));
     }
 }

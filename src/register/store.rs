@@ -84,26 +84,6 @@ pub const COLUMNS: [&str; 9] = [
     "certificate",
 ];
 
-/// A location as messages show it: a URL's password replaced by `****`, its query (which
-/// may carry `password=`) left out.
-pub fn redacted(location: &str) -> String {
-    let Some((scheme, rest)) = location.split_once("://") else {
-        return location.to_owned();
-    };
-    let rest = rest.split('?').next().unwrap_or("");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((user, host)) => {
-            let user = match user.split_once(':') {
-                Some((name, _)) => format!("{name}:****"),
-                None => user.to_owned(),
-            };
-            format!("{scheme}://{user}@{host}{path}")
-        }
-        None => format!("{scheme}://{rest}"),
-    }
-}
-
 /// The files a PostgreSQL URL names for TLS (`sslrootcert`, `sslcert`, `sslkey`), each
 /// readable, or an error naming the parameter and the file (the driver would only say "No
 /// such file or directory"). Relative paths are read from the working folder.
@@ -150,7 +130,7 @@ impl Store {
         } else {
             Backend::Sqlite
         };
-        let shown = redacted(location);
+        let shown = crate::diag::shown_url(location);
         let url = match backend {
             Backend::Postgres => {
                 check_tls_files(location, &shown)?;
@@ -494,20 +474,6 @@ fn check_sqlite_file(path: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_never_shown() {
-        assert_eq!(
-            redacted("postgres://annex:s3cret@db.example:5432/annex"),
-            "postgres://annex:****@db.example:5432/annex"
-        );
-        assert_eq!(
-            redacted("postgres://annex@host/db"),
-            "postgres://annex@host/db"
-        );
-        assert_eq!(redacted("register.db"), "register.db");
-        assert!(!redacted("postgresql://u:p%40ss@h/db").contains("p%40ss"));
-    }
 
     #[test]
     fn sqlite_paths_are_not_url_syntax() {

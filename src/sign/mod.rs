@@ -33,6 +33,7 @@
 pub mod appearance;
 mod byterange;
 pub mod cms;
+mod http;
 pub mod keys;
 pub mod ltv;
 pub mod revisions;

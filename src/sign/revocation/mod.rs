@@ -18,7 +18,6 @@
 
 pub mod ocsp;
 
-use std::io::Read as _;
 use std::time::Duration;
 
 use x509_cert::crl::CertificateList;
@@ -299,25 +298,8 @@ fn http_url(name: &GeneralName) -> Option<String> {
 /// GETs `url` (a CRL), or POSTs `body` to it (an OCSP request), within [`TIMEOUT`] and
 /// [`MAX_BYTES`].
 pub fn fetch(url: &str, body: Option<&[u8]>) -> Result<Vec<u8>, String> {
-    let agent = ureq::AgentBuilder::new().timeout(TIMEOUT).build();
-    let response = match body {
-        None => agent.get(url).call(),
-        Some(b) => agent
-            .post(url)
-            .set("Content-Type", "application/ocsp-request")
-            .send_bytes(b),
-    }
-    .map_err(|e| format!("{url} did not answer: {e}"))?;
-    let mut out = Vec::new();
-    response
-        .into_reader()
-        .take(MAX_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("{url}: {e}"))?;
-    if out.len() as u64 > MAX_BYTES {
-        return Err(format!("{url} answered more than {MAX_BYTES} bytes"));
-    }
-    Ok(out)
+    let body = body.map(|b| ("application/ocsp-request", b));
+    super::http::exchange(url, body, TIMEOUT, MAX_BYTES)
 }
 
 /// The certificate among `pool` that issued `cert` (its subject is `cert`'s issuer and its

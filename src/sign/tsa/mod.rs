@@ -22,7 +22,6 @@
 //! - One request, one bounded wait ([`TIMEOUT`]); the answer is read within
 //!   [`MAX_RESPONSE_BYTES`].
 
-use std::io::Read as _;
 use std::time::Duration;
 
 use cms::content_info::ContentInfo;
@@ -104,38 +103,30 @@ fn positive(bytes: &[u8]) -> Vec<u8> {
 /// channel) for a token over `digest`, and checks it. Returns the token's DER
 /// `ContentInfo` and what [`check`] found.
 pub fn fetch(url: &str, digest: &[u8; 32]) -> Result<(Vec<u8>, Token), String> {
+    // Messages never show a password the URL carries (basic authentication).
+    let shown = crate::diag::shown_url(url);
     if !url.starts_with("http://") {
         return Err(format!(
-            "the TSA URL {url} is not http:// (a timestamp token is signed by the TSA, so plain HTTP is how TSAs are reached; https is not supported)"
+            "the TSA URL {shown} is not http:// (a timestamp token is signed by the TSA, so plain HTTP is how TSAs are reached; https is not supported)"
         ));
     }
     let mut nonce = [0u8; 8];
     getrandom(&mut nonce)?;
     let body = request(digest, &nonce)?;
-    let agent = ureq::AgentBuilder::new().timeout(TIMEOUT).build();
-    let response = agent
-        .post(url)
-        .set("Content-Type", "application/timestamp-query")
-        .send_bytes(&body)
-        .map_err(|e| format!("the TSA at {url} did not answer: {e}"))?;
-    let mut answer = Vec::new();
-    response
-        .into_reader()
-        .take(MAX_RESPONSE_BYTES + 1)
-        .read_to_end(&mut answer)
-        .map_err(|e| format!("the TSA at {url}: {e}"))?;
-    if answer.len() as u64 > MAX_RESPONSE_BYTES {
-        return Err(format!(
-            "the TSA at {url} answered more than {MAX_RESPONSE_BYTES} bytes"
-        ));
-    }
+    let answer = super::http::exchange(
+        url,
+        Some(("application/timestamp-query", &body)),
+        TIMEOUT,
+        MAX_RESPONSE_BYTES,
+    )
+    .map_err(|e| format!("the TSA at {e}"))?;
     let resp = TimeStampResp::from_der(&answer)
-        .map_err(|e| format!("the TSA at {url} answered no timestamp response: {e}"))?;
+        .map_err(|e| format!("the TSA at {shown} answered no timestamp response: {e}"))?;
     // PKIStatus: granted (0) or grantedWithMods (1).
     let status = resp.status.status as u8;
     if status > 1 {
         return Err(format!(
-            "the TSA at {url} refused the request (status {status}{})",
+            "the TSA at {shown} refused the request (status {status}{})",
             resp.status
                 .status_string
                 .as_ref()
@@ -145,13 +136,13 @@ pub fn fetch(url: &str, digest: &[u8; 32]) -> Result<(Vec<u8>, Token), String> {
     }
     let token = resp
         .time_stamp_token
-        .ok_or_else(|| format!("the TSA at {url} granted the request but sent no token"))?;
+        .ok_or_else(|| format!("the TSA at {shown} granted the request but sent no token"))?;
     let der = token.to_der().map_err(|e| e.to_string())?;
     let (checked, info) = check_info(&der, digest)?;
     let want = Int::new(&positive(&nonce)).map_err(|e| e.to_string())?;
     if info.nonce.as_ref() != Some(&want) {
         return Err(format!(
-            "the TSA at {url} answered with another nonce: not an answer to this request"
+            "the TSA at {shown} answered with another nonce: not an answer to this request"
         ));
     }
     Ok((der, checked))
