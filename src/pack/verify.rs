@@ -216,16 +216,7 @@ fn check_manifest_signature(manifest: &[u8], p7s: &[u8], options: &Options, repo
         Some(t) => (t, "at the timestamp's time"),
         None => (crate::sign::now(), "now (the signature claims no time)"),
     };
-    report.result(
-        cms::valid_at(cert, time)
-            .map(|_| {
-                format!(
-                    "{label}: certificate of \"{}\" valid {when}",
-                    cms::common_name(cert)
-                )
-            })
-            .map_err(|e| format!("{label}: {when}, {e}")),
-    );
+    verify::signer_valid(cert, time, when, &label, report);
     verify::signer_chain(cert, &checked.certificates, time, &label, options, report);
 }
 

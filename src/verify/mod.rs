@@ -496,7 +496,7 @@ fn rebuild(
 mod ltv;
 mod signatures;
 use signatures::check_signatures;
-pub(crate) use signatures::{signature_timestamp, signer_chain};
+pub(crate) use signatures::{signature_timestamp, signer_chain, signer_valid};
 
 #[cfg(test)]
 mod tests;

@@ -443,26 +443,8 @@ fn check_signature(
     let stamped = token.as_ref().map(|t| t.time);
     let time = stamped.or(claimed);
     match (stamped, time) {
-        (Some(t), _) => report.result(
-            cms::valid_at(cert, t)
-                .map(|_| {
-                    format!(
-                        "{label}: certificate of \"{}\" valid at the timestamp's time",
-                        cms::common_name(cert)
-                    )
-                })
-                .map_err(|e| format!("{label}: at the timestamp's time, {e}")),
-        ),
-        (None, Some(t)) => report.result(
-            cms::valid_at(cert, t)
-                .map(|_| {
-                    format!(
-                        "{label}: certificate of \"{}\" valid at the signing time",
-                        cms::common_name(cert)
-                    )
-                })
-                .map_err(|e| format!("{label}: {e}")),
-        ),
+        (Some(t), _) => signer_valid(cert, t, "at the timestamp's time", label, report),
+        (None, Some(t)) => signer_valid(cert, t, "at the signing time", label, report),
         (None, None) => report.push(Outcome::Failed, format!("{label}: no signing time (/M)")),
     }
     signer_chain(
@@ -588,7 +570,6 @@ fn check_doc_timestamp(
     }
 }
 
-/// The chain of a token's TSA certificate to `--trust`, at the token's time.
 /// The signature timestamp a CMS signature (`checked`) carries, if any, checked: its
 /// imprint is the hash of the signature value, the TSA's signature verifies, its
 /// certificate is for time-stamping (and, with `--trust`, chains to an anchor). `kind`
@@ -629,6 +610,28 @@ pub(crate) fn signature_timestamp(
     }
 }
 
+/// The signer's certificate judged valid at `time`, the time that counts, said `when` ("at
+/// the timestamp's time", "at the signing time"). One check for PDF signatures and a pack's
+/// manifest signature.
+pub(crate) fn signer_valid(
+    cert: &x509_cert::Certificate,
+    time: i64,
+    when: &str,
+    label: &str,
+    report: &mut Report,
+) {
+    report.result(
+        cms::valid_at(cert, time)
+            .map(|_| {
+                format!(
+                    "{label}: certificate of \"{}\" valid {when}",
+                    cms::common_name(cert)
+                )
+            })
+            .map_err(|e| format!("{label}: {when}, {e}")),
+    );
+}
+
 /// The signer's certificate chain to a trust anchor at `time` (`--trust`), or a line
 /// saying it was not checked. One check for PDF signatures and a pack's manifest signature.
 pub(crate) fn signer_chain(
@@ -658,6 +661,7 @@ pub(crate) fn signer_chain(
     );
 }
 
+/// The chain of a token's TSA certificate to `--trust`, at the token's time.
 fn check_tsa_chain(t: &tsa::Token, label: &str, options: &Options, report: &mut Report) {
     if options.trust.is_empty() {
         report.push(
