@@ -143,21 +143,6 @@ pub fn read_annex(pdf: &[u8], label: &str, recorded_by: &str) -> anyhow::Result<
         .and_then(|r| r.first().copied())
         .unwrap_or(pdf.len());
     let sha256 = sha256_hex(pdf);
-    let levels: Vec<(String, String)> = report
-        .checks
-        .iter()
-        .filter_map(|(_, text)| {
-            let (label, rest) = text.split_once(": ")?;
-            let level = if let Some(l) = rest.strip_prefix("level ") {
-                l.split_whitespace().next()?.to_owned()
-            } else if rest.starts_with("no PAdES level") {
-                "PKCS#7".to_owned()
-            } else {
-                return None;
-            };
-            Some((label.to_owned(), level))
-        })
-        .collect();
     let mut signatures = Vec::new();
     let mut n = 0;
     for sig in doc.signatures() {
@@ -185,7 +170,8 @@ pub fn read_annex(pdf: &[u8], label: &str, recorded_by: &str) -> anyhow::Result<
             signer,
             certificate: sha256_hex(&der),
             time: sig.time.as_deref().and_then(crate::verify::parse_pdf_date),
-            level: levels
+            level: report
+                .levels
                 .iter()
                 .find(|(l, _)| *l == key)
                 .map_or_else(|| "B-B".to_owned(), |(_, v)| v.clone()),

@@ -49,6 +49,9 @@ pub enum Outcome {
 pub struct Report {
     /// (outcome, what was checked and found).
     pub checks: Vec<(Outcome, String)>,
+    /// The level of each signature whose checks all passed, by its label ("signature 2"):
+    /// `B-B`, `B-T`, `B-LT`, `B-LTA`, or `PKCS#7` (no PAdES level), as the report says it.
+    pub levels: Vec<(String, String)>,
 }
 
 impl Report {

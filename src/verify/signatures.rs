@@ -292,6 +292,7 @@ fn report_levels(
             }
         };
         report.push(Outcome::Ok, format!("{label}: {text}"));
+        report.levels.push((label.clone(), level.to_owned()));
         if let (Some(date), Some((who, until))) = (at, protector) {
             at_date(label, level, date, (&who, until), report);
         }
